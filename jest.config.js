@@ -4,7 +4,6 @@ module.exports = {
   roots: ['<rootDir>/tests'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': 'ts-jest' },
-  globalSetup: '<rootDir>/tests/support/globalSetup.ts',
   testTimeout: 60000,
   maxWorkers: 2,
 };

@@ -62,9 +62,7 @@ const ActionType = {
 
 /** What an event id stands for, so completions can be routed (retries, long timers). */
 type Slot =
-  | { kind: 'task'; retry?: RetryGroup }
-  | { kind: 'timer'; longTimer?: { finalFireAt: Date } }
-  | { kind: 'retryTimer'; retry: RetryGroup };
+  { kind: 'task'; retry?: RetryGroup } | { kind: 'timer'; longTimer?: { finalFireAt: Date } } | { kind: 'retryTimer'; retry: RetryGroup };
 
 interface RetryGroup {
   target: 'activity' | 'orchestrator';
@@ -333,7 +331,9 @@ export class DurableEmulator {
     if (state?.isDone) {
       const continueAsNew = leaves.find((a) => a.actionType === ActionType.ContinueAsNew);
       if (continueAsNew) return this.continueAsNew(instance, normaliseInput(continueAsNew.input));
-      instance.history.push(event(EventType.ExecutionCompleted, now, { OrchestrationStatus: 'Completed', Result: toJsonText(state.output) }));
+      instance.history.push(
+        event(EventType.ExecutionCompleted, now, { OrchestrationStatus: 'Completed', Result: toJsonText(state.output) }),
+      );
       this.finish(instance, 'Completed', state.output);
       return;
     }
@@ -379,7 +379,14 @@ export class DurableEmulator {
         const id = this.takeId(instance, { kind: 'task', retry });
         const childId = action.instanceId || `${instance.instanceId}:${id.toString(16).padStart(4, '0')}`;
         work.push(() => this.startChild(instance, id, action.functionName as string, input, childId));
-        return [event(EventType.SubOrchestrationInstanceCreated, now, { Name: action.functionName, Input: toJsonText(input), InstanceId: childId }, id)];
+        return [
+          event(
+            EventType.SubOrchestrationInstanceCreated,
+            now,
+            { Name: action.functionName, Input: toJsonText(input), InstanceId: childId },
+            id,
+          ),
+        ];
       }
       case ActionType.CreateTimer: {
         const finalFireAt = new Date(action.fireAt as string);
@@ -393,7 +400,9 @@ export class DurableEmulator {
       case ActionType.ContinueAsNew:
         return [];
       default:
-        throw new Error(`The local Durable emulator does not support action type ${action.actionType} (entities and durable HTTP are not emulated).`);
+        throw new Error(
+          `The local Durable emulator does not support action type ${action.actionType} (entities and durable HTTP are not emulated).`,
+        );
     }
   }
 
@@ -457,14 +466,25 @@ export class DurableEmulator {
       // Past the retry timeout the attempt fails at once: retries never run beyond it.
       setImmediate(() =>
         retry.timedOut
-          ? this.deliver(instance, event(EventType.TaskFailed, this.clock.now(), { TaskScheduledId: id, ...failureOf(new Error(`Retry timeout of ${retry.options.retryTimeoutInMilliseconds} ms exceeded.`)) }))
+          ? this.deliver(
+              instance,
+              event(EventType.TaskFailed, this.clock.now(), {
+                TaskScheduledId: id,
+                ...failureOf(new Error(`Retry timeout of ${retry.options.retryTimeoutInMilliseconds} ms exceeded.`)),
+              }),
+            )
           : this.runActivity(instance, id, retry.name, retry.input),
       );
       return event(EventType.TaskScheduled, now, { Name: retry.name, Input: toJsonText(retry.input) }, id);
     }
     const childId = retry.instanceId || `${instance.instanceId}:${id.toString(16).padStart(4, '0')}`;
     setImmediate(() => this.startChild(instance, id, retry.name, retry.input, childId));
-    return event(EventType.SubOrchestrationInstanceCreated, now, { Name: retry.name, Input: toJsonText(retry.input), InstanceId: childId }, id);
+    return event(
+      EventType.SubOrchestrationInstanceCreated,
+      now,
+      { Name: retry.name, Input: toJsonText(retry.input), InstanceId: childId },
+      id,
+    );
   }
 
   private runActivity(instance: Instance, id: number, name: string, input: unknown): void {
@@ -503,7 +523,10 @@ export class DurableEmulator {
     try {
       this.startNew(name, input, childId, { instanceId: parent.instanceId, taskScheduledId: id });
     } catch (err) {
-      this.deliver(parent, event(EventType.SubOrchestrationInstanceFailed, this.clock.now(), { TaskScheduledId: id, ...failureOf(asError(err)) }));
+      this.deliver(
+        parent,
+        event(EventType.SubOrchestrationInstanceFailed, this.clock.now(), { TaskScheduledId: id, ...failureOf(asError(err)) }),
+      );
     }
   }
 
@@ -531,7 +554,11 @@ export class DurableEmulator {
     if (TERMINAL.includes(instance.status)) return;
     instance.cancelTimers.forEach((cancel) => cancel());
     const message = `Orchestrator function '${instance.name}' failed: ${stripOutOfProcData(error.message)}`;
-    instance.failureDetails = details ?? { ErrorType: error.name, ErrorMessage: stripOutOfProcData(error.message), StackTrace: error.stack };
+    instance.failureDetails = details ?? {
+      ErrorType: error.name,
+      ErrorMessage: stripOutOfProcData(error.message),
+      StackTrace: error.stack,
+    };
     instance.history.push(event(EventType.ExecutionFailed, this.clock.now(), { Reason: message, FailureDetails: instance.failureDetails }));
     this.finish(instance, 'Failed', message);
   }
@@ -547,7 +574,10 @@ export class DurableEmulator {
       const taskScheduledId = instance.parent.taskScheduledId;
       const completion =
         status === 'Completed'
-          ? event(EventType.SubOrchestrationInstanceCompleted, this.clock.now(), { TaskScheduledId: taskScheduledId, Result: toJsonText(output) })
+          ? event(EventType.SubOrchestrationInstanceCompleted, this.clock.now(), {
+              TaskScheduledId: taskScheduledId,
+              Result: toJsonText(output),
+            })
           : event(EventType.SubOrchestrationInstanceFailed, this.clock.now(), {
               TaskScheduledId: taskScheduledId,
               Reason: String(output),

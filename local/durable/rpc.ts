@@ -47,7 +47,7 @@ function statusJson(instance: Instance, showHistory: boolean, showInput: boolean
     instanceId: instance.instanceId,
     createdTime: instance.createdTime.toISOString(),
     lastUpdatedTime: instance.lastUpdatedTime.toISOString(),
-    input: showInput ? instance.input ?? null : null,
+    input: showInput ? (instance.input ?? null) : null,
     output: instance.output ?? null,
     runtimeStatus: instance.status,
     customStatus: instance.customStatus ?? null,
@@ -122,8 +122,14 @@ export async function handleDurableRpc(
       if (method === 'GET') {
         const start = Number(req.headers['x-ms-continuation-token'] ?? 0) || 0;
         const page = all.slice(start, start + PAGE_SIZE);
-        const headers: Record<string, string> = start + PAGE_SIZE < all.length ? { 'x-ms-continuation-token': String(start + PAGE_SIZE) } : {};
-        send(res, 200, page.map((i) => statusJson(i, false, query.get('showInput') !== 'false')), headers);
+        const headers: Record<string, string> =
+          start + PAGE_SIZE < all.length ? { 'x-ms-continuation-token': String(start + PAGE_SIZE) } : {};
+        send(
+          res,
+          200,
+          page.map((i) => statusJson(i, false, query.get('showInput') !== 'false')),
+          headers,
+        );
         return true;
       }
       if (method === 'DELETE') {
@@ -136,7 +142,7 @@ export async function handleDurableRpc(
     const action = parts[2];
     if (!action && method === 'GET') {
       const instance = emulator.instances.get(id);
-      if (!instance) return send(res, 404, { message: `No instance with ID '${id}' found.` }), true;
+      if (!instance) return (send(res, 404, { message: `No instance with ID '${id}' found.` }), true);
       send(res, statusCode(instance.status), statusJson(instance, query.get('showHistory') === 'true', query.get('showInput') !== 'false'));
       return true;
     }
@@ -161,7 +167,7 @@ export async function handleDurableRpc(
     }
     return false;
   } catch (err) {
-    if (err instanceof EmulatorError) return send(res, err.status, { message: err.message }), true;
+    if (err instanceof EmulatorError) return (send(res, err.status, { message: err.message }), true);
     throw err;
   }
 }

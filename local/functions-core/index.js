@@ -11,9 +11,9 @@ function registry() {
   return globalThis[REGISTRY];
 }
 
-class Disposable {
+class CoreDisposable {
   static from(...items) {
-    return new Disposable(() => items.forEach((item) => item && item.dispose && item.dispose()));
+    return new CoreDisposable(() => items.forEach((item) => item && item.dispose && item.dispose()));
   }
   constructor(callOnDispose) {
     this._callOnDispose = callOnDispose;
@@ -32,7 +32,7 @@ function registerFunction(metadata, callback) {
     throw new Error(`A function with the name "${metadata.name}" has already been registered.`);
   }
   functions.set(metadata.name, { metadata, callback });
-  return new Disposable(() => functions.delete(metadata.name));
+  return new CoreDisposable(() => functions.delete(metadata.name));
 }
 
 function registerHook(hookName, callback) {
@@ -40,7 +40,7 @@ function registerHook(hookName, callback) {
   const list = hooks.get(hookName) || [];
   list.push(callback);
   hooks.set(hookName, list);
-  return new Disposable(() => list.splice(list.indexOf(callback), 1));
+  return new CoreDisposable(() => list.splice(list.indexOf(callback), 1));
 }
 
 function setProgrammingModel(model) {
@@ -65,6 +65,6 @@ module.exports = {
   setProgrammingModel,
   getProgrammingModel,
   log,
-  Disposable,
+  Disposable: CoreDisposable,
   __registry: registry,
 };

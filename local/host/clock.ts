@@ -68,9 +68,7 @@ export class ManualClock implements Clock {
     const target = to.getTime();
     if (target < this.current) throw new Error('The manual clock cannot go back in time.');
     for (;;) {
-      const due = this.pending
-        .filter((p) => p.at <= target)
-        .sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
+      const due = this.pending.filter((p) => p.at <= target).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
       if (!due) break;
       this.pending = this.pending.filter((p) => p !== due);
       this.current = Math.max(this.current, due.at);

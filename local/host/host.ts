@@ -15,7 +15,17 @@ import { DurableEmulator, OrchestratorOutcome } from '../durable/emulator';
 import { clientBindingData, ClientUrls, handleDurableRpc } from '../durable/rpc';
 import { Clock, SystemClock } from './clock';
 import { compileRoute, RouteMatcher } from './routes';
-import { fromTypedData, invoke, jsonData, LogSink, registeredFunctions, RegisteredFunction, RpcHttpData, RpcParameterBinding, setLogSink } from './worker';
+import {
+  fromTypedData,
+  invoke,
+  jsonData,
+  LogSink,
+  registeredFunctions,
+  RegisteredFunction,
+  RpcHttpData,
+  RpcParameterBinding,
+  setLogSink,
+} from './worker';
 
 export interface HostOptions {
   /** Folder holding package.json and host.json; the app is loaded from package.json's "main" glob. */
@@ -94,7 +104,8 @@ function cookieHeader(cookie: Record<string, unknown>): string {
   if (value('secure')) text += '; Secure';
   if (value('httpOnly')) text += '; HttpOnly';
   const sameSite = cookie.sameSite as string | undefined;
-  if (sameSite && sameSite !== 'none') text += `; SameSite=${sameSite === 'explicitNone' ? 'None' : sameSite[0].toUpperCase() + sameSite.slice(1)}`;
+  if (sameSite && sameSite !== 'none')
+    text += `; SameSite=${sameSite === 'explicitNone' ? 'None' : sameSite[0].toUpperCase() + sameSite.slice(1)}`;
   return text;
 }
 
@@ -155,7 +166,10 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       },
       runOrchestrator: async (name, bindingInfo): Promise<OrchestratorOutcome> => {
         const fn = byName.get(name.toLowerCase()) as RegisteredFunction;
-        const result = await invoke(fn.name, { inputData: [{ name: fn.triggerName, data: { string: JSON.stringify(bindingInfo) } }], log: sink });
+        const result = await invoke(fn.name, {
+          inputData: [{ name: fn.triggerName, data: { string: JSON.stringify(bindingInfo) } }],
+          log: sink,
+        });
         if (result.error) {
           const marker = result.error.message.indexOf('$OutOfProcData$:');
           const state = marker >= 0 ? JSON.parse(result.error.message.slice(marker + '$OutOfProcData$:'.length)) : undefined;
@@ -181,7 +195,14 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     if (!fn || fn.trigger.type !== 'timerTrigger') throw new Error(`No timer function named "${name}".`);
     const now = clock.now();
     const next = new Cron(String(fn.trigger.schedule), { paused: true, timezone: 'Etc/UTC' }).nextRun(now);
-    await call(fn, jsonData({ Schedule: { AdjustForDST: true }, ScheduleStatus: { Last: now.toISOString(), Next: next?.toISOString(), LastUpdated: now.toISOString() }, IsPastDue: false }));
+    await call(
+      fn,
+      jsonData({
+        Schedule: { AdjustForDST: true },
+        ScheduleStatus: { Last: now.toISOString(), Next: next?.toISOString(), LastUpdated: now.toISOString() },
+        IsPastDue: false,
+      }),
+    );
   };
 
   const cancelTimers: (() => void)[] = [];
@@ -218,12 +239,17 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   const handleAdmin = async (req: IncomingMessage, res: ServerResponse, parts: string[], query: URLSearchParams): Promise<void> => {
     if (!authorised(req, query, 'admin')) return sendJson(res, 401, { message: 'The master key is required for the admin API.' });
     if (parts.length === 1 && req.method === 'GET') {
-      return sendJson(res, 200, functions.map((f) => ({ name: f.name, trigger: f.trigger.type, bindings: f.metadata.bindings })));
+      return sendJson(
+        res,
+        200,
+        functions.map((f) => ({ name: f.name, trigger: f.trigger.type, bindings: f.metadata.bindings })),
+      );
     }
     const fn = parts[1] && byName.get(parts[1].toLowerCase());
     if (!fn) return sendJson(res, 404, { message: `No function named "${parts[1]}".` });
     if (req.method !== 'POST') return sendJson(res, 405, { message: 'Use POST to run a function.' });
-    if (fn.trigger.type !== 'timerTrigger') return sendJson(res, 400, { message: 'Only timer functions can be run through the admin API locally.' });
+    if (fn.trigger.type !== 'timerTrigger')
+      return sendJson(res, 400, { message: 'Only timer functions can be run through the admin API locally.' });
     await readBody(req);
     res.writeHead(202).end();
     runTimer(fn.name).catch((err: Error) => log(`error [${fn.name}] ${err.message}`));
@@ -239,7 +265,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     if (!authorised(req, query, r.authLevel)) return void res.writeHead(401).end();
     const body = await readBody(req);
     const headers: Record<string, string> = {};
-    for (const [key, value] of Object.entries(req.headers)) if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(', ') : value;
+    for (const [key, value] of Object.entries(req.headers))
+      if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(', ') : value;
     const httpData: RpcHttpData = {
       method,
       url: `${url}${req.url}`,
@@ -248,7 +275,10 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       params: params as Record<string, string>,
       body: body.length ? { bytes: body } : undefined,
     };
-    const result = await invoke(r.fn.name, { inputData: [{ name: r.fn.triggerName, data: { http: httpData } }, ...extraInputs(r.fn)], log: sink });
+    const result = await invoke(r.fn.name, {
+      inputData: [{ name: r.fn.triggerName, data: { http: httpData } }, ...extraInputs(r.fn)],
+      log: sink,
+    });
     if (result.error) {
       log(`error [${r.fn.name} ${result.invocationId}] ${result.error.stack ?? result.error.message}`);
       return void res.writeHead(500).end();
@@ -260,7 +290,11 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     const cookies = (out.cookies ?? []) as Record<string, unknown>[];
     if (cookies.length) outHeaders['set-cookie'] = cookies.map(cookieHeader);
     const bodyData = out.body;
-    const payload = bodyData?.bytes ? Buffer.from(bodyData.bytes) : bodyData?.string != null ? Buffer.from(bodyData.string) : Buffer.alloc(0);
+    const payload = bodyData?.bytes
+      ? Buffer.from(bodyData.bytes)
+      : bodyData?.string != null
+        ? Buffer.from(bodyData.string)
+        : Buffer.alloc(0);
     res.writeHead(Number(out.statusCode ?? 200), outHeaders);
     res.end(payload);
   };

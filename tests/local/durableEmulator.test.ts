@@ -13,7 +13,15 @@ const clock = new ManualClock(new Date('2026-03-01T08:00:00Z'));
 const KEYS = { functionKey: 'test-function-key', masterKey: 'test-master-key' };
 
 beforeAll(async () => {
-  host = await startHost({ appRoot: path.resolve(__dirname, '../..'), port: 0, clock, ...KEYS, loadApp: false, enableTimers: false, log: () => undefined });
+  host = await startHost({
+    appRoot: path.resolve(__dirname, '../..'),
+    port: 0,
+    clock,
+    ...KEYS,
+    loadApp: false,
+    enableTimers: false,
+    log: () => undefined,
+  });
 });
 afterAll(() => host.stop());
 
@@ -39,7 +47,11 @@ test('activity retries follow first interval, backoff and max interval, then suc
   expect(instance.output).toBe('ok after 4');
   const timers = instance.history.filter((e) => e.EventType === EventType.TimerCreated);
   // 1000 ms, 2000 ms, then capped at 3000 ms (backoff 2 would give 4000).
-  const delays = timers.map((t, i) => new Date(t.FireAt as string).getTime() - new Date(instance.history.find((e) => e.EventType === EventType.TaskFailed && e.TaskScheduledId === i * 2)!.Timestamp).getTime());
+  const delays = timers.map(
+    (t, i) =>
+      new Date(t.FireAt as string).getTime() -
+      new Date(instance.history.find((e) => e.EventType === EventType.TaskFailed && e.TaskScheduledId === i * 2)!.Timestamp).getTime(),
+  );
   expect(delays).toEqual([1000, 2000, 3000]);
   expect(instance.history.filter((e) => e.EventType === EventType.TaskScheduled)).toHaveLength(4);
   expect(clock.now().getTime() - started).toBe(60_000);
@@ -90,7 +102,9 @@ test('a 1,000-activity fan-out completes with every result', async () => {
   const activities = host.durable.stats.activities - before.activities;
   const replayed = host.durable.stats.eventsReplayed - before.eventsReplayed;
   expect(activities).toBe(1000);
-  console.log(`fan-out of 1000: ${seconds.toFixed(2)} s, ${(1000 / seconds).toFixed(0)} activities/s, ${host.durable.stats.episodes - before.episodes} episodes, ${replayed} history events replayed`);
+  console.log(
+    `fan-out of 1000: ${seconds.toFixed(2)} s, ${(1000 / seconds).toFixed(0)} activities/s, ${host.durable.stats.episodes - before.episodes} episodes, ${replayed} history events replayed`,
+  );
 });
 
 test('sub-orchestrations return results and their failures reach the parent', async () => {

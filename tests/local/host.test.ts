@@ -8,6 +8,7 @@ let host: RunningHost;
 const lines: string[] = [];
 const clock = new ManualClock(new Date('2026-03-01T08:01:00Z'));
 const fk = { 'x-functions-key': 'test-function-key' };
+const json = (response: Response): Promise<any> => response.json();
 
 beforeAll(async () => {
   host = await startHost({
@@ -25,18 +26,22 @@ afterAll(() => host.stop());
 test('routes with the api prefix, parameters, optional parameters and constraints', async () => {
   const withTag = await fetch(`${host.url}/api/items/42/blue?q=x`, { headers: fk });
   expect(withTag.status).toBe(200);
-  expect(await withTag.json()).toEqual({ id: '42', tag: 'blue', q: 'x', body: null });
+  expect(await json(withTag)).toEqual({ id: '42', tag: 'blue', q: 'x', body: null });
   expect(withTag.headers.get('x-item')).toBe('42');
   expect(withTag.headers.get('set-cookie')).toMatch(/^seen=yes; Path=\/; HttpOnly/);
 
   const withoutTag = await fetch(`${host.url}/api/items/7`, { headers: fk });
-  expect((await withoutTag.json()).tag).toBeNull();
+  expect((await json(withoutTag)).tag).toBeNull();
 
   expect((await fetch(`${host.url}/api/items/not-a-number`, { headers: fk })).status).toBe(404);
   expect((await fetch(`${host.url}/items/42`, { headers: fk })).status).toBe(404);
-  const put = await fetch(`${host.url}/api/items/5`, { method: 'PUT', headers: { ...fk, 'content-type': 'application/json' }, body: JSON.stringify({ a: 1 }) });
+  const put = await fetch(`${host.url}/api/items/5`, {
+    method: 'PUT',
+    headers: { ...fk, 'content-type': 'application/json' },
+    body: JSON.stringify({ a: 1 }),
+  });
   expect(put.status).toBe(201);
-  expect((await put.json()).body).toEqual({ a: 1 });
+  expect((await json(put)).body).toEqual({ a: 1 });
   expect((await fetch(`${host.url}/api/items/5`, { method: 'DELETE', headers: fk })).status).toBe(405);
 });
 
@@ -63,7 +68,11 @@ test('timers run on their NCRONTAB schedule with the manual clock, and on demand
   expect(calls.ticks.length).toBe(before + 3);
 
   expect((await fetch(`${host.url}/admin/functions/tick`, { method: 'POST', headers: fk, body: '{}' })).status).toBe(401);
-  const onDemand = await fetch(`${host.url}/admin/functions/tick`, { method: 'POST', headers: { 'x-functions-key': 'test-master-key' }, body: '{}' });
+  const onDemand = await fetch(`${host.url}/admin/functions/tick`, {
+    method: 'POST',
+    headers: { 'x-functions-key': 'test-master-key' },
+    body: '{}',
+  });
   expect(onDemand.status).toBe(202);
   await new Promise((r) => setTimeout(r, 20));
   expect(calls.ticks.length).toBe(before + 4);
@@ -74,7 +83,10 @@ test('every registered function is listed at start and by the admin API', async 
     expect(lines.some((l) => l.startsWith(`  ${name}:`))).toBe(true);
   }
   expect(lines.find((l) => l.startsWith('  items:'))).toContain('/api/items/{id:int}/{tag?} (function)');
-  const listed = (await (await fetch(`${host.url}/admin/functions`, { headers: { 'x-functions-key': 'test-master-key' } })).json()) as { name: string; trigger: string }[];
+  const listed = (await json(await fetch(`${host.url}/admin/functions`, { headers: { 'x-functions-key': 'test-master-key' } }))) as {
+    name: string;
+    trigger: string;
+  }[];
   expect(listed.map((f) => f.name).sort()).toEqual(host.functions.map((f) => f.name).sort());
   expect(listed.find((f) => f.name === 'fanOut')?.trigger).toBe('orchestrationTrigger');
 });
@@ -82,19 +94,19 @@ test('every registered function is listed at start and by the admin API', async 
 test('the SDK DurableClient works unchanged: start, status with history, check-status links, list, conflict', async () => {
   const start = await fetch(`${host.url}/api/orchestrators/fanOut/client-test`, { method: 'POST', headers: fk, body: '5' });
   expect(start.status).toBe(202);
-  const links = (await start.json()) as { id: string; statusQueryGetUri: string };
+  const links = (await json(start)) as { id: string; statusQueryGetUri: string };
   expect(links.id).toBe('client-test');
   expect(links.statusQueryGetUri.startsWith(host.url)).toBe(true);
   await host.durable.whenIdle();
 
-  const status = await (await fetch(`${host.url}/api/status/client-test?history=true`)).json();
+  const status = await json(await fetch(`${host.url}/api/status/client-test?history=true`));
   expect(status.runtimeStatus).toBe('Completed');
   expect(status.output).toBe(10);
   expect(status.history.length).toBeGreaterThan(5);
 
   const webhook = await fetch(links.statusQueryGetUri);
   expect(webhook.status).toBe(200);
-  expect((await webhook.json()).output).toBe(10);
+  expect((await json(webhook)).output).toBe(10);
 
   await fetch(`${host.url}/api/orchestrators/approval/client-wait`, { method: 'POST', headers: fk });
   await host.durable.whenIdle();
@@ -102,7 +114,7 @@ test('the SDK DurableClient works unchanged: start, status with history, check-s
   expect(conflict.status).toBe(500); // the fixture lets the client's error surface; the product maps it to 409
   expect(lines.some((l) => l.includes('409') && l.includes('already exists'))).toBe(true);
 
-  const list = (await (await fetch(`${host.url}/durabletask/instances/?runtimeStatus=Running`)).json()) as { instanceId: string }[];
+  const list = (await json(await fetch(`${host.url}/durabletask/instances/?runtimeStatus=Running`))) as { instanceId: string }[];
   expect(list.map((i) => i.instanceId)).toContain('client-wait');
   expect(list.map((i) => i.instanceId)).not.toContain('client-test');
   host.durable.terminate('client-wait', 'test done');
