@@ -56,7 +56,7 @@ function waitForPort(port: number, timeoutMs: number): Promise<void> {
 }
 
 export async function startAzurite(options: {
-  dataDir: string;
+  dataDir?: string;
   ports?: Partial<AzuritePorts>;
   inMemory?: boolean;
 }): Promise<RunningAzurite> {
@@ -65,12 +65,11 @@ export async function startAzurite(options: {
     queue: options.ports?.queue || (await freePort()),
     table: options.ports?.table || (await freePort()),
   };
-  mkdirSync(options.dataDir, { recursive: true });
+  if (!options.inMemory && !options.dataDir) throw new Error('Azurite needs a data folder unless it runs in memory.');
+  if (options.dataDir && !options.inMemory) mkdirSync(options.dataDir, { recursive: true });
   const pkgDir = path.dirname(require.resolve('azurite/package.json'));
   const args = [
     path.join(pkgDir, 'dist/src/azurite.js'),
-    '--location',
-    options.dataDir,
     '--blobHost',
     '127.0.0.1',
     '--blobPort',
@@ -87,7 +86,7 @@ export async function startAzurite(options: {
     '--disableTelemetry',
     '--loose',
     '--silent',
-    ...(options.inMemory ? ['--inMemoryPersistence'] : []),
+    ...(options.inMemory ? ['--inMemoryPersistence'] : ['--location', options.dataDir as string]),
   ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';

@@ -15,6 +15,34 @@ const ConfigSchema = z.object({
   ENTRA_AUTHORITY_HOST: url.default('https://login.microsoftonline.com'),
   GRAPH_BASE_URL: url.default('https://graph.microsoft.com'),
   TEAMS_ADMIN_BASE_URL: url.default('https://api.interfaces.records.teams.microsoft.com'),
+
+  /** Public origin of this app: the integration page links in emails point here. */
+  PUBLIC_BASE_URL: url.default('http://127.0.0.1:7071'),
+  /** HMAC key for signed email links; at least 32 characters (a Key Vault reference in Azure). */
+  LINK_SIGNING_KEY: z.string().min(32, 'the link signing key needs at least 32 characters'),
+  LINK_TTL_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30)
+    .default(24 * 7),
+
+  PROVIDER_NAME: z.string().min(1).default('Your voice provider'),
+  PROVIDER_SUPPORT_CONTACT: z.string().min(1).default('your voice provider'),
+  PROVIDER_PORTAL_URL: url.default('https://portal.example.com'),
+  DEFAULT_POLICY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9]{1,19}$/, 'a policy prefix is 2-20 letters and digits, starting with a letter')
+    .default('VoiceSync'),
+  DEFAULT_NUMBER_TYPE: z.enum(['directRouting', 'operatorConnect']).default('directRouting'),
+
+  /** Communication Services Email: "endpoint=https://…;accesskey=…". */
+  EMAIL_CONNECTION_STRING: z.string().regex(/^endpoint=https?:\/\/[^;]+;accesskey=.+$/i, 'expected "endpoint=https://…;accesskey=…"'),
+  EMAIL_SENDER_ADDRESS: z.string().email(),
+  /** Communication Services' default sending limits for a custom domain. */
+  EMAIL_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  EMAIL_RATE_PER_HOUR: z.coerce.number().int().min(1).default(100),
+  EMAIL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

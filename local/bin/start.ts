@@ -45,6 +45,7 @@ async function main(): Promise<void> {
       ...settings,
       ...simulator.appSettings(),
       AzureWebJobsStorage: azurite.connectionString,
+      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
       FUNCTIONS_HTTP_PORT: String(port),
       LOCAL_FUNCTION_KEY: functionKey,
       LOCAL_MASTER_KEY: masterKey,

@@ -15,7 +15,8 @@ export interface Caller {
   clientId: string;
 }
 
-export type AuthResult = { ok: true; caller: Caller } | { ok: false; reason: 'missing' | 'invalid' | 'expired' | 'audience' | 'tenant'; message: string };
+export type AuthResult =
+  { ok: true; caller: Caller } | { ok: false; reason: 'missing' | 'invalid' | 'expired' | 'audience' | 'tenant'; message: string };
 
 export function authenticate(state: SimState, req: SimRequest, audiences: string[]): AuthResult {
   const token = bearer(req.headers);
@@ -26,7 +27,8 @@ export function authenticate(state: SimState, req: SimRequest, audiences: string
     return { ok: false, reason: 'invalid', message: 'Access token validation failure.' };
   }
   const c = v.claims;
-  if (!audiences.includes(String(c.aud))) return { ok: false, reason: 'audience', message: 'Access token validation failure. Invalid audience.' };
+  if (!audiences.includes(String(c.aud)))
+    return { ok: false, reason: 'audience', message: 'Access token validation failure. Invalid audience.' };
   const tenant = state.findTenant(String(c.tid ?? ''));
   if (!tenant) return { ok: false, reason: 'tenant', message: 'The tenant of the token is unknown.' };
   const appOnly = c.idtyp === 'app';

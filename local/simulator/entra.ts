@@ -56,20 +56,70 @@ export const AADSTS = {
     error: 'interaction_required',
     text: 'Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access the resource.',
   },
-  consentRequired: { code: 65001, error: 'invalid_grant', text: "The user or administrator has not consented to use the application. Send an interactive authorization request for this user and resource." },
-  userNotInTenant: { code: 50020, error: 'invalid_request', text: 'User account from identity provider does not exist in tenant and cannot access the application in that tenant.' },
-  appNotFound: { code: 700016, error: 'unauthorized_client', text: 'Application was not found in the directory. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.' },
-  tenantNotFound: { code: 90002, error: 'invalid_tenant', text: 'Tenant not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.' },
-  redirectMismatch: { code: 50011, error: 'invalid_request', text: 'The redirect URI specified in the request does not match the redirect URIs configured for the application.' },
-  invalidSecret: { code: 7000215, error: 'invalid_client', text: 'Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.' },
-  codeExpired: { code: 70008, error: 'invalid_grant', text: 'The provided authorization code or refresh token has expired due to inactivity.' },
-  codeRedeemed: { code: 54005, error: 'invalid_grant', text: 'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.' },
+  consentRequired: {
+    code: 65001,
+    error: 'invalid_grant',
+    text: 'The user or administrator has not consented to use the application. Send an interactive authorization request for this user and resource.',
+  },
+  userNotInTenant: {
+    code: 50020,
+    error: 'invalid_request',
+    text: 'User account from identity provider does not exist in tenant and cannot access the application in that tenant.',
+  },
+  appNotFound: {
+    code: 700016,
+    error: 'unauthorized_client',
+    text: 'Application was not found in the directory. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.',
+  },
+  tenantNotFound: {
+    code: 90002,
+    error: 'invalid_tenant',
+    text: 'Tenant not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.',
+  },
+  redirectMismatch: {
+    code: 50011,
+    error: 'invalid_request',
+    text: 'The redirect URI specified in the request does not match the redirect URIs configured for the application.',
+  },
+  /** at the token endpoint RFC 6749 section 4.1.3 makes a redirect_uri mismatch an invalid_grant */
+  redirectMismatchGrant: {
+    code: 50011,
+    error: 'invalid_grant',
+    text: 'The redirect URI specified in the request does not match the redirect URI used to obtain the authorization code.',
+  },
+  invalidSecret: {
+    code: 7000215,
+    error: 'invalid_client',
+    text: 'Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.',
+  },
+  codeExpired: {
+    code: 70008,
+    error: 'invalid_grant',
+    text: 'The provided authorization code or refresh token has expired due to inactivity.',
+  },
+  codeRedeemed: {
+    code: 54005,
+    error: 'invalid_grant',
+    text: 'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.',
+  },
   codeInvalid: { code: 9002313, error: 'invalid_grant', text: 'Invalid request. Request is malformed or invalid.' },
-  pkceMismatch: { code: 501481, error: 'invalid_grant', text: 'The Code_Verifier does not match the code_challenge supplied in the authorization request.' },
+  pkceMismatch: {
+    code: 501481,
+    error: 'invalid_grant',
+    text: 'The Code_Verifier does not match the code_challenge supplied in the authorization request.',
+  },
   clientMismatch: { code: 70000, error: 'invalid_grant', text: 'Provided grant is invalid or malformed.' },
   missingParam: { code: 900144, error: 'invalid_request', text: 'The request body must contain the following parameter:' },
-  multiResource: { code: 28000, error: 'invalid_scope', text: 'Provided value for the input parameter scope is not valid because it contains more than one resource.' },
-  clientCredentialsScope: { code: 1002012, error: 'invalid_scope', text: 'The provided value for scope is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).' },
+  multiResource: {
+    code: 28000,
+    error: 'invalid_scope',
+    text: 'Provided value for the input parameter scope is not valid because it contains more than one resource.',
+  },
+  clientCredentialsScope: {
+    code: 1002012,
+    error: 'invalid_scope',
+    text: 'The provided value for scope is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).',
+  },
   unsupportedGrant: { code: 70003, error: 'unsupported_grant_type', text: 'The app requested an unsupported grant type.' },
   temporarilyUnavailable: { code: 90033, error: 'temporarily_unavailable', text: 'A transient error has occurred. Please try again.' },
 } as const;
@@ -99,7 +149,10 @@ function tokenError(req: SimRequest, status: number, key: AadstsKey, extra = '',
 
 function errorPage(status: number, key: AadstsKey, extra = ''): SimResponse {
   const desc = aadDescription(key, crypto.randomUUID(), crypto.randomUUID(), extra);
-  return html(status, `<!doctype html><html><head><title>Sign in to your account</title></head><body><h1>Sorry, but we're having trouble signing you in.</h1><p id="error">${escapeHtml(desc)}</p></body></html>`);
+  return html(
+    status,
+    `<!doctype html><html><head><title>Sign in to your account</title></head><body><h1>Sorry, but we're having trouble signing you in.</h1><p id="error">${escapeHtml(desc)}</p></body></html>`,
+  );
 }
 
 /** Resource (audience) of a scope string, and the scope name within it. */
@@ -138,7 +191,11 @@ function scopeText(resource: string, names: string[]): string {
 }
 
 export function servicePrincipalId(tenantId: string, clientId: string): string {
-  return crypto.createHash('sha256').update(`sp|${tenantId}|${clientId}`).digest('hex').replace(/^(.{8})(.{4})(.{4})(.{4})(.{12}).*$/, '$1-$2-$3-$4-$5');
+  return crypto
+    .createHash('sha256')
+    .update(`sp|${tenantId}|${clientId}`)
+    .digest('hex')
+    .replace(/^(.{8})(.{4})(.{4})(.{4})(.{12}).*$/, '$1-$2-$3-$4-$5');
 }
 
 function openIdConfiguration(req: SimRequest, tenant: string, t: TenantState | undefined): Record<string, unknown> {
@@ -162,7 +219,27 @@ function openIdConfiguration(req: SimRequest, tenant: string, t: TenantState | u
     http_logout_supported: true,
     frontchannel_logout_supported: true,
     end_session_endpoint: `${o}/${seg}/oauth2/v2.0/logout`,
-    claims_supported: ['sub', 'iss', 'cloud_instance_name', 'cloud_instance_host_name', 'cloud_graph_host_name', 'msgraph_host', 'aud', 'exp', 'iat', 'auth_time', 'acr', 'nonce', 'preferred_username', 'name', 'tid', 'ver', 'at_hash', 'c_hash', 'email'],
+    claims_supported: [
+      'sub',
+      'iss',
+      'cloud_instance_name',
+      'cloud_instance_host_name',
+      'cloud_graph_host_name',
+      'msgraph_host',
+      'aud',
+      'exp',
+      'iat',
+      'auth_time',
+      'acr',
+      'nonce',
+      'preferred_username',
+      'name',
+      'tid',
+      'ver',
+      'at_hash',
+      'c_hash',
+      'email',
+    ],
     kerberos_endpoint: `${o}/${seg}/kerberos`,
     tenant_region_scope: 'EU',
     cloud_instance_name: 'microsoftonline.com',
@@ -179,7 +256,9 @@ interface ResolvedUser {
 
 function findUser(state: SimState, who: string, preferTenant?: TenantState, tenantId?: string): ResolvedUser | undefined {
   const key = who.toLowerCase();
-  const tenants = tenantId ? [state.findTenant(tenantId)].filter((t): t is TenantState => !!t) : [...(preferTenant ? [preferTenant] : []), ...state.tenants.values()];
+  const tenants = tenantId
+    ? [state.findTenant(tenantId)].filter((t): t is TenantState => !!t)
+    : [...(preferTenant ? [preferTenant] : []), ...state.tenants.values()];
   for (const t of tenants) {
     const u = t.usersById.get(key) ?? t.usersByUpn.get(key) ?? t.usersByUpn.get(`${key}@${t.domain}`.toLowerCase());
     if (u) return { user: u, tenant: t };
@@ -199,7 +278,10 @@ function deliver(redirectUri: string, params: Record<string, string | undefined>
       .filter(([, v]) => v !== undefined)
       .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v!)}"/>`)
       .join('');
-    return html(200, `<!doctype html><html><head><title>Working...</title></head><body onload="document.forms[0].submit()"><form method="POST" action="${escapeHtml(redirectUri)}">${inputs}<noscript><button type="submit">Continue</button></noscript></form></body></html>`);
+    return html(
+      200,
+      `<!doctype html><html><head><title>Working...</title></head><body onload="document.forms[0].submit()"><form method="POST" action="${escapeHtml(redirectUri)}">${inputs}<noscript><button type="submit">Continue</button></noscript></form></body></html>`,
+    );
   }
   return { status: 302, headers: { location: withParams(redirectUri, params, mode) }, text: '' };
 }
@@ -211,7 +293,13 @@ export function createEntra(state: SimState) {
     return state.tokenLifetime();
   }
 
-  function accessTokenFor(origin: string, app: AppRegistration, tenant: TenantState, resource: string, opts: { user?: SimUser; scopes?: string[]; roles?: string[] }): { token: string; expiresIn: number } {
+  function accessTokenFor(
+    origin: string,
+    app: AppRegistration,
+    tenant: TenantState,
+    resource: string,
+    opts: { user?: SimUser; scopes?: string[]; roles?: string[] },
+  ): { token: string; expiresIn: number } {
     const now = Math.floor(Date.now() / 1000);
     const expiresIn = lifetime();
     const claims: Record<string, unknown> = {
@@ -282,7 +370,12 @@ export function createEntra(state: SimState) {
     app: AppRegistration;
   }
 
-  function validateAuthorize(req: SimRequest, tenantSegment: string, kind: AuthorizeContext['kind'], params: Record<string, string>): AuthorizeContext | SimResponse {
+  function validateAuthorize(
+    req: SimRequest,
+    tenantSegment: string,
+    kind: AuthorizeContext['kind'],
+    params: Record<string, string>,
+  ): AuthorizeContext | SimResponse {
     const tenant = MULTI_TENANT.has(tenantSegment.toLowerCase()) ? undefined : state.findTenant(tenantSegment);
     if (!tenant && !MULTI_TENANT.has(tenantSegment.toLowerCase())) return errorPage(400, 'tenantNotFound', `Tenant '${tenantSegment}'.`);
     const clientId = params.client_id;
@@ -290,7 +383,8 @@ export function createEntra(state: SimState) {
     const app = state.apps.get(clientId);
     if (!app) return errorPage(400, 'appNotFound', `Application with identifier '${clientId}'.`);
     const redirectUri = params.redirect_uri;
-    if (!redirectUri || !app.redirectUris.includes(redirectUri)) return errorPage(400, 'redirectMismatch', `Request: '${redirectUri ?? ''}'.`);
+    if (!redirectUri || !app.redirectUris.includes(redirectUri))
+      return errorPage(400, 'redirectMismatch', `Request: '${redirectUri ?? ''}'.`);
     void req;
     return { kind, tenantSegment, tenant, params, app };
   }
@@ -319,7 +413,12 @@ export function createEntra(state: SimState) {
     }
     const found = findUser(state, outcome.user, ctx.tenant, outcome.tenantId);
     if (!found) return errorPage(400, 'userNotInTenant', `User '${outcome.user}' is unknown to the simulator.`);
-    if (ctx.tenant && found.tenant.id !== ctx.tenant.id) return errorPage(400, 'userNotInTenant', `User account '${found.user.userPrincipalName}' from identity provider does not exist in tenant '${ctx.tenant.displayName}'.`);
+    if (ctx.tenant && found.tenant.id !== ctx.tenant.id)
+      return errorPage(
+        400,
+        'userNotInTenant',
+        `User account '${found.user.userPrincipalName}' from identity provider does not exist in tenant '${ctx.tenant.displayName}'.`,
+      );
     if (!found.user.accountEnabled) return redirectError(ctx, req, 'userNotInTenant', 'access_denied');
     const tenant = found.tenant;
     if (ctx.kind === 'adminconsent') {
@@ -328,7 +427,11 @@ export function createEntra(state: SimState) {
       const scopes = Object.entries(ctx.app.application ?? DEFAULT_APPLICATION)
         .flatMap(([resource, roles]) => roles.map((r) => `${resource}/${r}`))
         .join(' ');
-      return deliver(ctx.params.redirect_uri!, { admin_consent: 'True', tenant: tenant.id, scope: scopes, state: ctx.params.state }, 'query');
+      return deliver(
+        ctx.params.redirect_uri!,
+        { admin_consent: 'True', tenant: tenant.id, scope: scopes, state: ctx.params.state },
+        'query',
+      );
     }
     const code = randomToken(48);
     const scopes = (ctx.params.scope ?? '').split(/\s+/).filter(Boolean);
@@ -344,7 +447,16 @@ export function createEntra(state: SimState) {
       expiresAt: Date.now() + state.config.authCodeLifetimeSeconds * 1000,
       used: false,
     });
-    return deliver(ctx.params.redirect_uri!, { code, client_info: ctx.params.client_info === '1' ? clientInfo(found.user, tenant) : undefined, state: ctx.params.state, session_state: crypto.randomUUID() }, ctx.params.response_mode ?? 'query');
+    return deliver(
+      ctx.params.redirect_uri!,
+      {
+        code,
+        client_info: ctx.params.client_info === '1' ? clientInfo(found.user, tenant) : undefined,
+        state: ctx.params.state,
+        session_state: crypto.randomUUID(),
+      },
+      ctx.params.response_mode ?? 'query',
+    );
   }
 
   function signInPage(ctx: AuthorizeContext, req: SimRequest): SimResponse {
@@ -355,10 +467,14 @@ export function createEntra(state: SimState) {
       .flatMap((t) =>
         t.users
           .filter((u) => u.accountEnabled && !u.resourceAccount)
-          .map((u) => `<option value="${escapeHtml(u.id)}">${escapeHtml(u.displayName)} &lt;${escapeHtml(u.userPrincipalName)}&gt;${u.roles.includes('62e90394-69f5-4237-9190-012177145e10') ? ' (Global Administrator)' : ''}</option>`),
+          .map(
+            (u) =>
+              `<option value="${escapeHtml(u.id)}">${escapeHtml(u.displayName)} &lt;${escapeHtml(u.userPrincipalName)}&gt;${u.roles.includes('62e90394-69f5-4237-9190-012177145e10') ? ' (Global Administrator)' : ''}</option>`,
+          ),
       )
       .join('');
-    const title = ctx.kind === 'adminconsent' ? `Permissions requested — accept for your organization` : 'Sign in (simulated Microsoft Entra ID)';
+    const title =
+      ctx.kind === 'adminconsent' ? `Permissions requested — accept for your organization` : 'Sign in (simulated Microsoft Entra ID)';
     return html(
       200,
       `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>body{font-family:sans-serif;max-width:40em;margin:3em auto}select,button{font-size:1em;margin:.3em 0}</style></head><body>
@@ -381,7 +497,8 @@ export function createEntra(state: SimState) {
     if (kind === 'authorize') {
       if (params.response_type !== 'code') return redirectError(ctx, req, 'missingParam', 'unsupported_response_type');
       if (!params.scope) return redirectError(ctx, req, 'missingParam');
-      if (params.code_challenge_method && !['S256', 'plain'].includes(params.code_challenge_method)) return redirectError(ctx, req, 'missingParam', 'invalid_request');
+      if (params.code_challenge_method && !['S256', 'plain'].includes(params.code_challenge_method))
+        return redirectError(ctx, req, 'missingParam', 'invalid_request');
     }
     const scripted = state.authorizeScripts.shift();
     if (scripted) return complete(ctx, req, scripted);
@@ -399,7 +516,13 @@ export function createEntra(state: SimState) {
     const action = form.get('action');
     const user = form.get('user') ?? '';
     const outcome: AuthorizeOutcome =
-      action === 'decline' ? { outcome: 'consentDeclined' } : action === 'mfa' ? { outcome: 'mfaRequired' } : action === 'approval' ? { outcome: 'adminApprovalRequired' } : { outcome: 'signIn', user };
+      action === 'decline'
+        ? { outcome: 'consentDeclined' }
+        : action === 'mfa'
+          ? { outcome: 'mfaRequired' }
+          : action === 'approval'
+            ? { outcome: 'adminApprovalRequired' }
+            : { outcome: 'signIn', user };
     return complete(ctx, req, outcome);
   }
 
@@ -422,7 +545,9 @@ export function createEntra(state: SimState) {
   }
 
   function scriptedTokenError(req: SimRequest, grantType: string, resource: string): SimResponse | undefined {
-    const idx = state.tokenErrorScripts.findIndex((s) => (!s.grantType || s.grantType === grantType) && (!s.resource || s.resource === resource));
+    const idx = state.tokenErrorScripts.findIndex(
+      (s) => (!s.grantType || s.grantType === grantType) && (!s.resource || s.resource === resource),
+    );
     if (idx < 0) return undefined;
     const s = state.tokenErrorScripts[idx]!;
     s.times = (s.times ?? 1) - 1;
@@ -440,13 +565,23 @@ export function createEntra(state: SimState) {
     return map[s.error]();
   }
 
-  function delegatedResponse(req: SimRequest, app: AppRegistration, tenant: TenantState, user: SimUser, requested: string[], opts: { nonce?: string; clientInfo: boolean; grantType: string }): SimResponse {
+  function delegatedResponse(
+    req: SimRequest,
+    app: AppRegistration,
+    tenant: TenantState,
+    user: SimUser,
+    requested: string[],
+    opts: { nonce?: string; clientInfo: boolean; grantType: string },
+  ): SimResponse {
     const resources = resourcesOf(requested);
     if (resources.length > 1) return tokenError(req, 400, 'multiResource');
     const resource = resources[0] ?? RESOURCE_GRAPH;
     const scripted = scriptedTokenError(req, opts.grantType, resource);
     if (scripted) return scripted;
-    const names = requested.map(splitScope).filter((s): s is { resource: string; name: string } => !!s).map((s) => s.name);
+    const names = requested
+      .map(splitScope)
+      .filter((s): s is { resource: string; name: string } => !!s)
+      .map((s) => s.name);
     let granted = names.includes('.default') ? delegatedFor(app, resource) : names;
     if (names.length === 0) granted = resource === RESOURCE_GRAPH ? ['User.Read'] : [];
     if (granted.length === 0) return tokenError(req, 400, 'consentRequired', `Resource '${resource}'.`, 'consent_required');
@@ -461,10 +596,16 @@ export function createEntra(state: SimState) {
     };
     if (requested.includes('offline_access') || opts.grantType === 'refresh_token') {
       const rt = randomToken(64);
-      state.refreshTokens.set(rt, { clientId: app.clientId, tenantId: tenant.id, userId: user.id, expiresAt: Date.now() + 90 * 24 * 3600 * 1000 });
+      state.refreshTokens.set(rt, {
+        clientId: app.clientId,
+        tenantId: tenant.id,
+        userId: user.id,
+        expiresAt: Date.now() + 90 * 24 * 3600 * 1000,
+      });
       body.refresh_token = rt;
     }
-    if (requested.includes('openid') || opts.grantType === 'refresh_token') body.id_token = idTokenFor(req.origin, app, tenant, user, opts.nonce);
+    if (requested.includes('openid') || opts.grantType === 'refresh_token')
+      body.id_token = idTokenFor(req.origin, app, tenant, user, opts.nonce);
     if (opts.clientInfo) body.client_info = Buffer.from(JSON.stringify({ uid: user.id, utid: tenant.id })).toString('base64url');
     return json(200, body, { 'cache-control': 'no-store' });
   }
@@ -472,7 +613,8 @@ export function createEntra(state: SimState) {
   function token(req: SimRequest, tenantSegment: string): SimResponse {
     const form = new URLSearchParams(req.rawBody);
     const pathTenant = MULTI_TENANT.has(tenantSegment.toLowerCase()) ? undefined : state.findTenant(tenantSegment);
-    if (!pathTenant && !MULTI_TENANT.has(tenantSegment.toLowerCase())) return tokenError(req, 400, 'tenantNotFound', `Tenant '${tenantSegment}'.`);
+    if (!pathTenant && !MULTI_TENANT.has(tenantSegment.toLowerCase()))
+      return tokenError(req, 400, 'tenantNotFound', `Tenant '${tenantSegment}'.`);
     const grantType = form.get('grant_type');
     if (!grantType) return tokenError(req, 400, 'missingParam', "'grant_type'.");
     const client = clientFrom(req, form);
@@ -489,8 +631,9 @@ export function createEntra(state: SimState) {
       if (rec.used) return tokenError(req, 400, 'codeRedeemed');
       if (rec.expiresAt < Date.now()) return tokenError(req, 400, 'codeExpired');
       if (rec.clientId !== app.clientId) return tokenError(req, 400, 'clientMismatch', 'The code was issued to another client.');
-      if (form.get('redirect_uri') !== rec.redirectUri) return tokenError(req, 400, 'redirectMismatch', 'The redirect_uri differs from the one used to obtain the code.');
-      if (pathTenant && pathTenant.id !== rec.tenantId) return tokenError(req, 400, 'codeInvalid', 'The code was issued for another tenant.');
+      if (form.get('redirect_uri') !== rec.redirectUri) return tokenError(req, 400, 'redirectMismatchGrant');
+      if (pathTenant && pathTenant.id !== rec.tenantId)
+        return tokenError(req, 400, 'codeInvalid', 'The code was issued for another tenant.');
       if (rec.codeChallenge) {
         const verifier = form.get('code_verifier');
         if (!verifier) return tokenError(req, 400, 'pkceMismatch');
@@ -500,7 +643,11 @@ export function createEntra(state: SimState) {
       rec.used = true;
       const tenant = state.findTenant(rec.tenantId)!;
       const user = tenant.usersById.get(rec.userId)!;
-      return delegatedResponse(req, app, tenant, user, requested.length ? requested : rec.scopes, { nonce: rec.nonce, clientInfo: wantsClientInfo, grantType });
+      return delegatedResponse(req, app, tenant, user, requested.length ? requested : rec.scopes, {
+        nonce: rec.nonce,
+        clientInfo: wantsClientInfo,
+        grantType,
+      });
     }
 
     if (grantType === 'refresh_token') {
@@ -509,23 +656,35 @@ export function createEntra(state: SimState) {
       const rec = state.refreshTokens.get(rt);
       if (!rec || rec.expiresAt < Date.now()) return tokenError(req, 400, 'codeExpired');
       if (rec.clientId !== app.clientId) return tokenError(req, 400, 'clientMismatch', 'The refresh token was issued to another client.');
-      if (pathTenant && pathTenant.id !== rec.tenantId) return tokenError(req, 400, 'codeInvalid', 'The refresh token was issued for another tenant.');
+      if (pathTenant && pathTenant.id !== rec.tenantId)
+        return tokenError(req, 400, 'codeInvalid', 'The refresh token was issued for another tenant.');
       const tenant = state.findTenant(rec.tenantId)!;
       const user = tenant.usersById.get(rec.userId)!;
       return delegatedResponse(req, app, tenant, user, requested, { clientInfo: wantsClientInfo, grantType });
     }
 
     if (grantType === 'client_credentials') {
-      if (!pathTenant) return tokenError(req, 400, 'tenantNotFound', `The client credentials flow needs a specific tenant, not '${tenantSegment}'.`);
+      if (!pathTenant)
+        return tokenError(req, 400, 'tenantNotFound', `The client credentials flow needs a specific tenant, not '${tenantSegment}'.`);
       if (requested.length !== 1 || !requested[0]!.endsWith('/.default')) return tokenError(req, 400, 'clientCredentialsScope');
       const { resource } = splitScope(requested[0]!)!;
       const home = app.homeTenantId ?? state.config.homeTenantId;
-      if (pathTenant.id !== home && !pathTenant.adminConsents.has(app.clientId)) return tokenError(req, 400, 'appNotFound', `Application with identifier '${app.clientId}' in directory '${pathTenant.displayName}'.`);
+      if (pathTenant.id !== home && !pathTenant.adminConsents.has(app.clientId))
+        return tokenError(
+          req,
+          400,
+          'appNotFound',
+          `Application with identifier '${app.clientId}' in directory '${pathTenant.displayName}'.`,
+        );
       const scripted = scriptedTokenError(req, grantType, resource);
       if (scripted) return scripted;
       const roles = applicationFor(app, resource) ?? [];
       const { token: at, expiresIn } = accessTokenFor(req.origin, app, pathTenant, resource, { roles });
-      return json(200, { token_type: 'Bearer', expires_in: expiresIn, ext_expires_in: expiresIn, access_token: at }, { 'cache-control': 'no-store' });
+      return json(
+        200,
+        { token_type: 'Bearer', expires_in: expiresIn, ext_expires_in: expiresIn, access_token: at },
+        { 'cache-control': 'no-store' },
+      );
     }
     return tokenError(req, 400, 'unsupportedGrant', `Grant type '${grantType}'.`);
   }
@@ -549,7 +708,8 @@ export function createEntra(state: SimState) {
       if (!multi && !t) return tokenError(req, 400, 'tenantNotFound', `Tenant '${tenantSeg}'.`);
       return json(200, openIdConfiguration(req, tenantSeg, t));
     }
-    if (req.method === 'GET' && (rest === 'discovery/v2.0/keys' || rest === 'discovery/keys')) return json(200, { keys: [state.signingKey.jwk] });
+    if (req.method === 'GET' && (rest === 'discovery/v2.0/keys' || rest === 'discovery/keys'))
+      return json(200, { keys: [state.signingKey.jwk] });
     if (req.method === 'GET' && rest === 'oauth2/v2.0/authorize') return authorizeEntry(req, tenantSeg, 'authorize');
     if (req.method === 'POST' && rest === 'oauth2/v2.0/authorize/complete') return completeFromPage(req);
     if (req.method === 'GET' && rest === 'v2.0/adminconsent') return authorizeEntry(req, tenantSeg, 'adminconsent');

@@ -40,7 +40,7 @@ export class Faults {
   private rules: FaultRule[] = [];
   private counter = 0;
   /** polls a Graph number operation needs before it reaches its final status */
-  numberOperationPolls = 2;
+  numberOperationPolls = 3;
   /** telephone numbers whose next assign/unassign operation ends "failed" */
   readonly failingNumbers = new Map<string, string>();
 
@@ -61,7 +61,7 @@ export class Faults {
 
   clear(): void {
     this.rules = [];
-    this.numberOperationPolls = 2;
+    this.numberOperationPolls = 3;
     this.failingNumbers.clear();
   }
 

@@ -105,6 +105,8 @@ export interface EmailOperation {
   id: string;
   polls: number;
   status: 'Running' | 'Succeeded' | 'Failed';
+  /** status reached after the second poll */
+  final: 'Succeeded' | 'Failed';
 }
 
 export interface SecretVersion {

@@ -88,9 +88,12 @@ function checkFields(type: string, body: Record<string, unknown>): string | unde
       (kind.startsWith('string') && kind !== 'string[]' && typeof v !== 'string') ||
       (kind === 'bool' && typeof v !== 'boolean') ||
       (kind === 'int' && !Number.isInteger(v)) ||
-      (kind === 'string[]' && !(Array.isArray(v) && v.every((x) => typeof x === 'string')) && !(type === 'OnlinePstnUsages' && typeof v === 'object')) ||
+      (kind === 'string[]' &&
+        !(Array.isArray(v) && v.every((x) => typeof x === 'string')) &&
+        !(type === 'OnlinePstnUsages' && typeof v === 'object')) ||
       (kind.startsWith('enum:') && !kind.slice(5).split('|').includes(String(v)));
-    if (bad) return `Property '${k}' of ${type} has an invalid value (${kind.startsWith('enum:') ? 'expected one of ' + kind.slice(5).replace(/\|/g, ', ') : 'expected ' + kind}).`;
+    if (bad)
+      return `Property '${k}' of ${type} has an invalid value (${kind.startsWith('enum:') ? 'expected one of ' + kind.slice(5).replace(/\|/g, ', ') : 'expected ' + kind}).`;
   }
   return undefined;
 }
@@ -122,10 +125,12 @@ function semanticCheck(t: TenantState, type: string, obj: PolicyObject): string 
     } catch {
       return `NumberPattern '${String(obj.NumberPattern)}' is not a valid regular expression.`;
     }
-    for (const g of (obj.OnlinePstnGatewayList as string[] | undefined) ?? []) if (!t.policies.get('OnlinePSTNGateway')?.has(g.toLowerCase())) return `Gateway '${g}' does not exist.`;
+    for (const g of (obj.OnlinePstnGatewayList as string[] | undefined) ?? [])
+      if (!t.policies.get('OnlinePSTNGateway')?.has(g.toLowerCase())) return `Gateway '${g}' does not exist.`;
   }
   if (type === 'OnlineVoiceRoute' || type === 'OnlineVoiceRoutingPolicy') {
-    for (const u of (obj.OnlinePstnUsages as string[] | undefined) ?? []) if (!usages.includes(u)) return `PSTN usage '${u}' is not in the global PSTN usage list.`;
+    for (const u of (obj.OnlinePstnUsages as string[] | undefined) ?? [])
+      if (!usages.includes(u)) return `PSTN usage '${u}' is not in the global PSTN usage list.`;
   }
   return undefined;
 }
@@ -133,14 +138,23 @@ function semanticCheck(t: TenantState, type: string, obj: PolicyObject): string 
 export function createTeamsAdmin(state: SimState) {
   function authorize(req: SimRequest): Caller | SimResponse {
     const auth = authenticate(state, req, [RESOURCE_TEAMS, `api://${RESOURCE_TEAMS}`]);
-    if (!auth.ok) return { ...err(401, 'Unauthorized', auth.message), headers: { 'www-authenticate': `Bearer authorization_uri="${state.urls.entra}/common/oauth2/authorize", resource_id="${RESOURCE_TEAMS}"` } };
+    if (!auth.ok)
+      return {
+        ...err(401, 'Unauthorized', auth.message),
+        headers: {
+          'www-authenticate': `Bearer authorization_uri="${state.urls.entra}/common/oauth2/authorize", resource_id="${RESOURCE_TEAMS}"`,
+        },
+      };
     const c = auth.caller;
     if (c.appOnly) {
       const app = state.apps.get(c.clientId);
-      if (!app?.application?.[RESOURCE_TEAMS]) return err(403, 'Forbidden', 'App-only access needs a Teams administrator directory role on the service principal.', c.tenant.id);
+      if (!app?.application?.[RESOURCE_TEAMS])
+        return err(403, 'Forbidden', 'App-only access needs a Teams administrator directory role on the service principal.', c.tenant.id);
     } else {
-      if (!c.scopes.includes('user_impersonation')) return err(403, 'Forbidden', 'The token lacks the user_impersonation scope.', c.tenant.id);
-      if (!c.user!.roles.some((r) => ADMIN_ROLES.includes(r))) return err(403, 'Forbidden', 'The user is not a Teams or Global administrator.', c.tenant.id);
+      if (!c.scopes.includes('user_impersonation'))
+        return err(403, 'Forbidden', 'The token lacks the user_impersonation scope.', c.tenant.id);
+      if (!c.user!.roles.some((r) => ADMIN_ROLES.includes(r)))
+        return err(403, 'Forbidden', 'The user is not a Teams or Global administrator.', c.tenant.id);
     }
     return c;
   }
@@ -150,13 +164,21 @@ export function createTeamsAdmin(state: SimState) {
     if ('status' in c) return c;
     const t = c.tenant;
     const segs = req.path.split('/').filter(Boolean).map(decodeURIComponent);
-    const ok = (status: number, body?: unknown): SimResponse => ({ status, body, tenantId: t.id, headers: body === undefined ? {} : { 'content-type': 'application/json' } });
+    const ok = (status: number, body?: unknown): SimResponse => ({
+      status,
+      body,
+      tenantId: t.id,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    });
 
     if (req.method === 'GET' && segs[0] === 'Teams.Tenant' && (segs[1] === 'tenants' || segs[1] === 'serviceDiscovery')) {
       const body = {
         tenantId: t.id,
         DisplayName: t.displayName,
-        serviceDiscovery: { Endpoints: { ConfigApiEndpoint: req.origin, AdminServiceEndpoint: req.origin }, Headers: { 'X-MS-Forest': 'SIMFOREST01' } },
+        serviceDiscovery: {
+          Endpoints: { ConfigApiEndpoint: req.origin, AdminServiceEndpoint: req.origin },
+          Headers: { 'X-MS-Forest': 'SIMFOREST01' },
+        },
       };
       return { ...ok(200, body), headers: { 'content-type': 'application/json', 'x-ms-target-uri': req.origin } };
     }
@@ -168,7 +190,11 @@ export function createTeamsAdmin(state: SimState) {
       const user = userLookup(t, segs[2]);
       if (!user) return err(404, 'UserNotFound', `User '${segs[2]}' was not found.`, t.id);
       if (req.method === 'GET' && segs[3] === 'policies' && !segs[4]) {
-        return ok(200, { userId: user.id, userPrincipalName: user.userPrincipalName, policies: Object.fromEntries(t.grants.get(user.id) ?? []) });
+        return ok(200, {
+          userId: user.id,
+          userPrincipalName: user.userPrincipalName,
+          policies: Object.fromEntries(t.grants.get(user.id) ?? []),
+        });
       }
       if (req.method === 'PATCH' && segs[3] === 'policies' && segs[4]) {
         const type = segs[4];
@@ -179,15 +205,18 @@ export function createTeamsAdmin(state: SimState) {
           return err(400, 'BadRequest', 'The body is not valid JSON.', t.id);
         }
         const extra = Object.keys(body).filter((k) => k !== 'PolicyName');
-        if (extra.length || !('PolicyName' in body)) return err(400, 'BadRequest', "The body must be exactly { \"PolicyName\": <name or null> }.", t.id);
-        if (body.PolicyName !== null && typeof body.PolicyName !== 'string') return err(400, 'BadRequest', 'PolicyName must be a string or null.', t.id);
+        if (extra.length || !('PolicyName' in body))
+          return err(400, 'BadRequest', 'The body must be exactly { "PolicyName": <name or null> }.', t.id);
+        if (body.PolicyName !== null && typeof body.PolicyName !== 'string')
+          return err(400, 'BadRequest', 'PolicyName must be a string or null.', t.id);
         if (!t.policies.has(policyTypeKey(t, type))) return err(404, 'PolicyTypeNotFound', `Unknown policy type '${type}'.`, t.id);
         if (body.PolicyName === null || /^global$/i.test(body.PolicyName)) {
           grantPolicy(t, user.id, type, null);
           return ok(204);
         }
         const identity = canonicalIdentity(body.PolicyName);
-        if (!typeMap(t, type).has(identity.toLowerCase())) return err(404, 'PolicyNotFound', `Policy '${body.PolicyName}' of type '${type}' does not exist.`, t.id);
+        if (!typeMap(t, type).has(identity.toLowerCase()))
+          return err(404, 'PolicyNotFound', `Policy '${body.PolicyName}' of type '${type}' does not exist.`, t.id);
         grantPolicy(t, user.id, type, identity);
         return ok(204);
       }
@@ -199,7 +228,8 @@ export function createTeamsAdmin(state: SimState) {
     if (!type) return err(404, 'PolicyTypeNotFound', `Configuration type '${segs[2]}' is not simulated.`, t.id);
     const m = typeMap(t, type);
     const identityRaw = segs[3] === 'configuration' ? segs[4] : undefined;
-    if (segs[3] !== undefined && (segs[3] !== 'configuration' || !identityRaw || segs.length > 5)) return err(404, 'NotFound', `No such ConfigAPI resource: ${req.path}`, t.id);
+    if (segs[3] !== undefined && (segs[3] !== 'configuration' || !identityRaw || segs.length > 5))
+      return err(404, 'NotFound', `No such ConfigAPI resource: ${req.path}`, t.id);
 
     if (req.method === 'GET' && !identityRaw) return ok(200, [...m.values()]);
     if (req.method === 'GET') {
@@ -211,7 +241,8 @@ export function createTeamsAdmin(state: SimState) {
     if (req.method === 'POST' || req.method === 'PUT') {
       try {
         const parsed = JSON.parse(req.rawBody || '{}') as unknown;
-        if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return err(400, 'BadRequest', 'The body must be a JSON object.', t.id);
+        if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+          return err(400, 'BadRequest', 'The body must be a JSON object.', t.id);
         body = parsed as Record<string, unknown>;
       } catch {
         return err(400, 'BadRequest', 'The body is not valid JSON.', t.id);
@@ -262,12 +293,15 @@ export function createTeamsAdmin(state: SimState) {
       if (identity === 'Global') return err(400, 'BadRequest', `The Global ${type} cannot be removed.`, t.id);
       if (!m.has(identity.toLowerCase())) return err(404, 'NotFound', `${type} '${identityRaw}' does not exist.`, t.id);
       if (type === 'OnlinePSTNGateway') {
-        const used = [...(t.policies.get('OnlineVoiceRoute')?.values() ?? [])].find((r) => ((r.OnlinePstnGatewayList as string[]) ?? []).some((g) => g.toLowerCase() === identity.toLowerCase()));
+        const used = [...(t.policies.get('OnlineVoiceRoute')?.values() ?? [])].find((r) =>
+          ((r.OnlinePstnGatewayList as string[]) ?? []).some((g) => g.toLowerCase() === identity.toLowerCase()),
+        );
         if (used) return err(400, 'ValidationFailed', `Gateway '${identity}' is used by voice route '${used.Identity}'.`, t.id);
       }
       m.delete(identity.toLowerCase());
       for (const [userId, g] of t.grants) {
-        for (const [k, v] of g) if (k.toLowerCase() === type.toLowerCase() && v.toLowerCase() === identity.toLowerCase()) grantPolicy(t, userId, type, null);
+        for (const [k, v] of g)
+          if (k.toLowerCase() === type.toLowerCase() && v.toLowerCase() === identity.toLowerCase()) grantPolicy(t, userId, type, null);
       }
       return ok(204);
     }

@@ -1,5 +1,7 @@
 /** Small shared helpers: deterministic ids, seeded randomness, base64url. */
 import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 /** A deterministic UUID (version-4 layout) derived from the given parts. */
 export function detUuid(...parts: Array<string | number>): string {
@@ -59,4 +61,15 @@ export function nowIso(): string {
 
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/** The repository root: the nearest folder above this file holding a package.json (works from source and from a build output folder). */
+export function findRepoRoot(start: string = __dirname): string {
+  let dir = start;
+  for (;;) {
+    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'local'))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) return path.resolve(__dirname, '..', '..');
+    dir = parent;
+  }
 }

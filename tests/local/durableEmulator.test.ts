@@ -182,3 +182,68 @@ test('a non-deterministic orchestrator is detected and fails instead of hanging'
   expect(String(instance.output)).toMatch(/Non-deterministic workflow detected/);
   expect(String(instance.output)).toMatch(/CallActivity\(echo\).*CallActivity\(flaky\)/);
 });
+
+test('sub-orchestrations with retry are re-created after each failure', async () => {
+  const instance = host.durable.startNew('parentWithRetry', { key: 'child-retry', failTimes: 2 }, 'retry-parent');
+  await runFor(10_000);
+  expect(instance.status).toBe('Completed');
+  expect(instance.output).toBe('ok after 3');
+  expect(instance.history.filter((e) => e.EventType === EventType.SubOrchestrationInstanceCreated)).toHaveLength(3);
+  expect(instance.history.filter((e) => e.EventType === EventType.SubOrchestrationInstanceFailed)).toHaveLength(2);
+});
+
+test('retries never run past the retry timeout', async () => {
+  const instance = host.durable.startNew('retryWithTimeout', { key: 'timeout', failTimes: 99 });
+  const start = clock.now().getTime();
+  await runFor(60_000);
+  expect(instance.status).toBe('Completed');
+  const { gaveUpAt } = instance.output as { gaveUpAt: string };
+  // As DTFx, the timeout is checked when a failure is handled: failures at 0 s, 1 s and 2 s are inside the 2.5 s
+  // timeout and get a retry; the failure at 3 s is past it, so the remaining 6 attempts never run.
+  expect(calls.flaky.get('timeout')).toBe(4);
+  expect(instance.history.filter((e) => e.EventType === EventType.TaskFailed)).toHaveLength(10);
+  expect(new Date(gaveUpAt).getTime() - start).toBeLessThan(10_000);
+});
+
+test('an unhandled activity failure fails the orchestration with its failure details', async () => {
+  const instance = host.durable.startNew('unhandledFailure', undefined, 'will-fail');
+  await settle();
+  expect(instance.status).toBe('Failed');
+  expect(instance.output).toBe("Orchestrator function 'unhandledFailure' failed: Error: transient failure 1");
+  expect(instance.failureDetails?.ErrorMessage).toContain('transient failure 1');
+  expect(instance.history.at(-1)?.EventType).toBe(EventType.ExecutionFailed);
+});
+
+test('the durable client raises events, lists, terminates and purges through the RPC endpoints', async () => {
+  const call = async (op: string, id = '', body?: unknown) =>
+    fetch(`${host.url}/api/client/${op}/${id}`, { method: 'POST', body: body === undefined ? undefined : JSON.stringify(body) });
+
+  host.durable.startNew('approval', undefined, 'rpc-approve');
+  host.durable.startNew('approval', undefined, 'rpc-terminate');
+  for (let i = 0; i < 120; i++) host.durable.startNew('approval', undefined, `rpc-many-${i}`);
+  await settle();
+
+  const running = (await (await call('list')).json()) as string[];
+  expect(running).toEqual(expect.arrayContaining(['rpc-approve', 'rpc-terminate', 'rpc-many-0', 'rpc-many-119']));
+  expect(running.length).toBeGreaterThanOrEqual(122); // more than one page: the continuation token was followed
+
+  expect((await call('raise', 'rpc-approve', { by: 'rpc' })).status).toBe(202);
+  await settle();
+  expect(host.durable.instances.get('rpc-approve')?.output).toEqual({ by: 'rpc' });
+
+  expect((await call('terminate', 'rpc-terminate')).status).toBe(202);
+  const status = await (await call('status', 'rpc-terminate')).json();
+  expect(status).toMatchObject({ runtimeStatus: 'Terminated', output: 'stopped by test', name: 'approval' });
+
+  expect(await (await call('purge', 'rpc-approve')).json()).toEqual({ instancesDeleted: 1 });
+  expect(host.durable.instances.has('rpc-approve')).toBe(false);
+  expect(await (await call('purge', 'rpc-approve')).json()).toEqual({ instancesDeleted: 0 });
+
+  for (let i = 0; i < 120; i++) host.durable.terminate(`rpc-many-${i}`, 'cleanup');
+  const purged = (await (await call('purgeBy')).json()) as { instancesDeleted: number };
+  expect(purged.instancesDeleted).toBeGreaterThanOrEqual(121);
+  expect(host.durable.instances.has('rpc-many-7')).toBe(false);
+
+  const unknown = (await (await call('status', 'does-not-exist')).json()) as { error: string };
+  expect(unknown.error).toMatch(/404/);
+});

@@ -1,16 +1,25 @@
 import { ConfigError, loadConfig } from '../../shared/config';
 
+const required = {
+  AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+  LINK_SIGNING_KEY: 'k'.repeat(32),
+  EMAIL_CONNECTION_STRING: 'endpoint=https://email.example.com;accesskey=c2VjcmV0',
+  EMAIL_SENDER_ADDRESS: 'noreply@example.com',
+};
+
 test('valid settings load with defaults for the Microsoft endpoints', () => {
-  const config = loadConfig({ AzureWebJobsStorage: 'UseDevelopmentStorage=true', DURABLE_TASK_HUB: 'Hub1' });
+  const config = loadConfig({ ...required, DURABLE_TASK_HUB: 'Hub1' });
   expect(config.DURABLE_TASK_HUB).toBe('Hub1');
   expect(config.GRAPH_BASE_URL).toBe('https://graph.microsoft.com');
   expect(config.ENTRA_AUTHORITY_HOST).toBe('https://login.microsoftonline.com');
+  expect(config.EMAIL_RATE_PER_MINUTE).toBe(30);
+  expect(config.EMAIL_RATE_PER_HOUR).toBe(100);
 });
 
 test('missing and malformed settings fail fast with every problem spelled out', () => {
   let error: unknown;
   try {
-    loadConfig({ DURABLE_TASK_HUB: '1-bad', GRAPH_BASE_URL: 'not a url' });
+    loadConfig({ DURABLE_TASK_HUB: '1-bad', GRAPH_BASE_URL: 'not a url', LINK_SIGNING_KEY: 'short' });
   } catch (err) {
     error = err;
   }
@@ -20,5 +29,18 @@ test('missing and malformed settings fail fast with every problem spelled out', 
   expect(message).toContain('AzureWebJobsStorage');
   expect(message).toContain('DURABLE_TASK_HUB: a task hub name is 3-45 letters and digits');
   expect(message).toContain('GRAPH_BASE_URL');
-  expect((error as ConfigError).problems).toHaveLength(3);
+  expect(message).toContain('LINK_SIGNING_KEY: the link signing key needs at least 32 characters');
+  expect(message).toContain('EMAIL_CONNECTION_STRING');
+  expect(message).toContain('EMAIL_SENDER_ADDRESS');
+  expect((error as ConfigError).problems).toHaveLength(6);
+});
+
+test('a secret value never appears in the error message', () => {
+  const secret = 'endpoint=nope;accesskey=TOPSECRETVALUE';
+  expect(() => loadConfig({ ...required, EMAIL_CONNECTION_STRING: secret })).toThrow(ConfigError);
+  try {
+    loadConfig({ ...required, EMAIL_CONNECTION_STRING: secret });
+  } catch (err) {
+    expect((err as Error).message).not.toContain('TOPSECRETVALUE');
+  }
 });

@@ -11,14 +11,20 @@ interface BatchItem {
   dependsOn?: string[];
 }
 
-export async function handleBatch(req: SimRequest, version: string, body: unknown, run: (inner: SimRequest) => Promise<SimResponse>): Promise<SimResponse> {
+export async function handleBatch(
+  req: SimRequest,
+  version: string,
+  body: unknown,
+  run: (inner: SimRequest) => Promise<SimResponse>,
+): Promise<SimResponse> {
   const requests = (body as { requests?: unknown })?.requests;
   if (!Array.isArray(requests) || requests.length === 0) return graphError(req, 400, 'BadRequest', 'Invalid batch payload format.');
   if (requests.length > 20) return graphError(req, 400, 'BadRequest', 'Number of requests exceeds the maximum of 20.');
   const items = requests as BatchItem[];
   const ids = new Set<string>();
   for (const i of items) {
-    if (!i || typeof i.id !== 'string' || typeof i.method !== 'string' || typeof i.url !== 'string') return graphError(req, 400, 'BadRequest', 'Each batch request needs id, method and url.');
+    if (!i || typeof i.id !== 'string' || typeof i.method !== 'string' || typeof i.url !== 'string')
+      return graphError(req, 400, 'BadRequest', 'Each batch request needs id, method and url.');
     if (ids.has(i.id)) return graphError(req, 400, 'BadRequest', `Batch request id '${i.id}' is not unique.`);
     ids.add(i.id);
   }
@@ -37,7 +43,8 @@ export async function handleBatch(req: SimRequest, version: string, body: unknow
     const innerHeaders: Record<string, string> = {};
     for (const [k, v] of Object.entries(item.headers ?? {})) innerHeaders[k.toLowerCase()] = String(v);
     if (req.headers['authorization']) innerHeaders['authorization'] = req.headers['authorization'];
-    if (req.headers['client-request-id'] && !innerHeaders['client-request-id']) innerHeaders['client-request-id'] = req.headers['client-request-id'];
+    if (req.headers['client-request-id'] && !innerHeaders['client-request-id'])
+      innerHeaders['client-request-id'] = req.headers['client-request-id'];
     let rawBody = '';
     if (item.body !== undefined) {
       rawBody = typeof item.body === 'string' ? item.body : JSON.stringify(item.body);
@@ -58,7 +65,8 @@ export async function handleBatch(req: SimRequest, version: string, body: unknow
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(res.headers ?? {})) {
       const lk = k.toLowerCase();
-      if (lk === 'location' || lk === 'retry-after' || lk === 'content-type') headers[lk === 'content-type' ? 'Content-Type' : lk === 'retry-after' ? 'Retry-After' : 'Location'] = v;
+      if (lk === 'location' || lk === 'retry-after' || lk === 'content-type')
+        headers[lk === 'content-type' ? 'Content-Type' : lk === 'retry-after' ? 'Retry-After' : 'Location'] = v;
     }
     const entry: Record<string, unknown> = { id: item.id, status: res.status, headers };
     if (res.body !== undefined) entry.body = res.body;

@@ -22,7 +22,13 @@ export interface GraphRoute {
   handler: (ctx: GraphCtx) => SimResponse | Promise<SimResponse>;
 }
 
-export function graphError(req: SimRequest, status: number, code: string, message: string, headers: Record<string, string> = {}): SimResponse {
+export function graphError(
+  req: SimRequest,
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+): SimResponse {
   const requestId = crypto.randomUUID();
   return {
     status,
@@ -31,14 +37,26 @@ export function graphError(req: SimRequest, status: number, code: string, messag
       error: {
         code,
         message,
-        innerError: { date: new Date().toISOString().slice(0, 19), 'request-id': requestId, 'client-request-id': req.headers['client-request-id'] ?? requestId },
+        innerError: {
+          date: new Date().toISOString().slice(0, 19),
+          'request-id': requestId,
+          'client-request-id': req.headers['client-request-id'] ?? requestId,
+        },
       },
     },
   };
 }
 
 export function ok(ctx: GraphCtx, body: unknown, status = 200, headers: Record<string, string> = {}): SimResponse {
-  return { status, body, headers: { 'content-type': 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8', ...headers }, tenantId: ctx.caller.tenant.id };
+  return {
+    status,
+    body,
+    headers: {
+      'content-type': 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8',
+      ...headers,
+    },
+    tenantId: ctx.caller.tenant.id,
+  };
 }
 
 export function context(ctx: GraphCtx, fragment: string): string {
@@ -46,7 +64,12 @@ export function context(ctx: GraphCtx, fragment: string): string {
 }
 
 export function selectFields(obj: Record<string, unknown>, select: string | null, defaults?: string[]): Record<string, unknown> {
-  const fields = select ? select.split(',').map((s) => s.trim()).filter(Boolean) : defaults;
+  const fields = select
+    ? select
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : defaults;
   if (!fields) return obj;
   const out: Record<string, unknown> = {};
   for (const f of fields) {

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Ajv, { ValidateFunction, ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
+import { findRepoRoot } from '../util';
 
 interface SubsetOperation {
   version: string;
@@ -21,7 +22,10 @@ interface SubsetOperation {
 }
 
 interface OpenApiDoc {
-  paths: Record<string, Record<string, { parameters?: Array<Record<string, unknown>>; requestBody?: { content?: Record<string, { schema?: unknown }> } }>>;
+  paths: Record<
+    string,
+    Record<string, { parameters?: Array<Record<string, unknown>>; requestBody?: { content?: Record<string, { schema?: unknown }> } }>
+  >;
   components: Record<string, Record<string, unknown>>;
 }
 
@@ -44,12 +48,22 @@ export interface ContractProblem {
   message: string;
 }
 
-export type MatchResult = { kind: 'match'; op: ContractOperation; params: Record<string, string> } | { kind: 'wrong-method'; allowed: string[] } | { kind: 'unknown-path' };
+export type MatchResult =
+  | { kind: 'match'; op: ContractOperation; params: Record<string, string> }
+  | { kind: 'wrong-method'; allowed: string[] }
+  | { kind: 'unknown-path' };
 
 export function defaultSharedDir(): string {
   if (process.env.SHARED_DIR) return path.resolve(process.env.SHARED_DIR);
-  const repoRoot = path.resolve(__dirname, '..', '..', '..');
-  return path.resolve(repoRoot, '../shared');
+  return path.resolve(findRepoRoot(), '../shared');
+}
+
+/** Whether the contract subset can be found (without loading it), and why not. */
+export function probeContract(sharedDir: string = defaultSharedDir()): { enabled: boolean; reason?: string; file: string } {
+  const file = path.join(sharedDir, 'reference', 'graph', 'graph-subset.json');
+  return fs.existsSync(file)
+    ? { enabled: true, file }
+    : { enabled: false, reason: `Graph contract subset not found at ${file} (set SHARED_DIR)`, file };
 }
 
 function templateToRegex(template: string): RegExp {
@@ -82,7 +96,22 @@ export class GraphContract {
     this.source = file;
     const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
     addFormats(ajv);
-    for (const f of ['int32', 'int64', 'double', 'float', 'byte', 'binary', 'base64url', 'duration', 'decimal', 'int8', 'int16', 'uint8', 'date', 'time']) {
+    for (const f of [
+      'int32',
+      'int64',
+      'double',
+      'float',
+      'byte',
+      'binary',
+      'base64url',
+      'duration',
+      'decimal',
+      'int8',
+      'int16',
+      'uint8',
+      'date',
+      'time',
+    ]) {
       if (!ajv.formats[f]) ajv.addFormat(f, true);
     }
     for (const o of subset.operations) {
@@ -111,7 +140,8 @@ export class GraphContract {
         const param = resolveRef(doc, p) as { name?: string; in?: string; schema?: Record<string, unknown> };
         if (param.in !== 'query' || !param.name || !param.schema) continue;
         const schema = param.schema;
-        const kind = schema.type === 'array' ? 'array' : schema.type === 'integer' ? 'integer' : schema.type === 'boolean' ? 'boolean' : 'string';
+        const kind =
+          schema.type === 'array' ? 'array' : schema.type === 'integer' ? 'integer' : schema.type === 'boolean' ? 'boolean' : 'string';
         op.paramKinds.set(param.name.toLowerCase(), kind);
         op.paramValidators.set(param.name.toLowerCase(), ajv.compile({ ...schema, components: doc.components }));
       }
@@ -168,20 +198,27 @@ export class GraphContract {
       if (!validator) continue;
       const kind = op.paramKinds.get(k);
       let v: unknown = value;
-      if (kind === 'array') v = value.split(',').map((s) => s.trim()).filter(Boolean);
+      if (kind === 'array')
+        v = value
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
       else if (kind === 'integer') v = /^-?\d+$/.test(value) ? Number(value) : value;
       else if (kind === 'boolean') v = value === 'true' ? true : value === 'false' ? false : value;
-      if (!validator(v)) problems.push({ rule: 'query-value', message: `Invalid value for query option '${key}': ${formatErrors(validator.errors)}` });
+      if (!validator(v))
+        problems.push({ rule: 'query-value', message: `Invalid value for query option '${key}': ${formatErrors(validator.errors)}` });
     }
     for (const [name, values] of op.headerValues) {
       const got = headers[name];
-      if (got !== undefined && values.length && !values.includes(got)) problems.push({ rule: 'header-value', message: `Header '${name}' must be one of ${values.join(', ')}.` });
+      if (got !== undefined && values.length && !values.includes(got))
+        problems.push({ rule: 'header-value', message: `Header '${name}' must be one of ${values.join(', ')}.` });
     }
     if (op.bodyValidator) {
       if (!rawBody) problems.push({ rule: 'body-required', message: `${op.method} ${op.path} requires a JSON body.` });
       else {
         const ct = headers['content-type'] ?? '';
-        if (!ct.toLowerCase().includes('application/json')) problems.push({ rule: 'content-type', message: `Content-Type must be application/json, got '${ct}'.` });
+        if (!ct.toLowerCase().includes('application/json'))
+          problems.push({ rule: 'content-type', message: `Content-Type must be application/json, got '${ct}'.` });
         let body: unknown;
         try {
           body = JSON.parse(rawBody);
@@ -189,7 +226,8 @@ export class GraphContract {
           problems.push({ rule: 'body-json', message: `The request body is not valid JSON: ${(e as Error).message}` });
           return problems;
         }
-        if (!op.bodyValidator(body)) problems.push({ rule: 'body-schema', message: `Invalid request body: ${formatErrors(op.bodyValidator.errors)}` });
+        if (!op.bodyValidator(body))
+          problems.push({ rule: 'body-schema', message: `Invalid request body: ${formatErrors(op.bodyValidator.errors)}` });
       }
     } else if (rawBody && ['POST', 'PATCH', 'PUT'].includes(op.method)) {
       problems.push({ rule: 'body-unexpected', message: `${op.method} ${op.path} takes no body.` });
@@ -212,9 +250,12 @@ export function formatErrors(errors: ErrorObject[] | null | undefined): string {
   const out: string[] = [];
   for (const e of errors) {
     let msg: string;
-    if (e.keyword === 'additionalProperties') msg = `property '${(e.params as { additionalProperty: string }).additionalProperty}' does not exist at '${e.instancePath || '/'}'`;
-    else if (e.keyword === 'enum') msg = `value at '${e.instancePath || '/'}' must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
-    else if (e.keyword === 'required') msg = `required property '${(e.params as { missingProperty: string }).missingProperty}' is missing at '${e.instancePath || '/'}'`;
+    if (e.keyword === 'additionalProperties')
+      msg = `property '${(e.params as { additionalProperty: string }).additionalProperty}' does not exist at '${e.instancePath || '/'}'`;
+    else if (e.keyword === 'enum')
+      msg = `value at '${e.instancePath || '/'}' must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
+    else if (e.keyword === 'required')
+      msg = `required property '${(e.params as { missingProperty: string }).missingProperty}' is missing at '${e.instancePath || '/'}'`;
     else if (e.keyword === 'maxItems') msg = `'${e.instancePath}' has more than ${(e.params as { limit: number }).limit} items`;
     else if (e.keyword === 'anyOf' || e.keyword === 'oneOf') continue;
     else msg = `'${e.instancePath || '/'}' ${e.message ?? 'is invalid'}`;

@@ -42,7 +42,7 @@ function tokenize(src: string): Tok[] {
       i++;
       continue;
     }
-    const m = /^[A-Za-z0-9_$@.+\-]+(?:\/[A-Za-z0-9_$@.\-]+)*/.exec(src.slice(i));
+    const m = /^[A-Za-z0-9_$@.+-]+(?:\/[A-Za-z0-9_$@.-]+)*/.exec(src.slice(i));
     if (!m) throw new FilterError(`unexpected character '${c}' at position ${i}`);
     out.push({ t: 'word', v: m[0] });
     i += m[0].length;

@@ -4,7 +4,7 @@
  */
 import { authenticate, permitted } from '../auth';
 import type { SimRequest, SimResponse } from '../http';
-import { RESOURCE_GRAPH, GRAPH_APP_ID, SimState } from '../state';
+import { RESOURCE_GRAPH, GRAPH_APP_ID, SimState, redactUrl } from '../state';
 import { handleBatch } from './batch';
 import { graphError, GraphCtx, GraphRoute } from './common';
 import type { GraphContract } from './contract';
@@ -23,9 +23,23 @@ export function createGraph(state: SimState, contract: GraphContract | undefined
       const fault = state.faults.decide('graph', req.method, req.path);
       if (fault?.latencyMs) await new Promise((r) => setTimeout(r, fault.latencyMs));
       if (fault?.status) {
-        state.log({ service: 'graph', method: req.method, url: `$batch>${req.url}`, status: fault.status, durationMs: 0, fault: fault.ruleId });
-        const headers: Record<string, string> = fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {};
-        return graphError(req, fault.status, fault.status === 429 ? 'TooManyRequests' : 'ServiceUnavailable', fault.status === 429 ? 'Too many requests.' : 'The service is temporarily unavailable.', headers);
+        state.log({
+          service: 'graph',
+          method: req.method,
+          url: `$batch>${redactUrl(req.url)}`,
+          status: fault.status,
+          durationMs: 0,
+          fault: fault.ruleId,
+        });
+        const headers: Record<string, string> =
+          fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {};
+        return graphError(
+          req,
+          fault.status,
+          fault.status === 429 ? 'TooManyRequests' : 'ServiceUnavailable',
+          fault.status === 429 ? 'Too many requests.' : 'The service is temporarily unavailable.',
+          headers,
+        );
       }
     }
     const m = /^\/(v1\.0|beta)(\/.*)?$/i.exec(req.path);
@@ -39,7 +53,10 @@ export function createGraph(state: SimState, contract: GraphContract | undefined
     }
 
     const auth = authenticate(state, req, [RESOURCE_GRAPH, GRAPH_APP_ID]);
-    if (!auth.ok) return graphError(req, 401, 'InvalidAuthenticationToken', auth.message, { 'www-authenticate': `Bearer realm="", authorization_uri="${state.urls.entra}/common/oauth2/authorize", client_id="${GRAPH_APP_ID}"` });
+    if (!auth.ok)
+      return graphError(req, 401, 'InvalidAuthenticationToken', auth.message, {
+        'www-authenticate': `Bearer realm="", authorization_uri="${state.urls.entra}/common/oauth2/authorize", client_id="${GRAPH_APP_ID}"`,
+      });
     const caller = auth.caller;
 
     const isBatch = rel === '/$batch' && req.method === 'POST';
@@ -52,9 +69,17 @@ export function createGraph(state: SimState, contract: GraphContract | undefined
           return graphError(req, 400, 'BadRequest', problems.map((p) => p.message).join(' '));
         }
       } else if (!UNCONTRACTED.some((re) => re.test(rel))) {
-        const message = match.kind === 'wrong-method' ? `${req.method} is not supported on ${rel} (allowed: ${match.allowed.join(', ')}).` : `Resource not found for the segment '${rel.split('/').filter(Boolean).pop() ?? ''}'.`;
+        const message =
+          match.kind === 'wrong-method'
+            ? `${req.method} is not supported on ${rel} (allowed: ${match.allowed.join(', ')}).`
+            : `Resource not found for the segment '${rel.split('/').filter(Boolean).pop() ?? ''}'.`;
         state.violation({ method: req.method, url: req.url, rule: match.kind, message });
-        return graphError(req, match.kind === 'wrong-method' ? 405 : 400, match.kind === 'wrong-method' ? 'Request_BadRequest' : 'BadRequest', message);
+        return graphError(
+          req,
+          match.kind === 'wrong-method' ? 405 : 400,
+          match.kind === 'wrong-method' ? 'Request_BadRequest' : 'BadRequest',
+          message,
+        );
       }
     }
 
@@ -72,13 +97,15 @@ export function createGraph(state: SimState, contract: GraphContract | undefined
       if (route.method !== req.method) continue;
       const rm = route.re.exec(rel);
       if (!rm) continue;
-      if (/^\/me(\/|$)/i.test(rel) && caller.appOnly) return graphError(req, 400, 'BadRequest', '/me request is only valid with delegated authentication flow.');
+      if (/^\/me(\/|$)/i.test(rel) && caller.appOnly)
+        return graphError(req, 400, 'BadRequest', '/me request is only valid with delegated authentication flow.');
       if (route.perms !== 'delegated-only-any' && !permitted(caller, route.perms)) {
         return graphError(req, 403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
       }
       const ctx: GraphCtx = { state, req, caller, version, path: rel, params: rm.slice(1), body };
       const res = await route.handler(ctx);
-      if (inner) state.log({ service: 'graph', method: req.method, url: `$batch>${req.url}`, status: res.status, durationMs: 0 });
+      if (inner)
+        state.log({ service: 'graph', method: req.method, url: `$batch>${redactUrl(req.url)}`, status: res.status, durationMs: 0 });
       return res;
     }
     return graphError(req, 400, 'BadRequest', `Resource not found for the segment '${rel.split('/').filter(Boolean).pop() ?? ''}'.`);

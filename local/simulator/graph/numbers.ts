@@ -24,7 +24,12 @@ function operationLocation(ctx: GraphCtx, id: string): string {
   return `${ctx.req.origin}/${ctx.version}/admin/teams/telephoneNumberManagement/operations('${id}')`;
 }
 
-function newOperation(ctx: GraphCtx, kind: NumberOperation['kind'], telephoneNumber: string, decide: () => { ok: true; apply: () => void } | { ok: false; detail: string }): SimResponse {
+function newOperation(
+  ctx: GraphCtx,
+  kind: NumberOperation['kind'],
+  telephoneNumber: string,
+  decide: () => { ok: true; apply: () => void } | { ok: false; detail: string },
+): SimResponse {
   const t = ctx.caller.tenant;
   const id = ctx.state.rng.uuid('number-operation');
   const op: NumberOperation = {
@@ -68,7 +73,8 @@ function renderOperation(ctx: GraphCtx, op: NumberOperation, advance: boolean): 
       op.applied = true;
     }
   }
-  const status = op.applied ? op.outcome : op.polls === 0 ? 'notStarted' : 'running';
+  // not yet polled, or first of at least three polls: notStarted; later polls: running; the last poll: final status
+  const status = op.applied ? op.outcome : op.polls === 0 || (op.polls === 1 && op.pollsNeeded > 2) ? 'notStarted' : 'running';
   const number = ctx.caller.tenant.numbers.get(op.telephoneNumber);
   return {
     '@odata.context': context(ctx, 'admin/teams/telephoneNumberManagement/operations/$entity'),
@@ -86,8 +92,15 @@ function renderOperation(ctx: GraphCtx, op: NumberOperation, advance: boolean): 
 }
 
 function assign(ctx: GraphCtx): SimResponse {
-  const b = ctx.body as { telephoneNumber?: string; assignmentTargetId?: string; numberType?: string; assignmentCategory?: string; locationId?: string };
-  if (!b?.telephoneNumber || !b.assignmentTargetId || !b.numberType) return graphError(ctx.req, 400, 'BadRequest', 'telephoneNumber, assignmentTargetId and numberType are required.');
+  const b = ctx.body as {
+    telephoneNumber?: string;
+    assignmentTargetId?: string;
+    numberType?: string;
+    assignmentCategory?: string;
+    locationId?: string;
+  };
+  if (!b?.telephoneNumber || !b.assignmentTargetId || !b.numberType)
+    return graphError(ctx.req, 400, 'BadRequest', 'telephoneNumber, assignmentTargetId and numberType are required.');
   const t: TenantState = ctx.caller.tenant;
   const phone = e164(b.telephoneNumber);
   return newOperation(ctx, 'assign', phone, () => {
@@ -95,9 +108,12 @@ function assign(ctx: GraphCtx): SimResponse {
     if (!user) return { ok: false, detail: `Assignment target '${b.assignmentTargetId}' was not found.` };
     if (!phoneSystemCapable(user)) return { ok: false, detail: `The target has no enabled Teams Phone licence.` };
     const existing = t.numbers.get(phone);
-    if (!existing && b.numberType !== 'directRouting') return { ok: false, detail: `Telephone number ${phone} is not in the tenant's ${b.numberType} inventory.` };
-    if (existing && existing.numberType !== b.numberType) return { ok: false, detail: `Telephone number ${phone} is a ${existing.numberType} number, not ${b.numberType}.` };
-    if (existing?.assignmentTargetId && existing.assignmentTargetId !== user.id) return { ok: false, detail: `Telephone number ${phone} is already assigned to another target.` };
+    if (!existing && b.numberType !== 'directRouting')
+      return { ok: false, detail: `Telephone number ${phone} is not in the tenant's ${b.numberType} inventory.` };
+    if (existing && existing.numberType !== b.numberType)
+      return { ok: false, detail: `Telephone number ${phone} is a ${existing.numberType} number, not ${b.numberType}.` };
+    if (existing?.assignmentTargetId && existing.assignmentTargetId !== user.id)
+      return { ok: false, detail: `Telephone number ${phone} is already assigned to another target.` };
     return {
       ok: true,
       apply: () => {
@@ -128,7 +144,8 @@ function unassign(ctx: GraphCtx): SimResponse {
   return newOperation(ctx, 'unassign', phone, () => {
     const n = t.numbers.get(phone);
     if (!n) return { ok: false, detail: `Telephone number ${phone} was not found.` };
-    if (n.numberType !== b.numberType) return { ok: false, detail: `Telephone number ${phone} is a ${n.numberType} number, not ${b.numberType}.` };
+    if (n.numberType !== b.numberType)
+      return { ok: false, detail: `Telephone number ${phone} is a ${n.numberType} number, not ${b.numberType}.` };
     if (!n.assignmentTargetId) return { ok: false, detail: `Telephone number ${phone} is not assigned.` };
     return {
       ok: true,
@@ -141,7 +158,12 @@ function unassign(ctx: GraphCtx): SimResponse {
 }
 
 function update(ctx: GraphCtx): SimResponse {
-  const b = ctx.body as { telephoneNumber?: string; locationId?: string | null; networkSiteId?: string | null; reverseNumberLookupOptions?: string[] };
+  const b = ctx.body as {
+    telephoneNumber?: string;
+    locationId?: string | null;
+    networkSiteId?: string | null;
+    reverseNumberLookupOptions?: string[];
+  };
   const n = b?.telephoneNumber ? ctx.caller.tenant.numbers.get(e164(b.telephoneNumber)) : undefined;
   if (!n) return graphError(ctx.req, 404, 'NotFound', `Telephone number '${b?.telephoneNumber ?? ''}' was not found.`);
   if (b.locationId !== undefined && b.locationId !== null) n.locationId = b.locationId === '' ? null : b.locationId;
@@ -171,17 +193,39 @@ export const numberRoutes: GraphRoute[] = [
     handler: (ctx) => {
       const n = [...ctx.caller.tenant.numbers.values()].find((x) => x.id === ctx.params[0]);
       if (!n) return graphError(ctx.req, 404, 'NotFound', `Number assignment '${ctx.params[0]}' was not found.`);
-      return ok(ctx, { '@odata.context': context(ctx, 'admin/teams/telephoneNumberManagement/numberAssignments/$entity'), ...selectFields({ ...n }, queryParam(ctx, '$select')) });
+      return ok(ctx, {
+        '@odata.context': context(ctx, 'admin/teams/telephoneNumberManagement/numberAssignments/$entity'),
+        ...selectFields({ ...n }, queryParam(ctx, '$select')),
+      });
     },
   },
-  { method: 'POST', re: new RegExp(`^${NM}/numberAssignments/(?:microsoft\\.graph\\.teamsAdministration\\.)?assignNumber$`, 'i'), perms: NUMBERS_WRITE, handler: assign },
-  { method: 'POST', re: new RegExp(`^${NM}/numberAssignments/(?:microsoft\\.graph\\.teamsAdministration\\.)?unassignNumber$`, 'i'), perms: NUMBERS_WRITE, handler: unassign },
-  { method: 'POST', re: new RegExp(`^${NM}/numberAssignments/(?:microsoft\\.graph\\.teamsAdministration\\.)?updateNumber$`, 'i'), perms: NUMBERS_WRITE, handler: update },
+  {
+    method: 'POST',
+    re: new RegExp(`^${NM}/numberAssignments/(?:microsoft\\.graph\\.teamsAdministration\\.)?assignNumber$`, 'i'),
+    perms: NUMBERS_WRITE,
+    handler: assign,
+  },
+  {
+    method: 'POST',
+    re: new RegExp(`^${NM}/numberAssignments/(?:microsoft\\.graph\\.teamsAdministration\\.)?unassignNumber$`, 'i'),
+    perms: NUMBERS_WRITE,
+    handler: unassign,
+  },
+  {
+    method: 'POST',
+    re: new RegExp(`^${NM}/numberAssignments/(?:microsoft\\.graph\\.teamsAdministration\\.)?updateNumber$`, 'i'),
+    perms: NUMBERS_WRITE,
+    handler: update,
+  },
   {
     method: 'GET',
     re: new RegExp(`^${NM}/operations$`, 'i'),
     perms: NUMBERS_READ,
-    handler: (ctx) => ok(ctx, { '@odata.context': context(ctx, 'admin/teams/telephoneNumberManagement/operations'), value: [...ctx.caller.tenant.numberOperations.values()].map((o) => renderOperation(ctx, o, false)) }),
+    handler: (ctx) =>
+      ok(ctx, {
+        '@odata.context': context(ctx, 'admin/teams/telephoneNumberManagement/operations'),
+        value: [...ctx.caller.tenant.numberOperations.values()].map((o) => renderOperation(ctx, o, false)),
+      }),
   },
   {
     method: 'GET',
@@ -198,12 +242,16 @@ export const numberRoutes: GraphRoute[] = [
     re: /^\/admin\/teams\/userConfigurations$/i,
     perms: USERCONFIG_READ,
     handler: (ctx) =>
-      listCollection(ctx, ctx.caller.tenant.users.map((u) => renderUserConfiguration(ctx.caller.tenant, u)), {
-        fragment: 'admin/teams/userConfigurations',
-        defaultTop: 100,
-        maxTop: 999,
-        directory: false,
-      }),
+      listCollection(
+        ctx,
+        ctx.caller.tenant.users.map((u) => renderUserConfiguration(ctx.caller.tenant, u)),
+        {
+          fragment: 'admin/teams/userConfigurations',
+          defaultTop: 100,
+          maxTop: 999,
+          directory: false,
+        },
+      ),
   },
   {
     method: 'GET',
@@ -212,7 +260,10 @@ export const numberRoutes: GraphRoute[] = [
     handler: (ctx) => {
       const u = userLookup(ctx.caller.tenant, ctx.params[0]!);
       if (!u) return graphError(ctx.req, 404, 'NotFound', `User configuration '${ctx.params[0]}' was not found.`);
-      return ok(ctx, { '@odata.context': context(ctx, 'admin/teams/userConfigurations/$entity'), ...selectFields(renderUserConfiguration(ctx.caller.tenant, u), queryParam(ctx, '$select')) });
+      return ok(ctx, {
+        '@odata.context': context(ctx, 'admin/teams/userConfigurations/$entity'),
+        ...selectFields(renderUserConfiguration(ctx.caller.tenant, u), queryParam(ctx, '$select')),
+      });
     },
   },
 ];

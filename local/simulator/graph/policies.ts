@@ -25,7 +25,8 @@ function assign(ctx: GraphCtx): SimResponse {
   for (const i of list) {
     const u = i.userId ? userLookup(t, i.userId) : undefined;
     if (!u) return graphError(ctx.req, 404, 'NotFound', `User '${i.userId ?? ''}' was not found.`);
-    if (!i.policyType || !i.policyId) return graphError(ctx.req, 400, 'BadRequest', 'policyType and policyId are required to assign a policy.');
+    if (!i.policyType || !i.policyId)
+      return graphError(ctx.req, 400, 'BadRequest', 'policyType and policyId are required to assign a policy.');
     const policy = findPolicyById(t, i.policyType, i.policyId);
     if (!policy) return graphError(ctx.req, 404, 'NotFound', `Policy '${i.policyId}' of type '${i.policyType}' was not found.`);
     resolved.push({ userId: u.id, type: i.policyType, identity: policy.Identity });
@@ -48,15 +49,30 @@ function unassign(ctx: GraphCtx): SimResponse {
 }
 
 export const policyRoutes: GraphRoute[] = [
-  { method: 'POST', re: /^\/admin\/teams\/policy\/userAssignments\/(?:microsoft\.graph\.teamsAdministration\.)?assign$/i, perms: POLICY_ASSIGN, handler: assign },
-  { method: 'POST', re: /^\/admin\/teams\/policy\/userAssignments\/(?:microsoft\.graph\.teamsAdministration\.)?unassign$/i, perms: POLICY_ASSIGN, handler: unassign },
+  {
+    method: 'POST',
+    re: /^\/admin\/teams\/policy\/userAssignments\/(?:microsoft\.graph\.teamsAdministration\.)?assign$/i,
+    perms: POLICY_ASSIGN,
+    handler: assign,
+  },
+  {
+    method: 'POST',
+    re: /^\/admin\/teams\/policy\/userAssignments\/(?:microsoft\.graph\.teamsAdministration\.)?unassign$/i,
+    perms: POLICY_ASSIGN,
+    handler: unassign,
+  },
   {
     method: 'GET',
     re: /^\/admin\/teams\/policy\/userAssignments$/i,
     perms: POLICY_ASSIGN,
     handler: (ctx) => {
       const value = [...ctx.caller.tenant.grants.entries()].flatMap(([userId, g]) =>
-        [...g.entries()].map(([policyType, identity]) => ({ id: `${userId}_${policyType}`, userId, policyType, policyId: policyIdFor(policyType, identity) })),
+        [...g.entries()].map(([policyType, identity]) => ({
+          id: `${userId}_${policyType}`,
+          userId,
+          policyType,
+          policyId: policyIdFor(policyType, identity),
+        })),
       );
       return ok(ctx, { '@odata.context': context(ctx, 'admin/teams/policy/userAssignments'), value });
     },
@@ -70,7 +86,10 @@ export const policyRoutes: GraphRoute[] = [
       const policy = findPolicy(ctx.caller.tenant, type, name);
       if (!policy) return graphError(ctx.req, 404, 'NotFound', `No policy of type '${type}' named '${name}'.`);
       const identity = canonicalIdentity(policy.Identity);
-      return ok(ctx, { '@odata.context': context(ctx, 'Collection(microsoft.graph.teamsAdministration.policyIdentifierDetail)'), value: [{ name: identity, policyId: policyIdFor(type, identity) }] });
+      return ok(ctx, {
+        '@odata.context': context(ctx, 'Collection(microsoft.graph.teamsAdministration.policyIdentifierDetail)'),
+        value: [{ name: identity, policyId: policyIdFor(type, identity) }],
+      });
     },
   },
 ];

@@ -5,15 +5,33 @@ import { ROLE_NAMES, SimUser, TenantState } from '../tenants/model';
 import { context, decodeSkipToken, graphError, GraphCtx, GraphRoute, nextLink, ok, queryParam, selectFields } from './common';
 import { FilterError, parseFilter } from './filter';
 
-const USER_DEFAULT_FIELDS = ['businessPhones', 'displayName', 'givenName', 'jobTitle', 'mail', 'mobilePhone', 'officeLocation', 'preferredLanguage', 'surname', 'userPrincipalName', 'id'];
+const USER_DEFAULT_FIELDS = [
+  'businessPhones',
+  'displayName',
+  'givenName',
+  'jobTitle',
+  'mail',
+  'mobilePhone',
+  'officeLocation',
+  'preferredLanguage',
+  'surname',
+  'userPrincipalName',
+  'id',
+];
 
 const USERS_READ = {
   delegated: ['User.Read.All', 'User.ReadBasic.All', 'Directory.Read.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All'],
   application: ['User.Read.All', 'Directory.Read.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All'],
 };
 const ME_READ = { delegated: ['User.Read', ...USERS_READ.delegated] };
-const MEMBER_OF = { delegated: ['User.Read', 'Directory.Read.All', 'GroupMember.Read.All'], application: ['Directory.Read.All', 'GroupMember.Read.All'] };
-const ORG_READ = { delegated: ['User.Read', 'Organization.Read.All', 'Directory.Read.All'], application: ['Organization.Read.All', 'Directory.Read.All'] };
+const MEMBER_OF = {
+  delegated: ['User.Read', 'Directory.Read.All', 'GroupMember.Read.All'],
+  application: ['Directory.Read.All', 'GroupMember.Read.All'],
+};
+const ORG_READ = {
+  delegated: ['User.Read', 'Organization.Read.All', 'Directory.Read.All'],
+  application: ['Organization.Read.All', 'Directory.Read.All'],
+};
 const SKU_READ = {
   delegated: ['Organization.Read.All', 'Directory.Read.All', 'LicenseAssignment.Read.All'],
   application: ['Organization.Read.All', 'Directory.Read.All', 'LicenseAssignment.Read.All'],
@@ -76,27 +94,55 @@ export function listCollection(
   const skipToken = queryParam(ctx, '$skiptoken');
   let list = items;
   if (opts.directory) {
-    if (countParam !== null && !consistency) return unsupported(ctx, 'advanced-query', '$count is not currently supported.', 'Request_BadRequest');
-    if (search !== null && !consistency) return unsupported(ctx, 'advanced-query', 'Request with $search query parameter only works through MSGraph with a special request header: \'ConsistencyLevel: eventual\'', 'Request_BadRequest');
+    if (countParam !== null && !consistency)
+      return unsupported(ctx, 'advanced-query', '$count is not currently supported.', 'Request_BadRequest');
+    if (search !== null && !consistency)
+      return unsupported(
+        ctx,
+        'advanced-query',
+        "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'",
+        'Request_BadRequest',
+      );
   }
   if (filterSrc) {
     let parsed;
     try {
       parsed = parseFilter(filterSrc);
     } catch (e) {
-      return graphError(ctx.req, 400, opts.directory ? 'Request_BadRequest' : 'BadRequest', `Invalid filter clause: ${(e as FilterError).message}`);
+      return graphError(
+        ctx.req,
+        400,
+        opts.directory ? 'Request_BadRequest' : 'BadRequest',
+        `Invalid filter clause: ${(e as FilterError).message}`,
+      );
     }
     if (opts.directory) {
-      const advanced = parsed.features.has('ne') || parsed.features.has('not') || parsed.features.has('endswith') || parsed.features.has('count') || parsed.lambdaCollections.has('assignedPlans') || !!orderby;
+      const advanced =
+        parsed.features.has('ne') ||
+        parsed.features.has('not') ||
+        parsed.features.has('endswith') ||
+        parsed.features.has('count') ||
+        parsed.lambdaCollections.has('assignedPlans') ||
+        !!orderby;
       if (advanced && (!consistency || countParam !== 'true')) {
-        return unsupported(ctx, 'advanced-query', 'Unsupported Query. This filter is an advanced query: it needs the header ConsistencyLevel: eventual and $count=true.');
+        return unsupported(
+          ctx,
+          'advanced-query',
+          'Unsupported Query. This filter is an advanced query: it needs the header ConsistencyLevel: eventual and $count=true.',
+        );
       }
     }
     list = list.filter((i) => parsed.test(i));
   }
   if (search) {
     const terms = [...search.matchAll(/"?([A-Za-z]+):([^"]*)"?/g)].map((m) => [m[1]!, m[2]!.toLowerCase()] as const);
-    list = list.filter((i) => terms.every(([field, term]) => String(i[field] ?? '').toLowerCase().includes(term)));
+    list = list.filter((i) =>
+      terms.every(([field, term]) =>
+        String(i[field] ?? '')
+          .toLowerCase()
+          .includes(term),
+      ),
+    );
   }
   if (orderby) {
     const [field, dir] = orderby.split(/\s+/);
@@ -107,7 +153,12 @@ export function listCollection(
   if (topParam !== null) {
     const n = Number(topParam);
     if (!Number.isInteger(n) || n < 1 || n > opts.maxTop) {
-      return unsupported(ctx, 'page-size', `Invalid page size specified: '${topParam}'. Must be between 1 and ${opts.maxTop} inclusive.`, opts.directory ? 'Request_BadRequest' : 'BadRequest');
+      return unsupported(
+        ctx,
+        'page-size',
+        `Invalid page size specified: '${topParam}'. Must be between 1 and ${opts.maxTop} inclusive.`,
+        opts.directory ? 'Request_BadRequest' : 'BadRequest',
+      );
     }
     top = n;
   }
@@ -148,7 +199,9 @@ export function renderOrganization(t: TenantState): Record<string, unknown> {
     tenantType: 'AAD',
     countryLetterCode: 'US',
     createdDateTime: t.createdDateTime,
-    verifiedDomains: [{ capabilities: 'Email, OfficeCommunicationsOnline', isDefault: true, isInitial: true, name: t.domain, type: 'Managed' }],
+    verifiedDomains: [
+      { capabilities: 'Email, OfficeCommunicationsOnline', isDefault: true, isInitial: true, name: t.domain, type: 'Managed' },
+    ],
   };
 }
 
@@ -161,7 +214,12 @@ export function renderSkus(t: TenantState): Record<string, unknown>[] {
     capabilityStatus: 'Enabled',
     consumedUnits: t.users.filter((u) => u.assignedLicenses.some((l) => l.skuId === sku.skuId)).length,
     prepaidUnits: { enabled: prepaidUnits, lockedOut: 0, suspended: 0, warning: 0 },
-    servicePlans: sku.servicePlans.map((p) => ({ servicePlanId: p.servicePlanId, servicePlanName: p.servicePlanName, provisioningStatus: 'Success', appliesTo: 'User' })),
+    servicePlans: sku.servicePlans.map((p) => ({
+      servicePlanId: p.servicePlanId,
+      servicePlanName: p.servicePlanName,
+      provisioningStatus: 'Success',
+      appliesTo: 'User',
+    })),
     skuId: sku.skuId,
     skuPartNumber: sku.skuPartNumber,
     subscriptionIds: [detUuid('subscription', t.id, sku.skuId)],
@@ -174,7 +232,13 @@ export const userRoutes: GraphRoute[] = [
     re: /^\/users$/i,
     perms: USERS_READ,
     handler: (ctx) =>
-      listCollection(ctx, ctx.caller.tenant.users.map(renderUser), { fragment: 'users', defaultTop: 100, maxTop: 999, defaultFields: USER_DEFAULT_FIELDS, directory: true }),
+      listCollection(ctx, ctx.caller.tenant.users.map(renderUser), {
+        fragment: 'users',
+        defaultTop: 100,
+        maxTop: 999,
+        defaultFields: USER_DEFAULT_FIELDS,
+        directory: true,
+      }),
   },
   {
     method: 'GET',
@@ -182,8 +246,17 @@ export const userRoutes: GraphRoute[] = [
     perms: USERS_READ,
     handler: (ctx) => {
       const u = userLookup(ctx.caller.tenant, ctx.params[0]!);
-      if (!u) return graphError(ctx.req, 404, 'Request_ResourceNotFound', `Resource '${ctx.params[0]}' does not exist or one of its queried reference-property objects are not present.`);
-      return ok(ctx, { '@odata.context': context(ctx, 'users/$entity'), ...selectFields(renderUser(u), queryParam(ctx, '$select'), USER_DEFAULT_FIELDS) });
+      if (!u)
+        return graphError(
+          ctx.req,
+          404,
+          'Request_ResourceNotFound',
+          `Resource '${ctx.params[0]}' does not exist or one of its queried reference-property objects are not present.`,
+        );
+      return ok(ctx, {
+        '@odata.context': context(ctx, 'users/$entity'),
+        ...selectFields(renderUser(u), queryParam(ctx, '$select'), USER_DEFAULT_FIELDS),
+      });
     },
   },
   {
@@ -192,7 +265,13 @@ export const userRoutes: GraphRoute[] = [
     perms: MEMBER_OF,
     handler: (ctx) => {
       const u = userLookup(ctx.caller.tenant, ctx.params[0]!);
-      if (!u) return graphError(ctx.req, 404, 'Request_ResourceNotFound', `Resource '${ctx.params[0]}' does not exist or one of its queried reference-property objects are not present.`);
+      if (!u)
+        return graphError(
+          ctx.req,
+          404,
+          'Request_ResourceNotFound',
+          `Resource '${ctx.params[0]}' does not exist or one of its queried reference-property objects are not present.`,
+        );
       return memberOf(ctx, u);
     },
   },
@@ -200,14 +279,22 @@ export const userRoutes: GraphRoute[] = [
     method: 'GET',
     re: /^\/me$/i,
     perms: ME_READ,
-    handler: (ctx) => ok(ctx, { '@odata.context': context(ctx, 'users/$entity'), ...selectFields(renderUser(ctx.caller.user!), queryParam(ctx, '$select'), USER_DEFAULT_FIELDS) }),
+    handler: (ctx) =>
+      ok(ctx, {
+        '@odata.context': context(ctx, 'users/$entity'),
+        ...selectFields(renderUser(ctx.caller.user!), queryParam(ctx, '$select'), USER_DEFAULT_FIELDS),
+      }),
   },
   { method: 'GET', re: /^\/me\/memberOf$/i, perms: MEMBER_OF, handler: (ctx) => memberOf(ctx, ctx.caller.user!) },
   {
     method: 'GET',
     re: /^\/organization$/i,
     perms: ORG_READ,
-    handler: (ctx) => ok(ctx, { '@odata.context': context(ctx, 'organization'), value: [selectFields(renderOrganization(ctx.caller.tenant), queryParam(ctx, '$select'))] }),
+    handler: (ctx) =>
+      ok(ctx, {
+        '@odata.context': context(ctx, 'organization'),
+        value: [selectFields(renderOrganization(ctx.caller.tenant), queryParam(ctx, '$select'))],
+      }),
   },
   {
     method: 'GET',
@@ -215,7 +302,10 @@ export const userRoutes: GraphRoute[] = [
     perms: ORG_READ,
     handler: (ctx) =>
       ctx.params[0]!.toLowerCase() === ctx.caller.tenant.id
-        ? ok(ctx, { '@odata.context': context(ctx, 'organization/$entity'), ...selectFields(renderOrganization(ctx.caller.tenant), queryParam(ctx, '$select')) })
+        ? ok(ctx, {
+            '@odata.context': context(ctx, 'organization/$entity'),
+            ...selectFields(renderOrganization(ctx.caller.tenant), queryParam(ctx, '$select')),
+          })
         : graphError(ctx.req, 404, 'Request_ResourceNotFound', `Resource '${ctx.params[0]}' does not exist.`),
   },
   {
@@ -224,7 +314,10 @@ export const userRoutes: GraphRoute[] = [
     perms: SKU_READ,
     handler: (ctx) => {
       const select = queryParam(ctx, '$select');
-      return ok(ctx, { '@odata.context': context(ctx, 'subscribedSkus'), value: renderSkus(ctx.caller.tenant).map((s) => selectFields(s, select)) });
+      return ok(ctx, {
+        '@odata.context': context(ctx, 'subscribedSkus'),
+        value: renderSkus(ctx.caller.tenant).map((s) => selectFields(s, select)),
+      });
     },
   },
 ];

@@ -6,8 +6,62 @@
 import { detUuid, seededRandom } from '../util';
 import { GLOBAL_ADMIN_ROLE, RESOURCE_ACCOUNT_DEPARTMENT, SeedUser, TenantSeed } from './model';
 
-const FIRST = ['Ada', 'Ben', 'Chloe', 'Dev', 'Elif', 'Farid', 'Greta', 'Hugo', 'Ines', 'Jonas', 'Kaia', 'Liam', 'Mona', 'Nils', 'Olga', 'Paul', 'Quinn', 'Rosa', 'Sami', 'Tara', 'Ugo', 'Vera', 'Wim', 'Xena', 'Yuri', 'Zoe'];
-const LAST = ['Adler', 'Berg', 'Costa', 'Dahl', 'Eriksen', 'Fischer', 'Garcia', 'Hansen', 'Ito', 'Jensen', 'Kowalski', 'Larsen', 'Moreau', 'Novak', 'Olsen', 'Petrov', 'Quist', 'Rossi', 'Schmidt', 'Tanaka', 'Ueda', 'Varga', 'Weber', 'Xu', 'Young', 'Zimmer'];
+const FIRST = [
+  'Ada',
+  'Ben',
+  'Chloe',
+  'Dev',
+  'Elif',
+  'Farid',
+  'Greta',
+  'Hugo',
+  'Ines',
+  'Jonas',
+  'Kaia',
+  'Liam',
+  'Mona',
+  'Nils',
+  'Olga',
+  'Paul',
+  'Quinn',
+  'Rosa',
+  'Sami',
+  'Tara',
+  'Ugo',
+  'Vera',
+  'Wim',
+  'Xena',
+  'Yuri',
+  'Zoe',
+];
+const LAST = [
+  'Adler',
+  'Berg',
+  'Costa',
+  'Dahl',
+  'Eriksen',
+  'Fischer',
+  'Garcia',
+  'Hansen',
+  'Ito',
+  'Jensen',
+  'Kowalski',
+  'Larsen',
+  'Moreau',
+  'Novak',
+  'Olsen',
+  'Petrov',
+  'Quist',
+  'Rossi',
+  'Schmidt',
+  'Tanaka',
+  'Ueda',
+  'Varga',
+  'Weber',
+  'Xu',
+  'Young',
+  'Zimmer',
+];
 const DEPARTMENTS = ['Sales', 'Finance', 'Engineering', 'Support', 'Marketing', 'Operations', 'Legal'];
 
 export interface GenerateTenantOptions {
@@ -25,7 +79,13 @@ export function generateTenant(opts: GenerateTenantOptions): TenantSeed {
   const id = opts.tenantId ?? detUuid('generated-tenant', opts.seed, opts.users);
   const domain = opts.domain ?? `gen${opts.seed}-${opts.users}.onmicrosoft.com`;
   const users: SeedUser[] = [];
-  users.push({ alias: 'ga1', displayName: 'Generated Global Admin', department: 'IT', licenses: ['SPE_E3', 'MCOEV'], roles: [GLOBAL_ADMIN_ROLE] });
+  users.push({
+    alias: 'ga1',
+    displayName: 'Generated Global Admin',
+    department: 'IT',
+    licenses: ['SPE_E3', 'MCOEV'],
+    roles: [GLOBAL_ADMIN_ROLE],
+  });
   users.push({ alias: 'ga2', displayName: 'Second Global Admin', department: 'IT', licenses: ['SPE_E3'], roles: [GLOBAL_ADMIN_ROLE] });
   const resource = [
     { alias: 'aa-main', displayName: 'Main Auto Attendant', resourceAccount: 'autoAttendant' as const },

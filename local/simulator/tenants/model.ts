@@ -2,9 +2,11 @@
  * Tenant data model of the simulator: what seeds look like (JSON under this folder) and the live state
  * every service (Entra, Graph, Teams admin) reads and writes.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { detUuid } from '../util';
+import demoJson from './demo.json';
+import homeJson from './home.json';
+import otherJson from './other.json';
+import skusJson from './skus.json';
 
 export const GLOBAL_ADMIN_ROLE = '62e90394-69f5-4237-9190-012177145e10';
 export const RESOURCE_ACCOUNT_DEPARTMENT = 'Microsoft Communication Application Instance';
@@ -137,17 +139,14 @@ export interface TenantState {
   adminConsents: Set<string>;
 }
 
-let catalogCache: SkuCatalogEntry[] | undefined;
 export function skuCatalog(): SkuCatalogEntry[] {
-  if (!catalogCache) {
-    const raw = JSON.parse(fs.readFileSync(path.join(__dirname, 'skus.json'), 'utf8')) as { skus: SkuCatalogEntry[] };
-    catalogCache = raw.skus;
-  }
-  return catalogCache;
+  return (skusJson as { skus: SkuCatalogEntry[] }).skus;
 }
 
-export function loadSeedFile(name: 'demo' | 'other' | 'home'): TenantSeed {
-  return JSON.parse(fs.readFileSync(path.join(__dirname, `${name}.json`), 'utf8')) as TenantSeed;
+const SEED_FILES = { demo: demoJson, other: otherJson, home: homeJson } as const;
+/** A fresh copy of one of the seed files kept next to this module (imported, so builds carry them along). */
+export function loadSeedFile(name: keyof typeof SEED_FILES): TenantSeed {
+  return JSON.parse(JSON.stringify(SEED_FILES[name])) as TenantSeed;
 }
 
 export function userIdFor(tenantId: string, alias: string): string {
@@ -243,7 +242,10 @@ export function newNumber(tenantId: string, telephoneNumber: string, numberType:
     operatorId: numberType === 'operatorConnect' ? detUuid('operator', 'sim') : null,
     numberType,
     activationState: 'activated',
-    capabilities: numberType === 'directRouting' ? ['userAssignment', 'voiceApplicationAssignment'] : ['userAssignment', 'voiceApplicationAssignment', 'conferenceAssignment'],
+    capabilities:
+      numberType === 'directRouting'
+        ? ['userAssignment', 'voiceApplicationAssignment']
+        : ['userAssignment', 'voiceApplicationAssignment', 'conferenceAssignment'],
     assignmentStatus: 'unassigned',
     assignmentTargetId: null,
     assignmentCategory: null,

@@ -5,7 +5,13 @@
 import { sha256b64url } from '../util';
 import { MCOEV_PLAN, PolicyObject, SimUser, TenantState, userPlanEnabled } from './model';
 
-export const CONFIG_TYPES = ['OnlinePSTNGateway', 'OnlinePstnUsages', 'OnlineVoiceRoute', 'OnlineVoiceRoutingPolicy', 'TeamsCallingPolicy'] as const;
+export const CONFIG_TYPES = [
+  'OnlinePSTNGateway',
+  'OnlinePstnUsages',
+  'OnlineVoiceRoute',
+  'OnlineVoiceRoutingPolicy',
+  'TeamsCallingPolicy',
+] as const;
 const VIRTUAL_USER_PLAN = 'f47330e9-c134-43b3-9993-e7f004506889';
 const FEATURE_BY_PLAN: Record<string, string> = {
   '57ff2da0-773e-42df-b2af-ffb7a2317929': 'Teams',
@@ -58,7 +64,8 @@ export function phoneSystemCapable(u: SimUser): boolean {
 
 export function renderUserConfiguration(t: TenantState, u: SimUser): Record<string, unknown> {
   const features = new Set<string>();
-  for (const p of u.assignedPlans) if (p.capabilityStatus === 'Enabled' && FEATURE_BY_PLAN[p.servicePlanId]) features.add(FEATURE_BY_PLAN[p.servicePlanId]!);
+  for (const p of u.assignedPlans)
+    if (p.capabilityStatus === 'Enabled' && FEATURE_BY_PLAN[p.servicePlanId]) features.add(FEATURE_BY_PLAN[p.servicePlanId]!);
   const numbers = [...t.numbers.values()].filter((n) => n.assignmentTargetId === u.id);
   const grants = t.grants.get(u.id) ?? new Map<string, string>();
   return {
@@ -71,7 +78,12 @@ export function renderUserConfiguration(t: TenantState, u: SimUser): Record<stri
     telephoneNumbers: numbers.map((n) => ({ telephoneNumber: n.telephoneNumber, assignmentCategory: n.assignmentCategory ?? 'primary' })),
     effectivePolicyAssignments: [...grants.entries()].map(([policyType, identity]) => ({
       policyType,
-      policyAssignment: { displayName: identity.replace(/^Tag:/, ''), assignmentType: 'direct', policyId: policyIdFor(policyType, identity), groupId: null },
+      policyAssignment: {
+        displayName: identity.replace(/^Tag:/, ''),
+        assignmentType: 'direct',
+        policyId: policyIdFor(policyType, identity),
+        groupId: null,
+      },
     })),
     createdDateTime: u.createdDateTime,
     modifiedDateTime: u.createdDateTime,
@@ -92,6 +104,8 @@ export function teamsSnapshot(t: TenantState): Record<string, unknown> {
     policies: Object.fromEntries([...t.policies.entries()].map(([type, m]) => [type, [...m.values()].map((p) => ({ ...p }))])),
     enterpriseVoiceEnabledUsers: t.users.filter((u) => u.enterpriseVoiceEnabled).map((u) => u.userPrincipalName),
     adminConsents: [...t.adminConsents],
-    pendingNumberOperations: [...t.numberOperations.values()].filter((o) => !o.applied).map((o) => ({ id: o.id, kind: o.kind, telephoneNumber: o.telephoneNumber, polls: o.polls, pollsNeeded: o.pollsNeeded })),
+    pendingNumberOperations: [...t.numberOperations.values()]
+      .filter((o) => !o.applied)
+      .map((o) => ({ id: o.id, kind: o.kind, telephoneNumber: o.telephoneNumber, polls: o.polls, pollsNeeded: o.pollsNeeded })),
   };
 }

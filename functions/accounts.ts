@@ -1,0 +1,142 @@
+/**
+ * Accounts API for the provider's portal backend:
+ *   PUT    /api/accounts/{accountId}              provider          create or update (If-Match optional)
+ *   GET    /api/accounts/{accountId}              provider, admin   the account (ETag = version)
+ *   GET    /api/accounts/{accountId}/status       provider, admin   sync status, GA, licences
+ *   DELETE /api/accounts/{accountId}/integration  provider          remove the integration (final sync)
+ */
+import { app, HttpRequest, HttpResponseInit } from '@azure/functions';
+import { z } from 'zod';
+import { AccountIdSchema, AccountPutSchema, AccountSchema, AccountStatusSchema } from '../shared/accounts/schemas';
+import { accountView, etagOf, statusView, versionFromIfMatch } from '../shared/accounts/views';
+import { container } from '../shared/container';
+import { ActorRole, authorize, readActor } from '../shared/http/actor';
+import { api, ApiRequest, jsonResponse, parseWith, problemResponse, readJson } from '../shared/http/api';
+import { actorHeaders, functionKey, problemResponses, registry } from '../shared/http/openapi';
+import { DomainError, Result } from '../shared/domain/errors';
+
+const PathParams = z.object({ accountId: AccountIdSchema });
+
+/** Checks the account id, the actor headers and the actor's right to this route; the account id on success. */
+function guard(req: ApiRequest, roles: ActorRole[]): Result<string> {
+  const params = parseWith(PathParams, (req.request as HttpRequest).params, 'path');
+  if (!params.ok) return params;
+  const actor = readActor(req.request.headers);
+  if (!actor.ok) return actor;
+  const allowed = authorize(actor.value, params.value.accountId, roles);
+  return allowed.ok ? { ok: true, value: params.value.accountId } : allowed;
+}
+
+function ifMatch(req: ApiRequest): Result<number | undefined> {
+  const version = versionFromIfMatch(req.request.headers.get('if-match'));
+  if (version === 'invalid') {
+    return {
+      ok: false,
+      error: { code: 'VALIDATION_FAILED', message: 'If-Match must be an ETag from this API, e.g. "3".', details: { header: 'if-match' } },
+    };
+  }
+  return { ok: true, value: version };
+}
+
+const problem = (req: ApiRequest, error: DomainError): HttpResponseInit => problemResponse(error, req);
+
+export const putAccount = api(async (req) => {
+  const id = guard(req, ['provider']);
+  if (!id.ok) return problem(req, id.error);
+  const version = ifMatch(req);
+  if (!version.ok) return problem(req, version.error);
+  const body = await readJson(req.request, AccountPutSchema);
+  if (!body.ok) return problem(req, body.error);
+  const result = await container().accounts.upsert(id.value, body.value, version.value);
+  if (!result.ok) return problem(req, result.error);
+  const { account, created } = result.value;
+  return jsonResponse(created ? 201 : 200, accountView(account), req, {
+    etag: etagOf(account),
+    ...(created ? { location: `/api/accounts/${encodeURIComponent(account.accountId)}` } : {}),
+  });
+});
+
+export const getAccount = api(async (req) => {
+  const id = guard(req, ['provider', 'admin']);
+  if (!id.ok) return problem(req, id.error);
+  const result = await container().accounts.get(id.value);
+  if (!result.ok) return problem(req, result.error);
+  return jsonResponse(200, accountView(result.value), req, { etag: etagOf(result.value) });
+});
+
+export const getStatus = api(async (req) => {
+  const id = guard(req, ['provider', 'admin']);
+  if (!id.ok) return problem(req, id.error);
+  const result = await container().accounts.get(id.value);
+  if (!result.ok) return problem(req, result.error);
+  return jsonResponse(200, statusView(result.value), req, { etag: etagOf(result.value) });
+});
+
+export const deleteIntegration = api(async (req) => {
+  const id = guard(req, ['provider']);
+  if (!id.ok) return problem(req, id.error);
+  const version = ifMatch(req);
+  if (!version.ok) return problem(req, version.error);
+  const result = await container().accounts.remove(id.value, version.value);
+  if (!result.ok) return problem(req, result.error);
+  return jsonResponse(202, accountView(result.value), req, { etag: etagOf(result.value) });
+});
+
+app.http('putAccount', { route: 'accounts/{accountId}', methods: ['PUT'], authLevel: 'function', handler: putAccount });
+app.http('getAccount', { route: 'accounts/{accountId}', methods: ['GET'], authLevel: 'function', handler: getAccount });
+app.http('getAccountStatus', { route: 'accounts/{accountId}/status', methods: ['GET'], authLevel: 'function', handler: getStatus });
+app.http('deleteIntegration', {
+  route: 'accounts/{accountId}/integration',
+  methods: ['DELETE'],
+  authLevel: 'function',
+  handler: deleteIntegration,
+});
+
+const security = [{ [functionKey.name]: [] }];
+const request = { params: PathParams, headers: actorHeaders };
+const etagHeader = { headers: { ETag: { schema: { type: 'string' as const }, description: 'The account version, for If-Match.' } } };
+registry.registerPath({
+  method: 'put',
+  path: '/accounts/{accountId}',
+  summary: 'Create or update an account (provider). Sends the emails the change causes.',
+  security,
+  request: { ...request, body: { content: { 'application/json': { schema: AccountPutSchema } } } },
+  responses: {
+    200: { description: 'Updated (or unchanged)', content: { 'application/json': { schema: AccountSchema } }, ...etagHeader },
+    201: { description: 'Created', content: { 'application/json': { schema: AccountSchema } }, ...etagHeader },
+    ...problemResponses(400, 403, 409, 412, 413, 415),
+  },
+});
+registry.registerPath({
+  method: 'get',
+  path: '/accounts/{accountId}',
+  summary: 'Read an account (provider, admin).',
+  security,
+  request,
+  responses: {
+    200: { description: 'The account', content: { 'application/json': { schema: AccountSchema } }, ...etagHeader },
+    ...problemResponses(400, 403, 404),
+  },
+});
+registry.registerPath({
+  method: 'get',
+  path: '/accounts/{accountId}/status',
+  summary: 'Sync status, action needed, Global Admin and licences (provider, admin).',
+  security,
+  request,
+  responses: {
+    200: { description: 'The status', content: { 'application/json': { schema: AccountStatusSchema } } },
+    ...problemResponses(400, 403, 404),
+  },
+});
+registry.registerPath({
+  method: 'delete',
+  path: '/accounts/{accountId}/integration',
+  summary: 'Remove the integration (provider): the Global Admin is asked to run a final sync.',
+  security,
+  request,
+  responses: {
+    202: { description: 'Removal recorded', content: { 'application/json': { schema: AccountSchema } } },
+    ...problemResponses(400, 403, 404, 409, 412),
+  },
+});

@@ -1,0 +1,82 @@
+/** Request and response shapes of the accounts API (validated with zod, published in the OpenAPI document). */
+import { z } from 'zod';
+import { registry } from '../http/openapi';
+
+export const AccountIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'an account id is 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit')
+  .openapi({ example: 'acme-001' });
+
+const GuidSchema = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a GUID');
+
+export const GlobalAdminSchema = z
+  .object({
+    portalUserId: z.string().trim().min(1).max(128),
+    displayName: z.string().trim().min(1).max(200),
+    email: z.string().trim().email().max(254),
+  })
+  .strict();
+
+export const ProviderSettingsSchema = z
+  .object({
+    policyPrefix: z.string().regex(/^[A-Za-z][A-Za-z0-9]{1,19}$/, 'a policy prefix is 2-20 letters and digits, starting with a letter'),
+    numberType: z.enum(['directRouting', 'operatorConnect']),
+  })
+  .partial()
+  .strict();
+
+export const AccountPutSchema = registry.register(
+  'AccountPut',
+  z
+    .object({
+      name: z.string().trim().min(1).max(200),
+      licenseCount: z.number().int().min(0).max(100000),
+      globalAdmin: GlobalAdminSchema,
+      tenantId: GuidSchema.nullable()
+        .optional()
+        .openapi({ description: "The customer's Microsoft tenant id, when the provider knows it." }),
+      settings: ProviderSettingsSchema.optional(),
+    })
+    .strict()
+    .openapi({
+      example: {
+        name: 'Acme Ltd',
+        licenseCount: 25,
+        globalAdmin: { portalUserId: 'u-100', displayName: 'Dana Admin', email: 'dana@acme.example' },
+        settings: { policyPrefix: 'AcmeVoice', numberType: 'directRouting' },
+      },
+    }),
+);
+
+export const AccountSchema = registry.register(
+  'Account',
+  z.object({
+    accountId: z.string(),
+    name: z.string(),
+    licenseCount: z.number().int(),
+    globalAdmin: GlobalAdminSchema,
+    tenantId: z.string().nullable(),
+    settings: z.object({ policyPrefix: z.string(), numberType: z.enum(['directRouting', 'operatorConnect']) }),
+    state: z.enum(['invited', 'consented', 'active', 'removalPending', 'removed']),
+    actionNeeded: z.enum(['none', 'activate', 'sync', 'finalSync']),
+    version: z.number().int().openapi({ description: 'Also sent as the ETag; send it back in If-Match to update safely.' }),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  }),
+);
+
+export const AccountStatusSchema = registry.register(
+  'AccountStatus',
+  z.object({
+    accountId: z.string(),
+    state: z.enum(['invited', 'consented', 'active', 'removalPending', 'removed']),
+    actionNeeded: z.enum(['none', 'activate', 'sync', 'finalSync']),
+    lastSync: z.object({ at: z.string(), status: z.string() }).nullable(),
+    globalAdmin: z.object({ portalUserId: z.string(), displayName: z.string(), email: z.string(), microsoftIdentityBound: z.boolean() }),
+    licenses: z.object({ total: z.number().int(), held: z.number().int(), available: z.number().int() }),
+    queuedChanges: z.number().int(),
+    runningRunId: z.string().nullable(),
+  }),
+);
+
+export type AccountPut = z.infer<typeof AccountPutSchema>;

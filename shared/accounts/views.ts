@@ -1,0 +1,40 @@
+/** What the API shows of an account. Never the GA's Microsoft object id itself: only whether one is bound. */
+import { Account } from '../domain/account';
+
+export function accountView(a: Account) {
+  return {
+    accountId: a.accountId,
+    name: a.name,
+    licenseCount: a.licenseCount,
+    globalAdmin: a.globalAdmin,
+    tenantId: a.tenantId,
+    settings: a.settings,
+    state: a.state,
+    actionNeeded: a.actionNeeded,
+    version: a.version,
+    createdAt: a.createdAt,
+    updatedAt: a.updatedAt,
+  };
+}
+
+export function statusView(a: Account) {
+  return {
+    accountId: a.accountId,
+    state: a.state,
+    actionNeeded: a.actionNeeded,
+    lastSync: a.lastSyncAt && a.lastSyncStatus ? { at: a.lastSyncAt, status: a.lastSyncStatus } : null,
+    globalAdmin: { ...a.globalAdmin, microsoftIdentityBound: !!a.globalAdminObjectId },
+    licenses: { total: a.licenseCount, held: a.licensesHeld, available: Math.max(0, a.licenseCount - a.licensesHeld) },
+    queuedChanges: a.queuedChanges,
+    runningRunId: a.runningRunId,
+  };
+}
+
+export const etagOf = (a: Account): string => `"${a.version}"`;
+
+/** Reads an If-Match header ("3", W/"3" or *) into a version; undefined when absent or "*". */
+export function versionFromIfMatch(header: string | null): number | undefined | 'invalid' {
+  if (header === null || header.trim() === '*') return undefined;
+  const m = /^\s*(?:W\/)?"(\d{1,9})"\s*$/.exec(header);
+  return m ? Number(m[1]) : 'invalid';
+}

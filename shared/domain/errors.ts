@@ -1,0 +1,37 @@
+/**
+ * Errors as values: every rule the domain enforces fails with a stable code that the HTTP layer maps to a status and
+ * an RFC 9457 problem. Codes never change once published.
+ */
+export const ErrorCodes = {
+  VALIDATION_FAILED: 400,
+  MALFORMED_JSON: 400,
+  ACTOR_HEADERS_INVALID: 400,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  PAYLOAD_TOO_LARGE: 413,
+  FORBIDDEN_ROLE: 403,
+  FORBIDDEN_ACCOUNT: 403,
+  ACCOUNT_NOT_FOUND: 404,
+  STALE_ETAG: 412,
+  ACCOUNT_REMOVAL_PENDING: 409,
+  TENANT_LOCKED: 409,
+  INVALID_STATE_TRANSITION: 409,
+  CONCURRENT_UPDATE: 409,
+  INTERNAL_ERROR: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+export interface DomainError {
+  code: ErrorCode;
+  message: string;
+  /** Extra machine-readable facts (e.g. the offending field, the numbers that broke a rule). */
+  details?: Record<string, unknown>;
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: DomainError };
+
+export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
+export const fail = <T = never>(code: ErrorCode, message: string, details?: Record<string, unknown>): Result<T> => ({
+  ok: false,
+  error: { code, message, details },
+});

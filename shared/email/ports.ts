@@ -1,0 +1,33 @@
+/** What outbox delivery needs: a place to keep messages, and something that sends them. */
+import { OutboxRecord } from './outboxMessage';
+
+export interface OutboxStore {
+  /** Messages due for an attempt: Pending and due, or Sending with an expired lease (a sender died mid-way). */
+  due(now: Date, limit: number): Promise<OutboxRecord[]>;
+  /** How many messages were sent at or after `since` (for the sending rate). */
+  sentSince(since: Date): Promise<number>;
+  /** Takes a message for one attempt; undefined when another sender took it first. */
+  claim(record: OutboxRecord, now: Date, leaseUntil: Date): Promise<OutboxRecord | undefined>;
+  /** Records an attempt's outcome. */
+  settle(
+    record: OutboxRecord,
+    patch: Partial<Pick<OutboxRecord, 'status' | 'nextAttemptAt' | 'lastError' | 'sentAt' | 'leaseUntil'>>,
+  ): Promise<void>;
+}
+
+export type SendOutcome = { status: 'Succeeded' } | { status: 'Failed'; reason: string };
+
+export class EmailSendError extends Error {
+  constructor(
+    message: string,
+    readonly permanent: boolean,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface EmailSender {
+  /** Sends once per operation id: repeating a send with the same id must not deliver twice. */
+  send(message: OutboxRecord, operationId: string): Promise<SendOutcome>;
+}

@@ -1,0 +1,105 @@
+/**
+ * The plumbing every JSON endpoint shares: a correlation id on every response, bodies read and validated with zod,
+ * domain errors mapped to RFC 9457 problems with stable codes, and a last-resort 500 that never shows internals.
+ */
+import { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { z } from 'zod';
+import { DomainError, ErrorCodes, fail, ok, Result } from '../domain/errors';
+import { correlationId as readCorrelationId, CORRELATION_HEADER } from './correlation';
+import { problem, PROBLEM_CONTENT_TYPE } from './problem';
+
+export const MAX_JSON_BYTES = 256 * 1024;
+
+export interface ApiRequest {
+  request: HttpRequest;
+  context: InvocationContext;
+  correlationId: string;
+}
+
+export type ApiHandler = (api: ApiRequest) => Promise<HttpResponseInit>;
+
+export function problemResponse(error: DomainError, api: Pick<ApiRequest, 'correlationId' | 'request'>): HttpResponseInit {
+  const status = ErrorCodes[error.code];
+  const body = problem(status, error.code, titleFor(error.code), {
+    detail: error.message,
+    instance: new URL(api.request.url).pathname,
+    correlationId: api.correlationId,
+    ...(error.details ?? {}),
+  });
+  return {
+    status,
+    body: JSON.stringify(body),
+    headers: { 'content-type': PROBLEM_CONTENT_TYPE, [CORRELATION_HEADER]: api.correlationId },
+  };
+}
+
+export function jsonResponse(
+  status: number,
+  body: unknown,
+  api: Pick<ApiRequest, 'correlationId'>,
+  headers: Record<string, string> = {},
+): HttpResponseInit {
+  return { status, jsonBody: body, headers: { [CORRELATION_HEADER]: api.correlationId, 'cache-control': 'no-store', ...headers } };
+}
+
+function titleFor(code: string): string {
+  return code
+    .toLowerCase()
+    .split('_')
+    .map((w, i) => (i === 0 ? w[0].toUpperCase() + w.slice(1) : w))
+    .join(' ');
+}
+
+/** Turns zod issues into one problem that names every bad field. */
+export function validationFailed(error: z.ZodError, where: 'body' | 'query' | 'path' = 'body'): DomainError {
+  const errors = error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ field: [...issue.path, key].join('.'), message: 'is not a known property' }))
+      : [{ field: issue.path.join('.') || '(root)', message: issue.message }],
+  );
+  return {
+    code: 'VALIDATION_FAILED',
+    message: `The request ${where} is invalid: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}.`,
+    details: { errors },
+  };
+}
+
+export async function readJson<S extends z.ZodTypeAny>(request: HttpRequest, schema: S): Promise<Result<z.infer<S>>> {
+  const type = request.headers.get('content-type') ?? '';
+  if (!/^application\/(.+\+)?json\b/i.test(type)) {
+    return fail('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json.');
+  }
+  const bytes = Buffer.from(await request.arrayBuffer());
+  if (bytes.length > MAX_JSON_BYTES) return fail('PAYLOAD_TOO_LARGE', `The body may be at most ${MAX_JSON_BYTES} bytes.`);
+  let data: unknown;
+  try {
+    data = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    return fail('MALFORMED_JSON', 'The body is not valid JSON.');
+  }
+  const parsed = schema.safeParse(data);
+  return parsed.success ? ok(parsed.data) : { ok: false, error: validationFailed(parsed.error) };
+}
+
+export function parseWith<S extends z.ZodTypeAny>(schema: S, value: unknown, where: 'query' | 'path'): Result<z.infer<S>> {
+  const parsed = schema.safeParse(value);
+  return parsed.success ? ok(parsed.data) : { ok: false, error: validationFailed(parsed.error, where) };
+}
+
+/** Wraps a handler: correlation id in, problem+json out for anything unexpected (logged, never shown). */
+export function api(handler: ApiHandler): HttpHandler {
+  return async (request, context) => {
+    const correlationId = readCorrelationId(request.headers);
+    try {
+      return await handler({ request, context, correlationId });
+    } catch (err) {
+      context.error(
+        `Unhandled error (correlation ${correlationId}): ${err instanceof Error ? err.name + ': ' + err.message.split('\n')[0] : 'unknown'}`,
+      );
+      return problemResponse(
+        { code: 'INTERNAL_ERROR', message: 'Something went wrong on our side. Quote the correlation id when you report it.' },
+        { correlationId, request },
+      );
+    }
+  };
+}

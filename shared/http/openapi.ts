@@ -1,0 +1,61 @@
+/**
+ * The OpenAPI 3 document, generated from the same zod schemas the endpoints validate with. Each trigger file registers
+ * its routes here when it loads; GET /api/openapi.json renders the result.
+ */
+import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV3 } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+
+extendZodWithOpenApi(z);
+
+export const registry = new OpenAPIRegistry();
+
+export const ProblemSchema = registry.register(
+  'Problem',
+  z
+    .object({
+      type: z.string(),
+      title: z.string(),
+      status: z.number().int(),
+      code: z.string().openapi({ description: 'Stable machine-readable error code, e.g. STALE_ETAG.' }),
+      detail: z.string().optional(),
+      instance: z.string().optional(),
+      correlationId: z.string().optional(),
+    })
+    .passthrough()
+    .openapi({ description: 'RFC 9457 problem details.' }),
+);
+
+export const functionKey = registry.registerComponent('securitySchemes', 'functionKey', {
+  type: 'apiKey',
+  in: 'header',
+  name: 'x-functions-key',
+});
+
+export const actorHeaders = z.object({
+  'x-actor-id': z.string().openapi({ description: "The acting user's id in the provider's portal." }),
+  'x-actor-role': z.enum(['provider', 'admin', 'user']),
+  'x-actor-account': z
+    .string()
+    .optional()
+    .openapi({ description: 'The account the actor belongs to (required unless the role is provider).' }),
+  'x-correlation-id': z.string().optional().openapi({ description: 'Echoed in the response; generated when absent.' }),
+});
+
+export const problemResponses = (
+  ...statuses: number[]
+): Record<number, { description: string; content: Record<string, { schema: typeof ProblemSchema }> }> =>
+  Object.fromEntries(
+    statuses.map((s) => [s, { description: 'Problem', content: { 'application/problem+json': { schema: ProblemSchema } } }]),
+  );
+
+export function openApiDocument(version: string): unknown {
+  return new OpenApiGeneratorV3(registry.definitions).generateDocument({
+    openapi: '3.0.3',
+    info: {
+      title: 'Teams Voice Sync API',
+      version,
+      description: 'Portal-backend API of Teams Voice Sync. Errors are RFC 9457 problems with a stable code.',
+    },
+    servers: [{ url: '/api' }],
+  });
+}

@@ -1,0 +1,78 @@
+/** Outbox messages, kept in their account's partition of the accounts table (see accountStore.ts). */
+import { odata, TableEntityResult } from '@azure/data-tables';
+import { OutboxRecord } from '../email/outboxMessage';
+import { OutboxStore } from '../email/ports';
+import { OUTBOX_PREFIX } from './accountStore';
+import { isStatus, Table } from './tables';
+
+type Row = TableEntityResult<Record<string, unknown>>;
+
+const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+
+function fromRow(r: Row): OutboxRecord {
+  return {
+    id: (r.rowKey as string).slice(OUTBOX_PREFIX.length),
+    dedupeKey: r.dedupeKey as string,
+    accountId: r.partitionKey as string,
+    template: r.template as OutboxRecord['template'],
+    to: { address: r.toAddress as string, displayName: r.toName as string },
+    subject: r.subject as string,
+    html: r.html as string,
+    text: r.text as string,
+    createdAt: r.createdAt as string,
+    status: r.status as OutboxRecord['status'],
+    attempts: (r.attempts as number) ?? 0,
+    nextAttemptAt: r.nextAttemptAt as string,
+    leaseUntil: str(r.leaseUntil),
+    lastError: str(r.lastError),
+    operationId: str(r.operationId),
+    sentAt: str(r.sentAt),
+    etag: r.etag,
+  };
+}
+
+export function tableOutboxStore(accounts: Table): OutboxStore {
+  const client = accounts.client;
+  const update = async (record: OutboxRecord, patch: Record<string, unknown>): Promise<string | undefined> => {
+    const entity = Object.fromEntries(Object.entries(patch).map(([k, v]) => [k, v === null ? '' : v]));
+    try {
+      const res = await client.updateEntity(
+        { partitionKey: record.accountId, rowKey: `${OUTBOX_PREFIX}${record.id}`, ...entity },
+        'Merge',
+        { etag: record.etag },
+      );
+      return res.etag;
+    } catch (err) {
+      if (isStatus(err, 412, 404)) return undefined;
+      throw err;
+    }
+  };
+  return {
+    async due(now, limit) {
+      await accounts.ready();
+      const iso = now.toISOString();
+      const filter = odata`kind eq 'outbox' and ((status eq 'Pending' and nextAttemptAt le ${iso}) or (status eq 'Sending' and leaseUntil lt ${iso}))`;
+      const found: OutboxRecord[] = [];
+      for await (const row of client.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
+        found.push(fromRow(row as Row));
+      }
+      // Oldest first, so a burst never starves earlier messages.
+      return found.sort((a, b) => a.createdAt.localeCompare(b.createdAt)).slice(0, limit);
+    },
+    async sentSince(since) {
+      await accounts.ready();
+      const filter = odata`kind eq 'outbox' and status eq 'Sent' and sentAt ge ${since.toISOString()}`;
+      let count = 0;
+      for await (const row of client.listEntities({ queryOptions: { filter, select: ['PartitionKey'] } })) if (row) count++;
+      return count;
+    },
+    async claim(record, _now, leaseUntil) {
+      const patch = { status: 'Sending', attempts: record.attempts + 1, leaseUntil: leaseUntil.toISOString(), operationId: record.id };
+      const etag = await update(record, patch);
+      return etag ? { ...record, ...patch, etag, status: 'Sending' } : undefined;
+    },
+    async settle(record, patch) {
+      await update(record, patch);
+    },
+  };
+}

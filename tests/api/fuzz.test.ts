@@ -1,0 +1,90 @@
+/** Random bodies, ids and headers at every accounts endpoint: any answer but a 500 (or a hang). */
+import fc from 'fast-check';
+import { Stack, startStack } from '../support/stack';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(() => stack?.stop());
+
+const headerText = fc.stringMatching(/^[\x20-\x7e]{0,40}$/);
+const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
+
+const accountBody = fc.record(
+  {
+    name: fc.oneof(fc.string(), fc.integer(), fc.constant(null)),
+    licenseCount: fc.oneof(fc.integer({ min: -5, max: 200000 }), fc.double(), fc.string()),
+    globalAdmin: fc.oneof(
+      fc.record(
+        { portalUserId: fc.string(), displayName: fc.string(), email: fc.oneof(fc.emailAddress(), fc.string()) },
+        { requiredKeys: [] },
+      ),
+      fc.anything(),
+    ),
+    tenantId: fc.oneof(fc.uuid(), fc.string(), fc.constant(null)),
+    settings: fc.oneof(
+      fc.record(
+        { policyPrefix: fc.string(), numberType: fc.constantFrom('directRouting', 'operatorConnect', 'DirectRouting') },
+        { requiredKeys: [] },
+      ),
+      fc.anything(),
+    ),
+  },
+  { requiredKeys: [] },
+);
+
+const valid = { name: 'Fuzz', licenseCount: 3, globalAdmin: { portalUserId: 'f', displayName: 'F', email: 'f@fuzz.example' } };
+/** Mostly well-formed parts, so runs also get past validation and exercise storage and email queuing. */
+const usually = <T>(good: T, other: fc.Arbitrary<T | undefined>) =>
+  fc.oneof({ weight: 3, arbitrary: fc.constant(good) }, { weight: 2, arbitrary: other });
+
+const request = fc.record({
+  method: fc.constantFrom('PUT', 'GET', 'GET status', 'DELETE'),
+  accountId: fc.oneof(fc.constantFrom('acme', 'fuzz-1', 'a.b_c-d'), fc.string({ maxLength: 70 })),
+  role: usually<string | undefined>('provider', maybe(fc.oneof(fc.constantFrom('admin', 'user'), headerText))),
+  actorId: usually<string | undefined>('fuzzer', maybe(headerText)),
+  actorAccount: maybe(fc.oneof(fc.constant('fuzz-1'), headerText)),
+  ifMatch: usually<string | undefined>(undefined, maybe(fc.oneof(fc.constantFrom('"1"', '*', 'W/"2"'), headerText))),
+  contentType: usually<string | undefined>(
+    'application/json',
+    maybe(fc.oneof(fc.constantFrom('application/problem+json', 'text/csv'), headerText)),
+  ),
+  body: fc.oneof(
+    { weight: 2, arbitrary: fc.constant(JSON.stringify(valid)) },
+    { weight: 3, arbitrary: accountBody.map((b) => JSON.stringify({ ...valid, ...b })) },
+    { weight: 1, arbitrary: fc.oneof(fc.json(), fc.string(), fc.constant('')) },
+  ),
+});
+
+test('no input makes an accounts endpoint answer 500', async () => {
+  const statuses = new Map<number, number>();
+  await fc.assert(
+    fc.asyncProperty(request, async (r) => {
+      const headers: Record<string, string> = {};
+      if (r.role !== undefined) headers['x-actor-role'] = r.role;
+      if (r.actorId !== undefined) headers['x-actor-id'] = r.actorId;
+      if (r.actorAccount !== undefined) headers['x-actor-account'] = r.actorAccount;
+      if (r.ifMatch !== undefined) headers['if-match'] = r.ifMatch;
+      if (r.contentType !== undefined) headers['content-type'] = r.contentType;
+      const id = encodeURIComponent(r.accountId);
+      const [method, route] =
+        r.method === 'GET status'
+          ? ['GET', `accounts/${id}/status`]
+          : r.method === 'DELETE'
+            ? ['DELETE', `accounts/${id}/integration`]
+            : [r.method, `accounts/${id}`];
+      const res = await stack.call(method, route, { actor: null, headers, rawBody: method === 'PUT' ? r.body : undefined });
+      statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+      const text = await res.text();
+      if (res.status >= 400 && res.status !== 404 && res.status !== 405) {
+        expect(res.headers.get('content-type')).toBe('application/problem+json');
+        expect(JSON.parse(text).code).toMatch(/^[A-Z_]+$/);
+      }
+      expect(res.status).toBeLessThan(500);
+    }),
+    { numRuns: 300, seed: 20261125 },
+  );
+  // The run reached past validation too, not only the first 400.
+  expect([...statuses.keys()].some((s) => s < 300)).toBe(true);
+}, 120_000);
