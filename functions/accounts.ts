@@ -61,7 +61,8 @@ export const getAccount = api(async (req) => {
   if (!id.ok) return problem(req, id.error);
   const result = await container().accounts.get(id.value);
   if (!result.ok) return problem(req, result.error);
-  return jsonResponse(200, accountView(result.value), req, { etag: etagOf(result.value) });
+  const discovery = (await container().discovery.status(id.value)) ?? null;
+  return jsonResponse(200, accountView(result.value, discovery), req, { etag: etagOf(result.value) });
 });
 
 export const getStatus = api(async (req) => {
@@ -69,7 +70,8 @@ export const getStatus = api(async (req) => {
   if (!id.ok) return problem(req, id.error);
   const result = await container().accounts.get(id.value);
   if (!result.ok) return problem(req, result.error);
-  return jsonResponse(200, statusView(result.value), req, { etag: etagOf(result.value) });
+  const discovery = await container().discovery.status(id.value);
+  return jsonResponse(200, statusView(result.value, discovery), req, { etag: etagOf(result.value) });
 });
 
 export const deleteIntegration = api(async (req) => {

@@ -16,6 +16,16 @@ const ConfigSchema = z.object({
   GRAPH_BASE_URL: url.default('https://graph.microsoft.com'),
   TEAMS_ADMIN_BASE_URL: url.default('https://api.interfaces.records.teams.microsoft.com'),
 
+  /**
+   * The multi-tenant Entra app registration the customer's Global Admin consents to. Redirect URIs are fixed:
+   * {PUBLIC_BASE_URL}/api/auth/consent and {PUBLIC_BASE_URL}/api/auth/signin must be registered on the app.
+   */
+  ENTRA_CLIENT_ID: z.string().uuid('the Entra application (client) id is a GUID'),
+  /** Client secret of that app (a Key Vault reference in Azure). */
+  ENTRA_CLIENT_SECRET: z.string().min(1, 'the Entra client secret is required'),
+  /** How long an OAuth state (consent or sign-in in progress) stays usable. */
+  AUTH_STATE_TTL_MINUTES: z.coerce.number().int().min(1).max(60).default(10),
+
   /** Public origin of this app: the integration page links in emails point here. */
   PUBLIC_BASE_URL: url.default('http://127.0.0.1:7071'),
   /** HMAC key for signed email links; at least 32 characters (a Key Vault reference in Azure). */

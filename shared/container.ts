@@ -5,17 +5,29 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { removeIntegration } from './accounts/removeIntegration';
+import { ActivationDeps } from './activation/deps';
 import { upsertAccount } from './accounts/upsertAccount';
 import { Config, loadConfig } from './config';
+import { DiscoveryStatus } from './discovery/ports';
+import { discoverySteps, DiscoverySteps } from './discovery/steps';
+import { listTeamsUsers, TeamsUsersPage, TeamsUsersQuery } from './discovery/teamsUsers';
 import { Account, AccountInput } from './domain/account';
 import { fail, ok, Result } from './domain/errors';
 import { acsEmailSender } from './email/acsEmailSender';
 import { deliverOutbox, DeliveryReport } from './email/deliverOutbox';
 import { checkHealth, HealthReport } from './health/checkHealth';
+import { CsrfTokens } from './http/browserGuard';
 import { LinkSigner } from './http/signedLinks';
+import { entraSignIn } from './microsoft/entraSignIn';
+import { graphTenantDirectory } from './microsoft/graphDirectory';
+import { PageBrand } from './pages/layout';
+import { Sealer } from './secrets/sealer';
 import { tableAccountStore } from './storage/accountStore';
+import { tableAuthSessionStore } from './storage/authSessionStore';
+import { tableDiscoveryStore } from './storage/discoveryStore';
 import { tableOutboxStore } from './storage/outboxStore';
 import { table } from './storage/tables';
+import { tableTeamsUserStore } from './storage/teamsUserStore';
 import { tableServiceClient, tableStorageProbe } from './storage/tableService';
 
 function appVersion(): string {
@@ -41,6 +53,14 @@ export interface Container {
   };
   outbox: { deliver(): Promise<DeliveryReport> };
   links: LinkSigner;
+  /** Tenant discovery: its status, the discovered Teams users, and the steps its activities run. */
+  discovery: {
+    status(accountId: string): Promise<DiscoveryStatus | undefined>;
+    teamsUsers(accountId: string, query: TeamsUsersQuery): Promise<Result<TeamsUsersPage>>;
+    steps: DiscoverySteps;
+  };
+  /** The integration page and the Microsoft callbacks (browser endpoints). */
+  activation: ActivationDeps & { brand: PageBrand; publicBaseUrl: string };
 }
 
 export function createContainer(config: Config = loadConfig()): Container {
@@ -56,11 +76,49 @@ export function createContainer(config: Config = loadConfig()): Container {
   };
   const defaults = { policyPrefix: config.DEFAULT_POLICY_PREFIX, numberType: config.DEFAULT_NUMBER_TYPE };
   const sender = acsEmailSender(config.EMAIL_CONNECTION_STRING, config.EMAIL_SENDER_ADDRESS);
+  const publicBaseUrl = config.PUBLIC_BASE_URL.replace(/\/$/, '');
+  const activation: Container['activation'] = {
+    links,
+    store,
+    sessions: tableAuthSessionStore(
+      table(config.AzureWebJobsStorage, 'authSessions'),
+      new Sealer(config.LINK_SIGNING_KEY, 'auth-sessions'),
+    ),
+    microsoft: entraSignIn({
+      authorityHost: config.ENTRA_AUTHORITY_HOST,
+      graphBaseUrl: config.GRAPH_BASE_URL,
+      clientId: config.ENTRA_CLIENT_ID,
+      clientSecret: config.ENTRA_CLIENT_SECRET,
+      consentRedirectUri: `${publicBaseUrl}/api/auth/consent`,
+      signInRedirectUri: `${publicBaseUrl}/api/auth/signin`,
+    }),
+    csrf: new CsrfTokens(config.LINK_SIGNING_KEY),
+    stateTtlMinutes: config.AUTH_STATE_TTL_MINUTES,
+    integrationPageUrl: notify.integrationPageUrl,
+    now,
+    brand: { providerName: config.PROVIDER_NAME, supportContact: config.PROVIDER_SUPPORT_CONTACT },
+    publicBaseUrl,
+  };
+
+  const discoveries = tableDiscoveryStore(accountsTable);
+  const teamsUsers = tableTeamsUserStore(table(config.AzureWebJobsStorage, 'teamsUsers'));
+  const directory = graphTenantDirectory({
+    authorityHost: config.ENTRA_AUTHORITY_HOST,
+    graphBaseUrl: config.GRAPH_BASE_URL,
+    clientId: config.ENTRA_CLIENT_ID,
+    clientSecret: config.ENTRA_CLIENT_SECRET,
+  });
 
   return {
     config,
     version,
     links,
+    discovery: {
+      status: (accountId) => discoveries.get(accountId),
+      teamsUsers: (accountId, query) => listTeamsUsers({ accounts: store, teamsUsers, discoveries }, accountId, query),
+      steps: discoverySteps({ directory, teamsUsers, discoveries, accounts: store, now }),
+    },
+    activation,
     health: () => checkHealth(version, [tableStorageProbe(tableServiceClient(config.AzureWebJobsStorage))]),
     accounts: {
       upsert: (accountId, input, ifMatch) => upsertAccount({ ...notify, store, defaults, now }, accountId, input, ifMatch),

@@ -7,9 +7,11 @@ import { ChildProcess, fork } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startAzurite } from '../azurite';
+import { LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, registerLocalApp } from '../appRegistration';
 import { preferredPort } from '../ports';
 import { ensureLocalCa } from '../simulator/ca';
-import { startSimulator } from '../simulator';
+import { LinkSigner } from '../../shared/http/signedLinks';
+import { DEMO_TENANT_ID, startSimulator } from '../simulator';
 
 const repoRoot = path.resolve(__dirname, '../../..');
 const dataDir = path.join(repoRoot, '.local-data');
@@ -38,6 +40,12 @@ async function main(): Promise<void> {
   const port = Number(process.env.FUNCTIONS_HTTP_PORT ?? 7071);
   const functionKey = settings.LOCAL_FUNCTION_KEY ?? 'local-function-key';
   const masterKey = settings.LOCAL_MASTER_KEY ?? 'local-master-key';
+  const publicBaseUrl = `http://127.0.0.1:${port}`;
+  registerLocalApp(simulator, {
+    clientId: settings.ENTRA_CLIENT_ID ?? LOCAL_CLIENT_ID,
+    clientSecret: settings.ENTRA_CLIENT_SECRET ?? LOCAL_CLIENT_SECRET,
+    publicBaseUrl,
+  });
 
   const host: ChildProcess = fork(path.join(__dirname, 'host.js'), [], {
     env: {
@@ -45,7 +53,7 @@ async function main(): Promise<void> {
       ...settings,
       ...simulator.appSettings(),
       AzureWebJobsStorage: azurite.connectionString,
-      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+      PUBLIC_BASE_URL: publicBaseUrl,
       FUNCTIONS_HTTP_PORT: String(port),
       LOCAL_FUNCTION_KEY: functionKey,
       LOCAL_MASTER_KEY: masterKey,
@@ -75,6 +83,10 @@ async function main(): Promise<void> {
 
   await new Promise<void>((resolve) => host.once('message', () => resolve()));
   const base = `http://127.0.0.1:${port}`;
+  const demoPage = await seedDemoAccount(base, functionKey, settings.LINK_SIGNING_KEY).catch((err: Error) => {
+    console.warn(`The demo account could not be created: ${err.message}`);
+    return undefined;
+  });
   console.log(
     [
       '',
@@ -87,13 +99,40 @@ async function main(): Promise<void> {
         .split(';')
         .filter((p) => p.includes('Endpoint'))
         .join('  ')}`,
-      ...Object.entries(simulator.urls).map(([name, url]) => `  Simulator ${name.padEnd(7)}${url}`),
+      ...Object.entries(simulator.urls).map(([name, url]) => `  Simulator ${name.padEnd(8)} ${url}`),
       `  Local CA         ${ca.caCertPath}`,
       '',
+      ...(demoPage
+        ? [
+            'Try it: the demo account "Contoso Demo" is enabled. Open its integration page as its Global Admin and press',
+            'Authorize; on the simulated Microsoft pages pick Megan Bowen (Global Administrator) and accept:',
+            `  ${demoPage}`,
+            `  Emails sent by the app: ${simulator.urls.control}/mailbox`,
+            '',
+          ]
+        : []),
       'Press Ctrl-C to stop.',
       '',
     ].join('\n'),
   );
+}
+
+/** Enables the demo account (an identical PUT changes nothing) and returns a fresh link to its integration page. */
+async function seedDemoAccount(base: string, functionKey: string, signingKey: string | undefined): Promise<string | undefined> {
+  const globalAdmin = { portalUserId: 'demo-ga', displayName: 'Megan Bowen', email: 'megan.bowen@contoso-demo.example' };
+  const res = await fetch(`${base}/api/accounts/demo`, {
+    method: 'PUT',
+    headers: { 'x-functions-key': functionKey, 'x-actor-id': 'npm-start', 'x-actor-role': 'provider', 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'Contoso Demo', licenseCount: 10, globalAdmin, tenantId: DEMO_TENANT_ID }),
+  });
+  if (!res.ok) throw new Error(`PUT /api/accounts/demo answered ${res.status}`);
+  if (!signingKey) return undefined;
+  const link = await new LinkSigner(signingKey, 24 * 3600).sign({
+    purpose: 'integration',
+    accountId: 'demo',
+    globalAdminId: globalAdmin.portalUserId,
+  });
+  return `${base}/api/integration?link=${link}`;
 }
 
 main().catch((err: Error) => {

@@ -1,5 +1,6 @@
 /** Request and response shapes of the accounts API (validated with zod, published in the OpenAPI document). */
 import { z } from 'zod';
+import { DiscoverySummarySchema } from '../discovery/schemas';
 import { registry } from '../http/openapi';
 
 export const AccountIdSchema = z
@@ -62,6 +63,9 @@ export const AccountSchema = registry.register(
     version: z.number().int().openapi({ description: 'Also sent as the ETag; send it back in If-Match to update safely.' }),
     createdAt: z.string(),
     updatedAt: z.string(),
+    discovery: DiscoverySummarySchema.nullable()
+      .optional()
+      .openapi({ description: 'The latest tenant discovery (on GET only); null before the first one.' }),
   }),
 );
 
@@ -76,6 +80,7 @@ export const AccountStatusSchema = registry.register(
     licenses: z.object({ total: z.number().int(), held: z.number().int(), available: z.number().int() }),
     queuedChanges: z.number().int(),
     runningRunId: z.string().nullable(),
+    discovery: DiscoverySummarySchema.nullable().openapi({ description: 'The latest tenant discovery; null before the first one.' }),
   }),
 );
 

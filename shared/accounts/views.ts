@@ -1,7 +1,10 @@
 /** What the API shows of an account. Never the GA's Microsoft object id itself: only whether one is bound. */
+import { DiscoveryStatus } from '../discovery/ports';
+import { discoverySummaryView } from '../discovery/views';
 import { Account } from '../domain/account';
 
-export function accountView(a: Account) {
+/** `discovery` is given by the reads (GET), which then show the latest tenant discovery; writes answer without it. */
+export function accountView(a: Account, discovery?: DiscoveryStatus | null) {
   return {
     accountId: a.accountId,
     name: a.name,
@@ -14,10 +17,11 @@ export function accountView(a: Account) {
     version: a.version,
     createdAt: a.createdAt,
     updatedAt: a.updatedAt,
+    ...(discovery === undefined ? {} : { discovery: discoverySummaryView(discovery ?? undefined) }),
   };
 }
 
-export function statusView(a: Account) {
+export function statusView(a: Account, discovery?: DiscoveryStatus) {
   return {
     accountId: a.accountId,
     state: a.state,
@@ -27,6 +31,7 @@ export function statusView(a: Account) {
     licenses: { total: a.licenseCount, held: a.licensesHeld, available: Math.max(0, a.licenseCount - a.licensesHeld) },
     queuedChanges: a.queuedChanges,
     runningRunId: a.runningRunId,
+    discovery: discoverySummaryView(discovery),
   };
 }
 

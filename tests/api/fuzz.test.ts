@@ -88,3 +88,43 @@ test('no input makes an accounts endpoint answer 500', async () => {
   // The run reached past validation too, not only the first 400.
   expect([...statuses.keys()].some((s) => s < 300)).toBe(true);
 }, 120_000);
+
+const queryValue = fc.oneof(
+  fc.string({ maxLength: 300 }),
+  fc.constantFrom('True', 'access_denied', 'a.b.c', ''),
+  fc.base64String({ maxLength: 200 }),
+);
+const browserRequest = fc.record({
+  route: fc.constantFrom('integration', 'integration/authorize', 'auth/consent', 'auth/signin'),
+  method: fc.constantFrom('GET', 'POST'),
+  query: fc.dictionary(fc.constantFrom('link', 'state', 'code', 'error', 'error_description', 'admin_consent', 'tenant', 'x'), queryValue, {
+    maxKeys: 5,
+  }),
+  form: fc.dictionary(fc.constantFrom('link', 'csrf', 'other'), queryValue, { maxKeys: 3 }),
+  contentType: fc.constantFrom('application/x-www-form-urlencoded', 'application/json', 'text/plain', ''),
+  cookie: fc.oneof(
+    fc.constant(''),
+    fc.string({ maxLength: 80 }).map((v) => `tvs_csrf=${v}; tvs_flow=${v}`),
+  ),
+});
+
+test('no input makes a browser endpoint (integration page, Microsoft callbacks) answer 500', async () => {
+  await fc.assert(
+    fc.asyncProperty(browserRequest, async (r) => {
+      const url = new URL(`${stack.url}/api/${r.route}`);
+      for (const [k, v] of Object.entries(r.query)) url.searchParams.set(k, v);
+      const headers: Record<string, string> = {};
+      if (r.contentType) headers['content-type'] = r.contentType;
+      if (r.cookie) headers.cookie = r.cookie;
+      const res = await fetch(url, {
+        method: r.method,
+        headers,
+        body: r.method === 'POST' ? new URLSearchParams(r.form).toString() : undefined,
+        redirect: 'manual',
+      });
+      await res.text();
+      expect(res.status).toBeLessThan(500);
+    }),
+    { numRuns: 200, seed: 20261125 },
+  );
+}, 120_000);

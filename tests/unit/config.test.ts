@@ -5,6 +5,8 @@ const required = {
   LINK_SIGNING_KEY: 'k'.repeat(32),
   EMAIL_CONNECTION_STRING: 'endpoint=https://email.example.com;accesskey=c2VjcmV0',
   EMAIL_SENDER_ADDRESS: 'noreply@example.com',
+  ENTRA_CLIENT_ID: '6f0d1c2b-3a4e-4f5a-9b8c-7d6e5f4a3b21',
+  ENTRA_CLIENT_SECRET: 's3cret',
 };
 
 test('valid settings load with defaults for the Microsoft endpoints', () => {
@@ -32,7 +34,7 @@ test('missing and malformed settings fail fast with every problem spelled out', 
   expect(message).toContain('LINK_SIGNING_KEY: the link signing key needs at least 32 characters');
   expect(message).toContain('EMAIL_CONNECTION_STRING');
   expect(message).toContain('EMAIL_SENDER_ADDRESS');
-  expect((error as ConfigError).problems).toHaveLength(6);
+  expect((error as ConfigError).problems).toHaveLength(8);
 });
 
 test('a secret value never appears in the error message', () => {

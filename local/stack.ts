@@ -1,0 +1,106 @@
+/**
+ * The whole app for end-to-end tests, in this process: Azurite (in memory, free ports), the Microsoft simulator and
+ * the local Functions host running the built app (dist/, as `npm start` does). Requests go through real HTTP.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { RunningAzurite, startAzurite } from './azurite';
+import { Clock } from './host/clock';
+import { RunningHost, startHost } from './host/host';
+import { LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, registerLocalApp } from './appRegistration';
+import { freePort } from './ports';
+import { RunningSimulator, startSimulator } from './simulator';
+
+/** The repository root, from the sources (local/) or the build (dist/local/). */
+export const REPO_ROOT = ((): string => {
+  let dir = __dirname;
+  while (!existsSync(path.join(dir, 'host.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+})();
+export const FUNCTION_KEY = 'test-function-key';
+export const MASTER_KEY = 'test-master-key';
+export const LINK_SIGNING_KEY = 'test-link-signing-key-0123456789abcdef';
+
+export interface Actor {
+  id: string;
+  role: 'provider' | 'admin' | 'user';
+  account?: string;
+}
+
+/** A response body as JSON of any shape (tests index into many). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const json = (res: Response): Promise<any> => res.json();
+
+export const PROVIDER: Actor = { id: 'provider-ops', role: 'provider' };
+
+export interface Stack {
+  url: string;
+  host: RunningHost;
+  simulator: RunningSimulator;
+  azurite: RunningAzurite;
+  /** Calls the API with the function key and actor headers. */
+  call(
+    method: string,
+    route: string,
+    options?: { actor?: Actor | null; body?: unknown; rawBody?: string; headers?: Record<string, string> },
+  ): Promise<Response>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(options: { clock?: Clock; env?: Record<string, string> } = {}): Promise<Stack> {
+  const azurite = await startAzurite({ inMemory: true });
+  const simulator = await startSimulator({ caDir: path.join(REPO_ROOT, '.local-data', 'ca') });
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  Object.assign(process.env, {
+    ...simulator.appSettings(),
+    AzureWebJobsStorage: azurite.connectionString,
+    DURABLE_TASK_HUB: 'TestHub',
+    LINK_SIGNING_KEY,
+    PUBLIC_BASE_URL: url,
+    PROVIDER_NAME: 'Example Voice',
+    PROVIDER_SUPPORT_CONTACT: 'support@voice.example',
+    PROVIDER_PORTAL_URL: 'https://portal.voice.example',
+    ENTRA_CLIENT_ID: LOCAL_CLIENT_ID,
+    ENTRA_CLIENT_SECRET: LOCAL_CLIENT_SECRET,
+    ...options.env,
+  });
+  registerLocalApp(simulator, { clientId: LOCAL_CLIENT_ID, clientSecret: LOCAL_CLIENT_SECRET, publicBaseUrl: url });
+  const host = await startHost({
+    appRoot: REPO_ROOT,
+    port,
+    clock: options.clock,
+    functionKey: FUNCTION_KEY,
+    masterKey: MASTER_KEY,
+    enableTimers: false,
+    log: process.env.STACK_LOG ? (line: string) => console.log(line) : () => undefined,
+  });
+
+  const call: Stack['call'] = (method, route, opts = {}) => {
+    const actor = opts.actor === undefined ? PROVIDER : opts.actor;
+    const headers: Record<string, string> = { 'x-functions-key': FUNCTION_KEY, ...opts.headers };
+    if (actor) {
+      headers['x-actor-id'] = actor.id;
+      headers['x-actor-role'] = actor.role;
+      if (actor.account) headers['x-actor-account'] = actor.account;
+    }
+    let body: string | undefined = opts.rawBody;
+    if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    return fetch(`${url}/api/${route}`, { method, headers, body });
+  };
+
+  return {
+    url,
+    host,
+    simulator,
+    azurite,
+    call,
+    stop: async () => {
+      await host.stop();
+      await Promise.all([simulator.stop(), azurite.stop()]);
+    },
+  };
+}

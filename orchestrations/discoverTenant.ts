@@ -1,0 +1,109 @@
+/**
+ * Discovery of a customer tenant (started after activation; the sync engine reuses it): begin → one activity per
+ * Graph users page (following @odata.nextLink) → licences → mark users not seen as gone → complete (account
+ * consented → active). Any failure is recorded on the discovery with a stable code and ends the run.
+ *
+ * Deterministic: the discovery id comes from newGuid, time from currentUtcDateTime; only ids, links and counts pass
+ * through the history. Transient faults are retried by callActivityWithRetry (on top of the Graph client's own
+ * Retry-After handling); permanent ones come back as values.
+ */
+import * as df from 'durable-functions';
+import { OrchestrationContext, Task } from 'durable-functions';
+import {
+  DISCOVER_TENANT,
+  DiscoverTenantInput,
+  DiscoverTenantOutput,
+  DiscoveryActivities as A,
+  DiscoveryProgress,
+  DISCOVERY_RETRY,
+  emptyCounts,
+  StepError,
+  stepErrorFromFailure,
+  StepResult,
+  UsersPageOutput,
+} from '../shared/discovery/orchestration';
+import { DiscoveryCounts } from '../shared/discovery/ports';
+
+type Outcome = { ok: true; counts: DiscoveryCounts } | { ok: false; error: StepError };
+
+function retryOptions(): df.RetryOptions {
+  const retry = new df.RetryOptions(DISCOVERY_RETRY.firstRetryIntervalMs, DISCOVERY_RETRY.maxAttempts);
+  retry.backoffCoefficient = DISCOVERY_RETRY.backoffCoefficient;
+  retry.maxRetryIntervalInMilliseconds = DISCOVERY_RETRY.maxRetryIntervalMs;
+  return retry;
+}
+
+export function* discoverTenant(context: OrchestrationContext): Generator<Task, DiscoverTenantOutput, unknown> {
+  const { accountId, tenantId } = context.df.getInput() as DiscoverTenantInput;
+  const discoveryId = context.df.newGuid(context.df.instanceId);
+  const now = (): string => context.df.currentUtcDateTime.toISOString();
+  const retry = retryOptions();
+  const progress: DiscoveryProgress = { discoveryId, stage: 'starting', pagesRead: 0, usersSeen: 0 };
+  const report = (stage: DiscoveryProgress['stage']): void => {
+    progress.stage = stage;
+    context.df.setCustomStatus({ ...progress });
+  };
+
+  function* run(): Generator<Task, Outcome, unknown> {
+    report('starting');
+    yield context.df.callActivityWithRetry(A.begin, retry, { accountId, discoveryId, startedAt: now() });
+    const counts = emptyCounts();
+    let nextLink: string | null = null;
+    report('users');
+    do {
+      const page = (yield context.df.callActivityWithRetry(A.usersPage, retry, {
+        accountId,
+        tenantId,
+        discoveryId,
+        nextLink,
+        pagesRead: progress.pagesRead + 1,
+        usersSeenBefore: progress.usersSeen,
+        seenAt: now(),
+      })) as StepResult<UsersPageOutput>;
+      if (!page.ok) return page;
+      counts.users += page.value.users;
+      counts.eligible += page.value.eligible;
+      counts.callingPlan += page.value.callingPlan;
+      counts.resourceAccounts += page.value.resourceAccounts;
+      progress.pagesRead += 1;
+      progress.usersSeen = counts.users;
+      nextLink = page.value.nextLink;
+      report('users');
+    } while (nextLink);
+
+    report('licences');
+    const licences = (yield context.df.callActivityWithRetry(A.licences, retry, {
+      accountId,
+      tenantId,
+      discoveryId,
+    })) as StepResult<unknown>;
+    if (!licences.ok) return licences;
+
+    report('gone');
+    const gone = (yield context.df.callActivityWithRetry(A.markGone, retry, { accountId, discoveryId, at: now() })) as { gone: number };
+    counts.gone = gone.gone;
+
+    report('completing');
+    yield context.df.callActivityWithRetry(A.complete, retry, { accountId, discoveryId, finishedAt: now(), counts });
+    return { ok: true, counts };
+  }
+
+  let outcome: Outcome;
+  try {
+    outcome = yield* run();
+  } catch (err) {
+    // An activity failed for good (retries used up): keep our code when it named one.
+    const failed = err as Error & { failureDetails?: { errorMessage?: string } };
+    outcome = { ok: false, error: stepErrorFromFailure(failed.failureDetails?.errorMessage ?? failed.message) };
+  }
+
+  if (!outcome.ok) {
+    yield context.df.callActivityWithRetry(A.fail, retry, { accountId, discoveryId, finishedAt: now(), error: outcome.error });
+    report('failed');
+    return { discoveryId, status: 'failed', counts: null, error: outcome.error };
+  }
+  report('succeeded');
+  return { discoveryId, status: 'succeeded', counts: outcome.counts, error: null };
+}
+
+df.app.orchestration(DISCOVER_TENANT, discoverTenant);

@@ -1,0 +1,37 @@
+/** What the Microsoft callbacks answer: a redirect onwards, or a refusal with its reason and a way back. */
+import { DomainError, fail, ok, Result } from '../domain/errors';
+import { bindingOf } from '../http/browserGuard';
+import { ActivationDeps } from './deps';
+import { freshPageUrl } from './openIntegrationPage';
+import { AuthPurpose, AuthSession } from './ports';
+
+export type CallbackOutcome =
+  | { ok: true; location: string }
+  | {
+      ok: false;
+      error: DomainError;
+      /** The integration page, when the request was genuine enough to know which account it was about. */
+      backUrl?: string;
+    };
+
+export const refused = (error: DomainError, backUrl?: string): CallbackOutcome => ({ ok: false, error, backUrl });
+
+/** Consumes the state (once, ever) and checks it was issued for this step and to this browser. */
+export async function consumeState(
+  deps: Pick<ActivationDeps, 'sessions' | 'now'>,
+  state: string | undefined,
+  purpose: AuthPurpose,
+  flowCookie: string | undefined,
+): Promise<Result<AuthSession>> {
+  if (!state) return fail('STATE_UNKNOWN', 'The answer from Microsoft carries no sign-in request.');
+  const session = await deps.sessions.consume(state, deps.now());
+  if (!session.ok) return session;
+  if (session.value.purpose !== purpose) return fail('STATE_WRONG_PURPOSE', 'This answer from Microsoft belongs to another step.');
+  if (!flowCookie || bindingOf(flowCookie) !== session.value.browserBinding) {
+    return fail('STATE_OTHER_BROWSER', 'This sign-in was started in another browser (or its cookies were cleared).');
+  }
+  return ok(session.value);
+}
+
+export const backTo = (deps: ActivationDeps, session: AuthSession): Promise<string> =>
+  freshPageUrl(deps, session.accountId, session.globalAdminId);

@@ -1,0 +1,54 @@
+/** What the activation use cases need from the outside world. */
+import { MicrosoftIdentity } from '../domain/activation';
+import { Result } from '../domain/errors';
+
+export type AuthPurpose = 'adminConsent' | 'signIn';
+
+/** One OAuth round trip in progress, keyed by its random `state`; single-use and short-lived. */
+export interface AuthSession {
+  state: string;
+  purpose: AuthPurpose;
+  accountId: string;
+  /** The GA's portal user id the email link was issued to. */
+  globalAdminId: string;
+  /** Hash of the random cookie of the browser that started the flow (login-CSRF protection). */
+  browserBinding: string;
+  /** PKCE verifier and nonce of a sign-in (sealed at rest by the store). */
+  codeVerifier?: string;
+  nonce?: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export interface AuthSessionStore {
+  create(session: AuthSession): Promise<void>;
+  /**
+   * Marks the session used and returns it. Fails with STATE_UNKNOWN, STATE_ALREADY_USED (also when two callbacks race)
+   * or STATE_EXPIRED; a session is never usable twice.
+   */
+  consume(state: string, now: Date): Promise<Result<AuthSession>>;
+  /** Deletes sessions that expired before `before`; returns how many. */
+  purgeExpired(before: Date): Promise<number>;
+}
+
+export interface SignInStart {
+  url: string;
+  codeVerifier: string;
+  nonce: string;
+}
+
+/** Microsoft Entra ID, as activation uses it. */
+export interface MicrosoftSignIn {
+  /** The `/v2.0/adminconsent` URL for the app's application permissions. */
+  adminConsentUrl(tenant: string, state: string): string;
+  /**
+   * An authorization-code + PKCE sign-in URL (with nonce) at `organizations`, hinting the expected tenant: a person
+   * of another tenant can sign in, and our own tenant check then refuses them with a clear page.
+   */
+  signInUrl(state: string, tenantHint: string | null): Promise<SignInStart>;
+  /** Redeems the code, validates the ID token (signature, issuer, audience, nonce) and reads the user's roles. */
+  completeSignIn(request: { code: string; codeVerifier: string; nonce: string }): Promise<Result<MicrosoftIdentity>>;
+}
+
+/** Starts (or joins) the account's tenant discovery. */
+export type DiscoveryTrigger = (input: { accountId: string; tenantId: string }) => Promise<void>;

@@ -1,0 +1,85 @@
+/** What discovery needs from the outside world (Graph, Table Storage) and what it reports. */
+import { DirectoryUser, IneligibleReason, LicenceCount, ResourceAccountKind, SubscribedSku } from '../domain/eligibility';
+import { DomainError } from '../domain/errors';
+
+export interface DiscoveryCounts {
+  /** Users seen in the tenant by the last discovery (resource accounts and disabled users included). */
+  users: number;
+  eligible: number;
+  /** Users (not resource accounts) holding an active Microsoft Calling Plan. */
+  callingPlan: number;
+  resourceAccounts: number;
+  /** Users known from earlier discoveries and not seen in the last one. */
+  gone: number;
+}
+
+/** One account's latest discovery, as stored and shown by /status and the integration page. */
+export interface DiscoveryStatus {
+  discoveryId: string;
+  status: 'running' | 'succeeded' | 'failed';
+  startedAt: string;
+  finishedAt: string | null;
+  pagesRead: number;
+  usersSeen: number;
+  counts: DiscoveryCounts | null;
+  licences: LicenceCount[] | null;
+  /** A stable code (DISCOVERY_*) and a readable message; never a token or a secret. */
+  error: { code: string; message: string } | null;
+}
+
+/** Graph answers as values; `transient` failures (throttling, 5xx, network) are worth retrying. */
+export type DirectoryResult<T> = { ok: true; value: T } | { ok: false; error: DomainError; transient: boolean };
+
+export interface UsersPage {
+  users: DirectoryUser[];
+  /** Graph's @odata.nextLink, or null on the last page. */
+  nextLink: string | null;
+}
+
+/** App-only reads of a customer tenant (Microsoft Graph). */
+export interface TenantDirectory {
+  /** The first users page when `nextLink` is null, otherwise the page that link names. */
+  usersPage(tenantId: string, nextLink: string | null): Promise<DirectoryResult<UsersPage>>;
+  subscribedSkus(tenantId: string): Promise<DirectoryResult<SubscribedSku[]>>;
+}
+
+/** A discovered Teams user as stored (teamsUsers table: one partition per account, one row per Teams user id). */
+export interface TeamsUserRecord {
+  id: string;
+  displayName: string | null;
+  userPrincipalName: string | null;
+  mail: string | null;
+  department: string | null;
+  accountEnabled: boolean;
+  eligible: boolean;
+  ineligibleReason: IneligibleReason | null;
+  teamsPhoneStatus: string | null;
+  callingPlan: boolean;
+  resourceAccount: boolean;
+  resourceAccountKind: ResourceAccountKind | null;
+  /** Id of the last discovery that saw the user, and when. */
+  lastSeen: string;
+  lastSeenAt: string;
+  /** No longer in the tenant (not seen by the last successful discovery); kept, never silently deleted. */
+  gone: boolean;
+  goneSince: string | null;
+}
+
+export interface TeamsUserStore {
+  /** Upserts the users in transactions of at most 100 (one partition). Idempotent. */
+  saveSeen(accountId: string, users: TeamsUserRecord[]): Promise<void>;
+  /** Marks every user not seen by `discoveryId` as gone (keeping an earlier goneSince); returns how many are gone. */
+  markGone(accountId: string, discoveryId: string, at: string): Promise<number>;
+  list(accountId: string): Promise<TeamsUserRecord[]>;
+}
+
+export interface DiscoveryStore {
+  get(accountId: string): Promise<DiscoveryStatus | undefined>;
+  /** Records a new discovery as running; a second call for the same discovery id changes nothing. */
+  begin(accountId: string, discoveryId: string, startedAt: string): Promise<void>;
+  /**
+   * Applies `patch` to the account's discovery when it is still `discoveryId` (a later discovery wins over a late,
+   * duplicate step of an earlier one). Returns false when another discovery has replaced it.
+   */
+  update(accountId: string, discoveryId: string, patch: Partial<Omit<DiscoveryStatus, 'discoveryId'>>): Promise<boolean>;
+}

@@ -1,0 +1,165 @@
+/**
+ * Microsoft Entra ID for activation: the admin consent URL, and the authorization-code + PKCE sign-in done with
+ * msal-node. The ID token is then validated again with jose against the tenant's published keys (signature,
+ * issuer for its `tid`, audience, nonce), so the tenant we bind comes from a token we checked ourselves. Roles come
+ * from `wids` when the app registration asks for it, otherwise from Graph `me/memberOf` (documented and reliable).
+ * A fresh msal client per sign-in, emptied afterwards: no refresh token outlives the callback.
+ */
+import { AuthError, ConfidentialClientApplication, CryptoProvider, LogLevel } from '@azure/msal-node';
+import { Client } from '@microsoft/microsoft-graph-client';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { MicrosoftSignIn } from '../activation/ports';
+import { MicrosoftIdentity, refusalForMicrosoftError } from '../domain/activation';
+import { fail, ok, Result } from '../domain/errors';
+
+export interface EntraSettings {
+  authorityHost: string;
+  graphBaseUrl: string;
+  clientId: string;
+  clientSecret: string;
+  consentRedirectUri: string;
+  signInRedirectUri: string;
+}
+
+/** Application permissions the admin consent grants come from the app registration: `/.default` asks for all. */
+const GRAPH_DEFAULT_SCOPE = 'https://graph.microsoft.com/.default';
+/** Delegated scope of the sign-in: enough to read the signed-in user's own directory roles. */
+const SIGN_IN_SCOPES = ['User.Read'];
+/** Sign-in is multi-tenant; the tenant is checked from the validated ID token, never assumed. */
+const SIGN_IN_AUTHORITY = 'organizations';
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function entraSignIn(settings: EntraSettings): MicrosoftSignIn {
+  const host = settings.authorityHost.replace(/\/$/, '');
+  const crypto = new CryptoProvider();
+  const keySets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
+
+  const msal = (tenant: string): ConfidentialClientApplication =>
+    new ConfidentialClientApplication({
+      auth: {
+        clientId: settings.clientId,
+        clientSecret: settings.clientSecret,
+        authority: `${host}/${tenant}`,
+        knownAuthorities: [new URL(host).host],
+      },
+      system: { loggerOptions: { logLevel: LogLevel.Error, piiLoggingEnabled: false, loggerCallback: () => undefined } },
+    });
+
+  async function keysFor(tenantId: string): Promise<ReturnType<typeof createRemoteJWKSet>> {
+    const cached = keySets.get(tenantId);
+    if (cached) return cached;
+    const response = await fetch(`${host}/${tenantId}/v2.0/.well-known/openid-configuration`);
+    if (!response.ok) throw new Error(`OpenID configuration of the tenant answered ${response.status}`);
+    const { jwks_uri } = (await response.json()) as { jwks_uri: string };
+    const keys = createRemoteJWKSet(new URL(jwks_uri));
+    keySets.set(tenantId, keys);
+    return keys;
+  }
+
+  async function validateIdToken(idToken: string, nonce: string): Promise<Result<Record<string, unknown>>> {
+    const unverifiedTid = (JSON.parse(Buffer.from(idToken.split('.')[1] ?? '', 'base64url').toString('utf8')) as { tid?: unknown }).tid;
+    if (typeof unverifiedTid !== 'string' || !GUID.test(unverifiedTid)) {
+      return fail('ID_TOKEN_INVALID', 'The Microsoft ID token has no valid tenant id.');
+    }
+    try {
+      // Multi-tenant issuer check: the issuer must be exactly the one of the tenant the token names.
+      const { payload } = await jwtVerify(idToken, await keysFor(unverifiedTid), {
+        issuer: `${host}/${unverifiedTid}/v2.0`,
+        audience: settings.clientId,
+        algorithms: ['RS256'],
+      });
+      if (payload.nonce !== nonce) return fail('ID_TOKEN_INVALID', 'The Microsoft ID token does not answer this sign-in (nonce).');
+      return ok(payload as Record<string, unknown>);
+    } catch (err) {
+      return fail('ID_TOKEN_INVALID', `The Microsoft ID token did not validate (${(err as { code?: string }).code ?? 'invalid'}).`);
+    }
+  }
+
+  async function directoryRoles(accessToken: string): Promise<string[]> {
+    const graph = Client.init({
+      authProvider: (done) => done(null, accessToken),
+      baseUrl: `${settings.graphBaseUrl.replace(/\/$/, '')}/`,
+      customHosts: new Set([new URL(settings.graphBaseUrl).hostname]),
+    });
+    const roles: string[] = [];
+    let page = (await graph.api('/me/memberOf').version('v1.0').get()) as { value: Record<string, unknown>[]; '@odata.nextLink'?: string };
+    for (;;) {
+      for (const item of page.value) {
+        if (item['@odata.type'] === '#microsoft.graph.directoryRole' && typeof item.roleTemplateId === 'string')
+          roles.push(item.roleTemplateId);
+      }
+      const next = page['@odata.nextLink'];
+      if (!next) return roles;
+      page = (await graph.api(next).get()) as typeof page;
+    }
+  }
+
+  return {
+    adminConsentUrl(tenant, state) {
+      const url = new URL(`${host}/${encodeURIComponent(tenant)}/v2.0/adminconsent`);
+      url.search = new URLSearchParams({
+        client_id: settings.clientId,
+        scope: GRAPH_DEFAULT_SCOPE,
+        redirect_uri: settings.consentRedirectUri,
+        state,
+      }).toString();
+      return url.toString();
+    },
+
+    async signInUrl(state, tenantHint) {
+      const { verifier, challenge } = await crypto.generatePkceCodes();
+      const nonce = crypto.createNewGuid();
+      const url = await msal(SIGN_IN_AUTHORITY).getAuthCodeUrl({
+        scopes: SIGN_IN_SCOPES,
+        redirectUri: settings.signInRedirectUri,
+        state,
+        nonce,
+        codeChallenge: challenge,
+        codeChallengeMethod: 'S256',
+        responseMode: 'query',
+        prompt: 'select_account',
+        ...(tenantHint ? { domainHint: tenantHint } : {}),
+      });
+      return { url, codeVerifier: verifier, nonce };
+    },
+
+    async completeSignIn({ code, codeVerifier, nonce }) {
+      const client = msal(SIGN_IN_AUTHORITY);
+      let result;
+      try {
+        result = await client.acquireTokenByCode({
+          code,
+          scopes: SIGN_IN_SCOPES,
+          redirectUri: settings.signInRedirectUri,
+          codeVerifier,
+          nonce,
+        });
+      } catch (err) {
+        // Only the OAuth error and AADSTS code are kept: Microsoft's messages are for diagnostics, never shown raw.
+        const e = err as AuthError;
+        const refusal = refusalForMicrosoftError(e.errorCode ?? '', e.errorMessage ?? '');
+        const aadsts = /AADSTS\d+/.exec(e.errorMessage ?? '')?.[0];
+        return refusal === 'MFA_REQUIRED' || refusal === 'CONSENT_DECLINED' || refusal === 'ADMIN_APPROVAL_REQUIRED'
+          ? fail(refusal, 'Microsoft refused the sign-in.', { microsoftError: e.errorCode, aadsts })
+          : fail('CODE_EXCHANGE_FAILED', 'Microsoft did not accept the sign-in code.', { microsoftError: e.errorCode, aadsts });
+      }
+      try {
+        const claims = await validateIdToken(result.idToken, nonce);
+        if (!claims.ok) return claims;
+        const c = claims.value;
+        const wids = Array.isArray(c.wids) ? (c.wids as unknown[]).filter((w): w is string => typeof w === 'string') : undefined;
+        const who: MicrosoftIdentity = {
+          tenantId: String(c.tid),
+          objectId: String(c.oid ?? ''),
+          username: String(c.preferred_username ?? ''),
+          displayName: String(c.name ?? ''),
+          roleTemplateIds: wids ?? (await directoryRoles(result.accessToken)),
+        };
+        if (!GUID.test(who.objectId)) return fail('ID_TOKEN_INVALID', 'The Microsoft ID token has no valid object id.');
+        return ok(who);
+      } finally {
+        if (result.account) await client.getTokenCache().removeAccount(result.account);
+      }
+    },
+  };
+}

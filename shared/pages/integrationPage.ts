@@ -1,0 +1,136 @@
+/**
+ * The integration page a Global Admin reaches from an email link: the account, its state and the one next action.
+ * "Authorize" is a POST form with the link and a CSRF token; while discovery runs the page refreshes itself.
+ */
+import { Account } from '../domain/account';
+import { html, SafeHtml } from './html';
+import { layout, PageBrand } from './layout';
+
+/** The part of a discovery's status the page shows. */
+export interface PageDiscovery {
+  status: 'running' | 'succeeded' | 'failed';
+  pagesRead: number;
+  usersSeen: number;
+  finishedAt: string | null;
+  counts: { users: number; eligible: number; callingPlan: number; resourceAccounts: number; gone: number } | null;
+  error: { code: string; message: string } | null;
+}
+
+export interface IntegrationPageModel {
+  account: Account;
+  discovery: PageDiscovery | undefined;
+  link: string;
+  csrfToken: string;
+}
+
+type Tone = 'good' | 'bad' | '';
+interface View {
+  label: string;
+  tone: Tone;
+  explanation: SafeHtml;
+  action: 'authorize' | 'retry' | 'refresh' | null;
+  refresh: boolean;
+}
+
+function view({ account, discovery }: IntegrationPageModel): View {
+  if (account.state === 'removalPending') {
+    return {
+      label: 'Removal pending',
+      tone: 'bad',
+      explanation: html`<p>
+        The integration is being removed. A final sync removes the phone numbers and policies it set in Microsoft Teams; it will be offered
+        here.
+      </p>`,
+      action: null,
+      refresh: false,
+    };
+  }
+  if (discovery?.status === 'running') {
+    return {
+      label: 'Reading your Teams users',
+      tone: '',
+      explanation: html`<p>
+        Access is granted. We are reading the users of your Microsoft tenant: ${discovery.usersSeen} users so far. This page refreshes
+        itself.
+      </p>`,
+      action: null,
+      refresh: true,
+    };
+  }
+  if (discovery?.status === 'failed') {
+    return {
+      label: 'Reading your Teams users failed',
+      tone: 'bad',
+      explanation: html`<p class="error">
+          ${discovery.error?.message ?? 'Microsoft did not answer as expected.'} (reason: ${discovery.error?.code ?? 'unknown'})
+        </p>
+        <p>Check that the permissions were granted for your organization, then authorize again.</p>`,
+      action: 'retry',
+      refresh: false,
+    };
+  }
+  if (account.state === 'active') {
+    const c = discovery?.counts;
+    return {
+      label: account.actionNeeded === 'sync' ? 'Sync needed' : 'Active',
+      tone: 'good',
+      explanation: c
+        ? html`<p>
+              The integration is active. Your tenant has <strong>${c.eligible}</strong> users who can receive a number from us (Teams Phone
+              without a Calling Plan), ${c.callingPlan} users with a Microsoft Calling Plan and ${c.resourceAccounts} resource accounts
+              (auto attendants and call queues).
+            </p>
+            <p>
+              Your administrators can now map voice users to these Teams users in the ${account.name} portal. Added people in Teams? Sign in
+              again to read your Teams users anew.
+            </p>`
+        : html`<p>The integration is active.</p>`,
+      action: 'refresh',
+      refresh: false,
+    };
+  }
+  return {
+    label: 'Awaiting activation',
+    tone: '',
+    explanation: html`<p>To connect ${account.name} to Microsoft Teams:</p>
+      <ol>
+        <li>
+          Press <strong>Authorize</strong>. Microsoft asks you to grant the integration read access to your organization's users, licences
+          and Teams settings. Accept for your organization.
+        </li>
+        <li>Sign in with your Microsoft account. It must be a Global Administrator of your tenant.</li>
+        <li>We then read your Teams users. Nothing is changed in Teams until you run a sync.</li>
+      </ol>`,
+    action: 'authorize',
+    refresh: false,
+  };
+}
+
+const BUTTON = { authorize: 'Authorize', retry: 'Authorize again', refresh: 'Read Teams users again' } as const;
+
+export function renderIntegrationPage(brand: PageBrand, model: IntegrationPageModel): string {
+  const v = view(model);
+  const { account } = model;
+  const form = v.action
+    ? html`<form method="post" action="/api/integration/authorize">
+        <input type="hidden" name="link" value="${model.link}" />
+        <input type="hidden" name="csrf" value="${model.csrfToken}" />
+        <button type="submit">${BUTTON[v.action]}</button>
+      </form>`
+    : '';
+  const body = html`<h1>Microsoft Teams integration for ${account.name}</h1>
+    <p>Status: <span class="status ${v.tone}" role="status">${v.label}</span></p>
+    ${v.explanation} ${form}
+    <h2>Details</h2>
+    <dl>
+      <dt>Account</dt>
+      <dd>${account.name}</dd>
+      <dt>Global Admin</dt>
+      <dd>${account.globalAdmin.displayName} (${account.globalAdmin.email})</dd>
+      <dt>Microsoft tenant</dt>
+      <dd>${account.tenantBound ? account.tenantId : account.tenantId ? `${account.tenantId} (not yet confirmed)` : 'not yet linked'}</dd>
+      <dt>Integration licences</dt>
+      <dd>${account.licenseCount}</dd>
+    </dl>`;
+  return layout(brand, `Teams integration for ${account.name}`, body, { refreshSeconds: v.refresh ? 5 : undefined });
+}

@@ -1,0 +1,83 @@
+/**
+ * The authSessions table: one row per OAuth round trip in progress (PartitionKey = the random state). The PKCE
+ * verifier and nonce are sealed; a session is consumed with an ETag-conditional write, so two callbacks racing
+ * with the same state cannot both win.
+ */
+import { AuthSession, AuthSessionStore } from '../activation/ports';
+import { fail, ok } from '../domain/errors';
+import { Sealer } from '../secrets/sealer';
+import { isStatus, Table } from './tables';
+import { odata } from '@azure/data-tables';
+
+const ROW = 'session';
+
+export function tableAuthSessionStore(sessions: Table, sealer: Sealer): AuthSessionStore {
+  return {
+    async create(s) {
+      await sessions.ready();
+      await sessions.client.createEntity({
+        partitionKey: s.state,
+        rowKey: ROW,
+        purpose: s.purpose,
+        accountId: s.accountId,
+        globalAdminId: s.globalAdminId,
+        browserBinding: s.browserBinding,
+        sealedVerifier: s.codeVerifier ? sealer.seal(s.codeVerifier) : '',
+        sealedNonce: s.nonce ? sealer.seal(s.nonce) : '',
+        createdAt: s.createdAt,
+        expiresAt: s.expiresAt,
+        used: false,
+      });
+    },
+
+    async consume(state, now) {
+      await sessions.ready();
+      let row;
+      try {
+        row = await sessions.client.getEntity<Record<string, unknown>>(state, ROW);
+      } catch (err) {
+        if (isStatus(err, 404)) return fail('STATE_UNKNOWN', 'This sign-in request is unknown to us.');
+        throw err;
+      }
+      if (row.used === true) return fail('STATE_ALREADY_USED', 'This sign-in request was already completed once.');
+      try {
+        await sessions.client.updateEntity({ partitionKey: state, rowKey: ROW, used: true, usedAt: now.toISOString() }, 'Merge', {
+          etag: row.etag,
+        });
+      } catch (err) {
+        if (isStatus(err, 412, 404)) return fail('STATE_ALREADY_USED', 'This sign-in request was already completed once.');
+        throw err;
+      }
+      if (new Date(row.expiresAt as string).getTime() <= now.getTime()) {
+        return fail('STATE_EXPIRED', 'This sign-in request took too long and has expired.');
+      }
+      const open = (v: unknown): string | undefined => (typeof v === 'string' && v ? sealer.open(v) : undefined);
+      return ok({
+        state,
+        purpose: row.purpose as AuthSession['purpose'],
+        accountId: row.accountId as string,
+        globalAdminId: row.globalAdminId as string,
+        browserBinding: row.browserBinding as string,
+        codeVerifier: open(row.sealedVerifier),
+        nonce: open(row.sealedNonce),
+        createdAt: row.createdAt as string,
+        expiresAt: row.expiresAt as string,
+      });
+    },
+
+    async purgeExpired(before) {
+      await sessions.ready();
+      let purged = 0;
+      const expired = sessions.client.listEntities({
+        queryOptions: { filter: odata`expiresAt lt ${before.toISOString()}`, select: ['PartitionKey', 'RowKey'] },
+      });
+      for await (const row of expired) {
+        await sessions.client.deleteEntity(row.partitionKey as string, row.rowKey as string).catch((err: unknown) => {
+          if (!isStatus(err, 404)) throw err;
+        });
+        purged++;
+      }
+      return purged;
+    },
+  };
+}

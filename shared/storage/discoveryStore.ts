@@ -1,0 +1,111 @@
+/**
+ * The account's latest discovery: one row in its partition of the accounts table (RowKey "discovery"), replaced when
+ * the next discovery begins. Counts and licences are small JSON columns.
+ */
+import { TableEntityResult } from '@azure/data-tables';
+import { DiscoveryStatus, DiscoveryStore } from '../discovery/ports';
+import { isStatus, Table } from './tables';
+
+export const DISCOVERY_ROW = 'discovery';
+
+type Row = TableEntityResult<Record<string, unknown>>;
+
+const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+const parsed = <T>(v: unknown): T | null => (typeof v === 'string' && v !== '' ? (JSON.parse(v) as T) : null);
+
+function fromRow(r: Row): DiscoveryStatus {
+  const code = str(r.errorCode);
+  return {
+    discoveryId: r.discoveryId as string,
+    status: r.status as DiscoveryStatus['status'],
+    startedAt: r.startedAt as string,
+    finishedAt: str(r.finishedAt),
+    pagesRead: (r.pagesRead as number) ?? 0,
+    usersSeen: (r.usersSeen as number) ?? 0,
+    counts: parsed(r.counts),
+    licences: parsed(r.licences),
+    error: code ? { code, message: str(r.errorMessage) ?? '' } : null,
+  };
+}
+
+/** Empty strings stand for null: Table Storage has no nulls and Merge keeps properties that are left out. */
+function toColumns(patch: Partial<Omit<DiscoveryStatus, 'discoveryId'>>): Record<string, unknown> {
+  const columns: Record<string, unknown> = {};
+  if (patch.status !== undefined) columns.status = patch.status;
+  if (patch.startedAt !== undefined) columns.startedAt = patch.startedAt;
+  if (patch.finishedAt !== undefined) columns.finishedAt = patch.finishedAt ?? '';
+  if (patch.pagesRead !== undefined) columns.pagesRead = patch.pagesRead;
+  if (patch.usersSeen !== undefined) columns.usersSeen = patch.usersSeen;
+  if (patch.counts !== undefined) columns.counts = patch.counts ? JSON.stringify(patch.counts) : '';
+  if (patch.licences !== undefined) columns.licences = patch.licences ? JSON.stringify(patch.licences) : '';
+  if (patch.error !== undefined) {
+    columns.errorCode = patch.error?.code ?? '';
+    columns.errorMessage = patch.error?.message ?? '';
+  }
+  return columns;
+}
+
+export function tableDiscoveryStore(accounts: Table): DiscoveryStore {
+  const client = accounts.client;
+
+  async function read(accountId: string): Promise<Row | undefined> {
+    await accounts.ready();
+    try {
+      return await client.getEntity<Record<string, unknown>>(accountId, DISCOVERY_ROW);
+    } catch (err) {
+      if (isStatus(err, 404)) return undefined;
+      throw err;
+    }
+  }
+
+  return {
+    async get(accountId) {
+      const row = await read(accountId);
+      return row ? fromRow(row) : undefined;
+    },
+
+    async begin(accountId, discoveryId, startedAt) {
+      const current = await read(accountId);
+      if (current?.discoveryId === discoveryId) return;
+      const entity = {
+        partitionKey: accountId,
+        rowKey: DISCOVERY_ROW,
+        kind: 'discovery',
+        discoveryId,
+        ...toColumns({
+          status: 'running',
+          startedAt,
+          finishedAt: null,
+          pagesRead: 0,
+          usersSeen: 0,
+          counts: null,
+          licences: null,
+          error: null,
+        }),
+      };
+      try {
+        if (current) await client.updateEntity(entity, 'Replace', { etag: current.etag });
+        else await client.createEntity(entity);
+      } catch (err) {
+        // Someone wrote in between (a duplicate delivery of this step): whoever won wrote the same or a newer run.
+        if (!isStatus(err, 409, 412)) throw err;
+      }
+    },
+
+    async update(accountId, discoveryId, patch) {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const current = await read(accountId);
+        if (!current || current.discoveryId !== discoveryId) return false;
+        try {
+          await client.updateEntity({ partitionKey: accountId, rowKey: DISCOVERY_ROW, ...toColumns(patch) }, 'Merge', {
+            etag: current.etag,
+          });
+          return true;
+        } catch (err) {
+          if (!isStatus(err, 412)) throw err;
+        }
+      }
+      throw new Error(`The discovery row of ${accountId} kept changing; giving up this update.`);
+    },
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * A person's click-through of activation in a real browser (Debian Chromium driven by playwright-core) on the local
+ * runtime: email link → integration page → Microsoft consent → Microsoft sign-in → discovery → active. A screenshot
+ * of each step goes to test-output/browser/. Without Chromium the test says so and is skipped.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Browser, chromium, Page } from 'playwright-core';
+import { REPO_ROOT, Stack, startStack } from '../support/stack';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const OUTPUT = path.join(REPO_ROOT, 'test-output', 'browser');
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) {
+  console.warn(
+    `Browser test skipped: Chromium not found at ${CHROMIUM} (install it with: apt-get install -y --no-install-recommends chromium).`,
+  );
+}
+const browserTest = haveChromium ? test : test.skip;
+
+let stack: Stack;
+let browser: Browser;
+beforeAll(async () => {
+  if (!haveChromium) return;
+  mkdirSync(OUTPUT, { recursive: true });
+  stack = await startStack();
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(OUTPUT, `${name}.png`), fullPage: true });
+}
+
+/** Chooses a person on the simulated Microsoft page. */
+async function pickUser(page: Page, displayName: string): Promise<void> {
+  const value = await page.locator('option', { hasText: displayName }).first().getAttribute('value');
+  await page.getByLabel('Account').selectOption(value as string);
+}
+
+browserTest(
+  'a Global Admin clicks through activation',
+  async () => {
+    const res = await stack.call('PUT', 'accounts/browser-demo', {
+      body: {
+        name: 'Contoso Demo',
+        licenseCount: 10,
+        globalAdmin: { portalUserId: 'ga-megan', displayName: 'Megan Bowen', email: 'megan@contoso-demo.example' },
+      },
+    });
+    expect(res.status).toBe(201);
+    await stack.host.runTimer('deliverOutbox');
+    const mail = stack.simulator.control
+      .mailbox()
+      .find((m) => /Activate/.test(m.subject) && m.to[0]?.address === 'megan@contoso-demo.example');
+    const link = /(https?:\/\/\S+\/api\/integration\?link=\S+)/.exec(mail?.plainText ?? '')?.[1] as string;
+    expect(link).toBeTruthy();
+
+    // The simulator serves HTTPS with a CA made at start; this browser profile is told to accept it.
+    const context = await browser.newContext({ ignoreHTTPSErrors: true });
+    const page = await context.newPage();
+    await page.goto(link);
+    expect(await page.getByRole('status').textContent()).toBe('Awaiting activation');
+    await shot(page, '1-integration-page');
+
+    await page.getByRole('button', { name: 'Authorize' }).click();
+    await page.waitForURL(/adminconsent/);
+    await shot(page, '2-microsoft-admin-consent');
+    await pickUser(page, 'Megan Bowen');
+    await page.getByRole('button', { name: 'Accept' }).click();
+
+    await page.waitForURL(/oauth2\/v2.0\/authorize/);
+    await shot(page, '3-microsoft-sign-in');
+    await pickUser(page, 'Megan Bowen');
+    await page.getByRole('button', { name: 'Accept' }).click();
+
+    await page.waitForURL(/\/api\/integration\?link=/);
+    await shot(page, '4-back-on-the-integration-page');
+    await stack.host.durable.whenIdle();
+    await page.reload();
+    expect(await page.getByRole('status').textContent()).toBe('Active');
+    expect(await page.textContent('main')).toMatch(/\d+ users who can receive a number/);
+    await shot(page, '5-active');
+    await context.close();
+  },
+  120_000,
+);
