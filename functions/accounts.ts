@@ -8,11 +8,11 @@
 import { app, HttpRequest, HttpResponseInit } from '@azure/functions';
 import { z } from 'zod';
 import { AccountIdSchema, AccountPutSchema, AccountSchema, AccountStatusSchema } from '../shared/accounts/schemas';
-import { accountView, etagOf, statusView, versionFromIfMatch } from '../shared/accounts/views';
+import { accountView, etagOf, IfMatch, statusView, versionFromIfMatch } from '../shared/accounts/views';
 import { container } from '../shared/container';
 import { ActorRole, authorize, readActor } from '../shared/http/actor';
 import { api, ApiRequest, jsonResponse, parseWith, problemResponse, readJson } from '../shared/http/api';
-import { actorHeaders, functionKey, problemResponses, registry } from '../shared/http/openapi';
+import { actorHeaders, ifMatchHeader, keySecurity, problemResponses, registry, unauthorized } from '../shared/http/openapi';
 import { DomainError, Result } from '../shared/domain/errors';
 
 const PathParams = z.object({ accountId: AccountIdSchema });
@@ -27,7 +27,7 @@ function guard(req: ApiRequest, roles: ActorRole[]): Result<string> {
   return allowed.ok ? { ok: true, value: params.value.accountId } : allowed;
 }
 
-function ifMatch(req: ApiRequest): Result<number | undefined> {
+function ifMatch(req: ApiRequest): Result<IfMatch> {
   const version = versionFromIfMatch(req.request.headers.get('if-match'));
   if (version === 'invalid') {
     return {
@@ -94,7 +94,7 @@ app.http('deleteIntegration', {
   handler: deleteIntegration,
 });
 
-const security = [{ [functionKey.name]: [] }];
+const security = keySecurity;
 const request = { params: PathParams, headers: actorHeaders };
 const etagHeader = { headers: { ETag: { schema: { type: 'string' as const }, description: 'The account version, for If-Match.' } } };
 registry.registerPath({
@@ -102,10 +102,15 @@ registry.registerPath({
   path: '/accounts/{accountId}',
   summary: 'Create or update an account (provider). Sends the emails the change causes.',
   security,
-  request: { ...request, body: { content: { 'application/json': { schema: AccountPutSchema } } } },
+  request: {
+    ...request,
+    headers: actorHeaders.merge(ifMatchHeader),
+    body: { content: { 'application/json': { schema: AccountPutSchema } } },
+  },
   responses: {
     200: { description: 'Updated (or unchanged)', content: { 'application/json': { schema: AccountSchema } }, ...etagHeader },
     201: { description: 'Created', content: { 'application/json': { schema: AccountSchema } }, ...etagHeader },
+    ...unauthorized,
     ...problemResponses(400, 403, 409, 412, 413, 415),
   },
 });
@@ -117,6 +122,7 @@ registry.registerPath({
   request,
   responses: {
     200: { description: 'The account', content: { 'application/json': { schema: AccountSchema } }, ...etagHeader },
+    ...unauthorized,
     ...problemResponses(400, 403, 404),
   },
 });
@@ -128,6 +134,7 @@ registry.registerPath({
   request,
   responses: {
     200: { description: 'The status', content: { 'application/json': { schema: AccountStatusSchema } } },
+    ...unauthorized,
     ...problemResponses(400, 403, 404),
   },
 });
@@ -136,9 +143,10 @@ registry.registerPath({
   path: '/accounts/{accountId}/integration',
   summary: 'Remove the integration (provider): the Global Admin is asked to run a final sync.',
   security,
-  request,
+  request: { ...request, headers: actorHeaders.merge(ifMatchHeader) },
   responses: {
     202: { description: 'Removal recorded', content: { 'application/json': { schema: AccountSchema } } },
+    ...unauthorized,
     ...problemResponses(400, 403, 404, 409, 412),
   },
 });

@@ -12,7 +12,7 @@ import { teamsUsersPageView } from '../shared/discovery/views';
 import { Result } from '../shared/domain/errors';
 import { authorize, readActor } from '../shared/http/actor';
 import { api, ApiRequest, jsonResponse, parseWith, problemResponse } from '../shared/http/api';
-import { actorHeaders, functionKey, problemResponses, registry } from '../shared/http/openapi';
+import { actorHeaders, keySecurity, problemResponses, registry, unauthorized } from '../shared/http/openapi';
 
 const PathParams = z.object({ accountId: AccountIdSchema });
 
@@ -43,10 +43,11 @@ registry.registerPath({
   method: 'get',
   path: '/accounts/{accountId}/teams-users',
   summary: 'Teams users found by the last discovery, filtered and paged (provider, admin). Sorted by display name.',
-  security: [{ [functionKey.name]: [] }],
+  security: keySecurity,
   request: { params: PathParams, headers: actorHeaders, query: TeamsUsersQuerySchema },
   responses: {
     200: { description: 'A page of Teams users and the counts', content: { 'application/json': { schema: TeamsUsersPageSchema } } },
+    ...unauthorized,
     ...problemResponses(400, 403, 404),
   },
 });

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { removeIntegration } from './accounts/removeIntegration';
 import { ActivationDeps } from './activation/deps';
 import { upsertAccount } from './accounts/upsertAccount';
+import { IfMatch } from './accounts/views';
 import { Config, loadConfig } from './config';
 import { DiscoveryStatus } from './discovery/ports';
 import { discoverySteps, DiscoverySteps } from './discovery/steps';
@@ -47,9 +48,9 @@ export interface Container {
   version: string;
   health(): Promise<HealthReport>;
   accounts: {
-    upsert(accountId: string, input: AccountInput, ifMatch?: number): ReturnType<typeof upsertAccount>;
+    upsert(accountId: string, input: AccountInput, ifMatch?: IfMatch): ReturnType<typeof upsertAccount>;
     get(accountId: string): Promise<Result<Account>>;
-    remove(accountId: string, ifMatch?: number): Promise<Result<Account>>;
+    remove(accountId: string, ifMatch?: IfMatch): Promise<Result<Account>>;
   };
   outbox: { deliver(): Promise<DeliveryReport> };
   links: LinkSigner;

@@ -1,4 +1,5 @@
 /** Use case: the provider removes the integration; the GA is told, and a final sync is queued when Teams needs one. */
+import { IfMatch } from './views';
 import { Account, requestRemoval } from '../domain/account';
 import { fail, ok, Result } from '../domain/errors';
 import { emailsFor, NotificationDeps } from './notifications';
@@ -9,12 +10,12 @@ export interface RemoveDeps extends NotificationDeps {
   now: () => Date;
 }
 
-export async function removeIntegration(deps: RemoveDeps, accountId: string, ifMatch?: number): Promise<Result<Account>> {
+export async function removeIntegration(deps: RemoveDeps, accountId: string, ifMatch?: IfMatch): Promise<Result<Account>> {
   for (let attempt = 0; attempt < 3; attempt++) {
     const now = deps.now();
     const stored = await deps.store.get(accountId);
     if (!stored) return fail('ACCOUNT_NOT_FOUND', `There is no account ${accountId}.`);
-    if (ifMatch !== undefined && stored.account.version !== ifMatch) {
+    if (typeof ifMatch === 'number' && stored.account.version !== ifMatch) {
       return fail('STALE_ETAG', 'The account changed since you read it; read it again and retry.', {
         currentVersion: stored.account.version,
       });

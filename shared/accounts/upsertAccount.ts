@@ -3,6 +3,7 @@ import { Account, AccountInput, enableAccount, ProviderSettings, updateAccount }
 import { fail, ok, Result } from '../domain/errors';
 import { emailsFor, NotificationDeps } from './notifications';
 import { AccountStore } from './ports';
+import { IfMatch } from './views';
 
 export interface UpsertDeps extends NotificationDeps {
   store: AccountStore;
@@ -16,18 +17,18 @@ export interface UpsertOutcome {
   changed: boolean;
 }
 
-/** `ifMatch` is the account version the caller last saw (from the ETag), or undefined to skip the check. */
+/** `ifMatch` is the account version the caller last saw (from the ETag), `any` (must exist) or undefined (no check). */
 export async function upsertAccount(
   deps: UpsertDeps,
   accountId: string,
   input: AccountInput,
-  ifMatch?: number,
+  ifMatch?: IfMatch,
 ): Promise<Result<UpsertOutcome>> {
   // A lost race on the row is retried with fresh data; a stale If-Match is the caller's to resolve.
   for (let attempt = 0; attempt < 3; attempt++) {
     const now = deps.now();
     const stored = await deps.store.get(accountId);
-    if (ifMatch !== undefined && stored?.account.version !== ifMatch) {
+    if ((ifMatch === 'any' && !stored) || (typeof ifMatch === 'number' && stored?.account.version !== ifMatch)) {
       return fail('STALE_ETAG', 'The account changed since you read it; read it again and retry.', {
         currentVersion: stored?.account.version ?? null,
       });

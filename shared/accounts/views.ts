@@ -37,9 +37,13 @@ export function statusView(a: Account, discovery?: DiscoveryStatus) {
 
 export const etagOf = (a: Account): string => `"${a.version}"`;
 
-/** Reads an If-Match header ("3", W/"3" or *) into a version; undefined when absent or "*". */
-export function versionFromIfMatch(header: string | null): number | undefined | 'invalid' {
-  if (header === null || header.trim() === '*') return undefined;
+/** An If-Match precondition: a version, `any` ("*": the account must exist), or none. */
+export type IfMatch = number | 'any' | undefined;
+
+/** Reads an If-Match header ("3", W/"3" or *). */
+export function versionFromIfMatch(header: string | null): IfMatch | 'invalid' {
+  if (header === null) return undefined;
+  if (header.trim() === '*') return 'any';
   const m = /^\s*(?:W\/)?"(\d{1,9})"\s*$/.exec(header);
   return m ? Number(m[1]) : 'invalid';
 }

@@ -31,6 +31,25 @@ export const functionKey = registry.registerComponent('securitySchemes', 'functi
   name: 'x-functions-key',
 });
 
+/** The host also accepts the key as `?code=`, as Azure Functions does. */
+export const functionKeyQuery = registry.registerComponent('securitySchemes', 'functionKeyQuery', {
+  type: 'apiKey',
+  in: 'query',
+  name: 'code',
+});
+
+/** Either way of sending the function key. */
+export const keySecurity = [{ [functionKey.name]: [] }, { [functionKeyQuery.name]: [] }];
+
+/** Answered by the Functions host itself (empty body) when the key is missing or wrong. */
+export const unauthorized = { 401: { description: 'Missing or wrong function key (answered by the Functions host, no body).' } };
+
+export const ifMatchHeader = z.object({
+  'if-match': z.string().optional().openapi({
+    description: 'The ETag last read ("3" or W/"3"); the change is refused with 412 STALE_ETAG when the account changed since.',
+  }),
+});
+
 export const actorHeaders = z.object({
   'x-actor-id': z.string().openapi({ description: "The acting user's id in the provider's portal." }),
   'x-actor-role': z.enum(['provider', 'admin', 'user']),

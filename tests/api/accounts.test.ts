@@ -81,6 +81,14 @@ test('a stale If-Match is refused with 412 and changes nothing', async () => {
   expect((await json(await stack.call('GET', 'accounts/acme'))).licenseCount).toBe(15);
 });
 
+test('If-Match: * updates an existing account but never creates one', async () => {
+  const missing = await stack.call('PUT', 'accounts/never-created', { body: body(), headers: { 'if-match': '*' } });
+  expect(missing.status).toBe(412);
+  expect((await stack.call('GET', 'accounts/never-created')).status).toBe(404);
+  const existing = await stack.call('PUT', 'accounts/acme', { body: body({ licenseCount: 15 }), headers: { 'if-match': '*' } });
+  expect(existing.status).toBe(200);
+});
+
 test('reassigning the Global Admin emails both people and clears the Microsoft identity binding', async () => {
   // Activation binds the GA's Microsoft object id; set it as activation would.
   const conn = process.env.AzureWebJobsStorage as string;
