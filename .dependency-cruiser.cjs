@@ -13,6 +13,9 @@ module.exports = {
       from: { path: '^shared/domain' },
       to: {
         path: '^(functions|orchestrations|activities|local|tests)/|^shared/(storage|microsoft|email|secrets|http|container)|node_modules|^(fs|http|https|net|child_process|crypto)$',
+        // Pure computation libraries, no I/O: zod (validation), libphonenumber-js (numbering plans shipped as data),
+        // csv-parse's sync API (string in, records out; its stream API is not allowed).
+        pathNot: '^node_modules/(zod|libphonenumber-js)/|^node_modules/csv-parse/dist/cjs/sync\\.cjs$',
       },
     },
     {
@@ -42,6 +45,8 @@ module.exports = {
   options: {
     doNotFollow: { path: 'node_modules' },
     tsConfig: { fileName: 'tsconfig.json' },
+    // Resolve package "exports" (e.g. csv-parse/sync): an unresolved import would escape every rule above.
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['require', 'node', 'default'] },
     tsPreCompilationDeps: true,
     exclude: { path: '\\.d\\.ts$' },
   },

@@ -5,27 +5,14 @@
  *   GET    /api/accounts/{accountId}/status       provider, admin   sync status, GA, licences
  *   DELETE /api/accounts/{accountId}/integration  provider          remove the integration (final sync)
  */
-import { app, HttpRequest, HttpResponseInit } from '@azure/functions';
-import { z } from 'zod';
-import { AccountIdSchema, AccountPutSchema, AccountSchema, AccountStatusSchema } from '../shared/accounts/schemas';
+import { app, HttpResponseInit } from '@azure/functions';
+import { AccountPutSchema, AccountSchema, AccountStatusSchema } from '../shared/accounts/schemas';
 import { accountView, etagOf, IfMatch, statusView, versionFromIfMatch } from '../shared/accounts/views';
 import { container } from '../shared/container';
-import { ActorRole, authorize, readActor } from '../shared/http/actor';
-import { api, ApiRequest, jsonResponse, parseWith, problemResponse, readJson } from '../shared/http/api';
+import { accountRoute, AccountPathParams } from '../shared/http/accountRoute';
+import { api, ApiRequest, jsonResponse, problemResponse, readJson } from '../shared/http/api';
 import { actorHeaders, ifMatchHeader, keySecurity, problemResponses, registry, unauthorized } from '../shared/http/openapi';
 import { DomainError, Result } from '../shared/domain/errors';
-
-const PathParams = z.object({ accountId: AccountIdSchema });
-
-/** Checks the account id, the actor headers and the actor's right to this route; the account id on success. */
-function guard(req: ApiRequest, roles: ActorRole[]): Result<string> {
-  const params = parseWith(PathParams, (req.request as HttpRequest).params, 'path');
-  if (!params.ok) return params;
-  const actor = readActor(req.request.headers);
-  if (!actor.ok) return actor;
-  const allowed = authorize(actor.value, params.value.accountId, roles);
-  return allowed.ok ? { ok: true, value: params.value.accountId } : allowed;
-}
 
 function ifMatch(req: ApiRequest): Result<IfMatch> {
   const version = versionFromIfMatch(req.request.headers.get('if-match'));
@@ -41,7 +28,7 @@ function ifMatch(req: ApiRequest): Result<IfMatch> {
 const problem = (req: ApiRequest, error: DomainError): HttpResponseInit => problemResponse(error, req);
 
 export const putAccount = api(async (req) => {
-  const id = guard(req, ['provider']);
+  const id = accountRoute(req, ['provider']);
   if (!id.ok) return problem(req, id.error);
   const version = ifMatch(req);
   if (!version.ok) return problem(req, version.error);
@@ -57,25 +44,25 @@ export const putAccount = api(async (req) => {
 });
 
 export const getAccount = api(async (req) => {
-  const id = guard(req, ['provider', 'admin']);
+  const id = accountRoute(req, ['provider', 'admin']);
   if (!id.ok) return problem(req, id.error);
   const result = await container().accounts.get(id.value);
   if (!result.ok) return problem(req, result.error);
-  const discovery = (await container().discovery.status(id.value)) ?? null;
-  return jsonResponse(200, accountView(result.value, discovery), req, { etag: etagOf(result.value) });
+  const [discovery, mapping] = await Promise.all([container().discovery.status(id.value), container().mapping.summary(id.value)]);
+  return jsonResponse(200, accountView(result.value, discovery ?? null, mapping), req, { etag: etagOf(result.value) });
 });
 
 export const getStatus = api(async (req) => {
-  const id = guard(req, ['provider', 'admin']);
+  const id = accountRoute(req, ['provider', 'admin']);
   if (!id.ok) return problem(req, id.error);
   const result = await container().accounts.get(id.value);
   if (!result.ok) return problem(req, result.error);
-  const discovery = await container().discovery.status(id.value);
-  return jsonResponse(200, statusView(result.value, discovery), req, { etag: etagOf(result.value) });
+  const [discovery, mapping] = await Promise.all([container().discovery.status(id.value), container().mapping.summary(id.value)]);
+  return jsonResponse(200, statusView(result.value, discovery, mapping), req, { etag: etagOf(result.value) });
 });
 
 export const deleteIntegration = api(async (req) => {
-  const id = guard(req, ['provider']);
+  const id = accountRoute(req, ['provider']);
   if (!id.ok) return problem(req, id.error);
   const version = ifMatch(req);
   if (!version.ok) return problem(req, version.error);
@@ -95,7 +82,7 @@ app.http('deleteIntegration', {
 });
 
 const security = keySecurity;
-const request = { params: PathParams, headers: actorHeaders };
+const request = { params: AccountPathParams, headers: actorHeaders };
 const etagHeader = { headers: { ETag: { schema: { type: 'string' as const }, description: 'The account version, for If-Match.' } } };
 registry.registerPath({
   method: 'put',

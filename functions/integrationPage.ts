@@ -36,12 +36,16 @@ export const showIntegrationPage = page(brand, async (req) => {
   if (!opened.ok) return refusalPage(brand(), opened.error, req);
   const { account } = opened.value.stored;
   const csrfCookie = readCookie(req.request.headers, CSRF_COOKIE) ?? randomValue();
-  const discovery = await container().discovery.status(account.accountId);
+  const [discovery, mapping] = await Promise.all([
+    container().discovery.status(account.accountId),
+    container().mapping.summary(account.accountId),
+  ]);
   const body = renderIntegrationPage(brand(), {
     account,
     discovery,
     link: opened.value.link,
     csrfToken: deps().csrf.tokenFor(csrfCookie, account.accountId),
+    queuedChanges: mapping.queued,
   });
   return htmlResponse(200, body, req, {
     'set-cookie': cookieHeader(CSRF_COOKIE, csrfCookie, '/api/integration', deps().publicBaseUrl),

@@ -6,6 +6,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { removeIntegration } from './accounts/removeIntegration';
 import { ActivationDeps } from './activation/deps';
+import { MappingChange, MappingSummary } from './domain/mapping';
+import { VoiceUser } from './domain/voiceUser';
+import { importDirectory } from './mapping/importDirectory';
+import { readMapping } from './mapping/readMapping';
+import { saveMapping } from './mapping/saveMapping';
+import { tableVoiceUserStore } from './storage/voiceUserStore';
 import { upsertAccount } from './accounts/upsertAccount';
 import { IfMatch } from './accounts/views';
 import { Config, loadConfig } from './config';
@@ -60,6 +66,13 @@ export interface Container {
     teamsUsers(accountId: string, query: TeamsUsersQuery): Promise<Result<TeamsUsersPage>>;
     steps: DiscoverySteps;
   };
+  /** The voice-user directory and its licence mapping to Teams users. */
+  mapping: {
+    importDirectory(accountId: string, directory: VoiceUser[]): ReturnType<typeof importDirectory>;
+    read(accountId: string, page: number, pageSize: number): ReturnType<typeof readMapping>;
+    save(accountId: string, changes: MappingChange[], ifMatch: number): ReturnType<typeof saveMapping>;
+    summary(accountId: string): Promise<MappingSummary>;
+  };
   /** The integration page and the Microsoft callbacks (browser endpoints). */
   activation: ActivationDeps & { brand: PageBrand; publicBaseUrl: string };
 }
@@ -77,6 +90,7 @@ export function createContainer(config: Config = loadConfig()): Container {
   };
   const defaults = { policyPrefix: config.DEFAULT_POLICY_PREFIX, numberType: config.DEFAULT_NUMBER_TYPE };
   const sender = acsEmailSender(config.EMAIL_CONNECTION_STRING, config.EMAIL_SENDER_ADDRESS);
+  const voiceUsers = tableVoiceUserStore(table(config.AzureWebJobsStorage, 'voiceUsers'));
   const publicBaseUrl = config.PUBLIC_BASE_URL.replace(/\/$/, '');
   const activation: Container['activation'] = {
     links,
@@ -109,6 +123,7 @@ export function createContainer(config: Config = loadConfig()): Container {
     clientId: config.ENTRA_CLIENT_ID,
     clientSecret: config.ENTRA_CLIENT_SECRET,
   });
+  const mappingDeps = { accounts: store, voiceUsers, teamsUsers };
 
   return {
     config,
@@ -120,6 +135,12 @@ export function createContainer(config: Config = loadConfig()): Container {
       steps: discoverySteps({ directory, teamsUsers, discoveries, accounts: store, now }),
     },
     activation,
+    mapping: {
+      importDirectory: (accountId, directory) => importDirectory(mappingDeps, accountId, directory),
+      read: (accountId, page, pageSize) => readMapping(mappingDeps, accountId, page, pageSize),
+      save: (accountId, changes, ifMatch) => saveMapping(mappingDeps, accountId, changes, ifMatch),
+      summary: async (accountId) => (await voiceUsers.summary(accountId)).summary,
+    },
     health: () => checkHealth(version, [tableStorageProbe(tableServiceClient(config.AzureWebJobsStorage))]),
     accounts: {
       upsert: (accountId, input, ifMatch) => upsertAccount({ ...notify, store, defaults, now }, accountId, input, ifMatch),

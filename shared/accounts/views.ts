@@ -1,10 +1,13 @@
 /** What the API shows of an account. Never the GA's Microsoft object id itself: only whether one is bound. */
 import { DiscoveryStatus } from '../discovery/ports';
 import { discoverySummaryView } from '../discovery/views';
-import { Account } from '../domain/account';
+import { Account, effectiveActionNeeded } from '../domain/account';
+import { MappingSummary } from '../domain/mapping';
+
+const NO_MAPPING: MappingSummary = { held: 0, queued: 0 };
 
 /** `discovery` is given by the reads (GET), which then show the latest tenant discovery; writes answer without it. */
-export function accountView(a: Account, discovery?: DiscoveryStatus | null) {
+export function accountView(a: Account, discovery?: DiscoveryStatus | null, mapping: MappingSummary = NO_MAPPING) {
   return {
     accountId: a.accountId,
     name: a.name,
@@ -13,7 +16,7 @@ export function accountView(a: Account, discovery?: DiscoveryStatus | null) {
     tenantId: a.tenantId,
     settings: a.settings,
     state: a.state,
-    actionNeeded: a.actionNeeded,
+    actionNeeded: effectiveActionNeeded(a, mapping.queued),
     version: a.version,
     createdAt: a.createdAt,
     updatedAt: a.updatedAt,
@@ -21,15 +24,15 @@ export function accountView(a: Account, discovery?: DiscoveryStatus | null) {
   };
 }
 
-export function statusView(a: Account, discovery?: DiscoveryStatus) {
+export function statusView(a: Account, discovery?: DiscoveryStatus, mapping: MappingSummary = NO_MAPPING) {
   return {
     accountId: a.accountId,
     state: a.state,
-    actionNeeded: a.actionNeeded,
+    actionNeeded: effectiveActionNeeded(a, mapping.queued),
     lastSync: a.lastSyncAt && a.lastSyncStatus ? { at: a.lastSyncAt, status: a.lastSyncStatus } : null,
     globalAdmin: { ...a.globalAdmin, microsoftIdentityBound: !!a.globalAdminObjectId },
-    licenses: { total: a.licenseCount, held: a.licensesHeld, available: Math.max(0, a.licenseCount - a.licensesHeld) },
-    queuedChanges: a.queuedChanges,
+    licenses: { total: a.licenseCount, held: mapping.held, available: Math.max(0, a.licenseCount - mapping.held) },
+    queuedChanges: mapping.queued,
     runningRunId: a.runningRunId,
     discovery: discoverySummaryView(discovery),
   };

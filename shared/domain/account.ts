@@ -41,8 +41,7 @@ export interface Account {
   actionNeeded: ActionNeeded;
   lastSyncAt: string | null;
   lastSyncStatus: 'Succeeded' | 'PartiallySucceeded' | 'Failed' | 'Expired' | null;
-  licensesHeld: number;
-  queuedChanges: number;
+  // Licences held and queued changes live with the mapping (shared/domain/mapping.ts), written atomically with it.
   runningRunId: string | null;
   version: number;
   createdAt: string;
@@ -87,8 +86,6 @@ export function enableAccount(accountId: string, input: AccountInput, defaults: 
     actionNeeded: 'activate',
     lastSyncAt: null,
     lastSyncStatus: null,
-    licensesHeld: 0,
-    queuedChanges: 0,
     runningRunId: null,
     version: 1,
     createdAt: at,
@@ -165,6 +162,12 @@ export function requestRemoval(current: Account, now: Date): Result<Change> {
     updatedAt: now.toISOString(),
   };
   return ok({ account: next, events: [{ type: 'IntegrationRemoved', finalSyncNeeded }], changed: true });
+}
+
+/** What the account needs next, given the mapping changes queued for the next sync. */
+export function effectiveActionNeeded(account: Account, queuedChanges: number): ActionNeeded {
+  if (account.actionNeeded === 'activate' || account.actionNeeded === 'finalSync') return account.actionNeeded;
+  return account.state === 'active' && queuedChanges > 0 ? 'sync' : 'none';
 }
 
 const TRANSITIONS: Record<AccountState, AccountState[]> = {

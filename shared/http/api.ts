@@ -64,16 +64,27 @@ export function validationFailed(error: z.ZodError, where: 'body' | 'query' | 'p
   };
 }
 
-export async function readJson<S extends z.ZodTypeAny>(request: HttpRequest, schema: S): Promise<Result<z.infer<S>>> {
+/** The body as text, refusing more than `maxBytes`. */
+export async function readText(request: HttpRequest, maxBytes: number): Promise<Result<string>> {
+  const bytes = Buffer.from(await request.arrayBuffer());
+  if (bytes.length > maxBytes) return fail('PAYLOAD_TOO_LARGE', `The body may be at most ${maxBytes} bytes.`);
+  return ok(bytes.toString('utf8'));
+}
+
+export async function readJson<S extends z.ZodTypeAny>(
+  request: HttpRequest,
+  schema: S,
+  maxBytes = MAX_JSON_BYTES,
+): Promise<Result<z.infer<S>>> {
   const type = request.headers.get('content-type') ?? '';
   if (!/^application\/(.+\+)?json\b/i.test(type)) {
     return fail('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json.');
   }
-  const bytes = Buffer.from(await request.arrayBuffer());
-  if (bytes.length > MAX_JSON_BYTES) return fail('PAYLOAD_TOO_LARGE', `The body may be at most ${MAX_JSON_BYTES} bytes.`);
+  const text = await readText(request, maxBytes);
+  if (!text.ok) return text;
   let data: unknown;
   try {
-    data = JSON.parse(bytes.toString('utf8'));
+    data = JSON.parse(text.value);
   } catch {
     return fail('MALFORMED_JSON', 'The body is not valid JSON.');
   }

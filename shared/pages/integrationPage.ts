@@ -21,6 +21,8 @@ export interface IntegrationPageModel {
   discovery: PageDiscovery | undefined;
   link: string;
   csrfToken: string;
+  /** Mapping changes saved by the account's admins, waiting for the Global Admin's sync. */
+  queuedChanges: number;
 }
 
 type Tone = 'good' | 'bad' | '';
@@ -32,7 +34,7 @@ interface View {
   refresh: boolean;
 }
 
-function view({ account, discovery }: IntegrationPageModel): View {
+function view({ account, discovery, queuedChanges }: IntegrationPageModel): View {
   if (account.state === 'removalPending') {
     return {
       label: 'Removal pending',
@@ -72,19 +74,25 @@ function view({ account, discovery }: IntegrationPageModel): View {
   if (account.state === 'active') {
     const c = discovery?.counts;
     return {
-      label: account.actionNeeded === 'sync' ? 'Sync needed' : 'Active',
-      tone: 'good',
-      explanation: c
-        ? html`<p>
-              The integration is active. Your tenant has <strong>${c.eligible}</strong> users who can receive a number from us (Teams Phone
-              without a Calling Plan), ${c.callingPlan} users with a Microsoft Calling Plan and ${c.resourceAccounts} resource accounts
-              (auto attendants and call queues).
-            </p>
-            <p>
-              Your administrators can now map voice users to these Teams users in the ${account.name} portal. Added people in Teams? Sign in
-              again to read your Teams users anew.
+      label: queuedChanges > 0 ? 'Sync needed' : 'Active',
+      tone: queuedChanges > 0 ? '' : 'good',
+      explanation:
+        queuedChanges > 0
+          ? html`<p>
+              <strong>${queuedChanges}</strong> mapping ${queuedChanges === 1 ? 'change is' : 'changes are'} queued. They reach Microsoft
+              Teams when you, the Global Admin, run a sync.
             </p>`
-        : html`<p>The integration is active.</p>`,
+          : c
+            ? html`<p>
+                  The integration is active. Your tenant has <strong>${c.eligible}</strong> users who can receive a number from us (Teams
+                  Phone without a Calling Plan), ${c.callingPlan} users with a Microsoft Calling Plan and ${c.resourceAccounts} resource
+                  accounts (auto attendants and call queues).
+                </p>
+                <p>
+                  Your administrators can now map voice users to these Teams users in the ${account.name} portal. Added people in Teams?
+                  Sign in again to read your Teams users anew.
+                </p>`
+            : html`<p>The integration is active.</p>`,
       action: 'refresh',
       refresh: false,
     };

@@ -128,3 +128,54 @@ test('no input makes a browser endpoint (integration page, Microsoft callbacks) 
     { numRuns: 200, seed: 20261125 },
   );
 }, 120_000);
+
+const mappingRequest = fc.record({
+  route: fc.constantFrom('voice-users', 'mapping', 'teams-users'),
+  method: fc.constantFrom('GET', 'PUT'),
+  accountId: fc.oneof(fc.constant('fuzz-1'), fc.string({ maxLength: 70 })),
+  query: fc.dictionary(fc.constantFrom('page', 'pageSize', 'defaultCountry', 'filter', 'includeGone', 'x'), fc.string({ maxLength: 12 }), {
+    maxKeys: 3,
+  }),
+  ifMatch: maybe(fc.oneof(fc.constantFrom('"0"', '"1"', '*'), headerText)),
+  contentType: fc.constantFrom('application/json', 'text/csv', 'text/plain'),
+  body: fc.oneof(
+    fc.json(),
+    fc.string(),
+    fc.record({ changes: fc.array(fc.record({ voiceUserId: fc.string(), teamsUserId: fc.option(fc.string()) }), { maxLength: 120 }) }),
+    fc.record({
+      voiceUsers: fc.array(
+        fc.record(
+          {
+            id: fc.string(),
+            displayName: fc.string(),
+            phoneNumber: fc.oneof(fc.string(), fc.integer()),
+            extension: fc.anything(),
+            musicOnHold: fc.string(),
+          },
+          { requiredKeys: [] },
+        ),
+        { maxLength: 20 },
+      ),
+    }),
+    fc
+      .array(fc.array(fc.string({ maxLength: 12 }), { maxLength: 8 }), { maxLength: 10 })
+      .map((rows) => ['id,displayName,phoneNumber,extension', ...rows.map((r) => r.join(','))].join('\n')),
+  ),
+});
+
+test('no input makes a voice-user, mapping or teams-users endpoint answer 500', async () => {
+  await stack.call('PUT', 'accounts/fuzz-1', { body: valid });
+  await fc.assert(
+    fc.asyncProperty(mappingRequest, async (r) => {
+      const url = `accounts/${encodeURIComponent(r.accountId)}/${r.route}?${new URLSearchParams(r.query).toString()}`;
+      const headers: Record<string, string> = { 'content-type': r.contentType };
+      if (r.ifMatch !== undefined) headers['if-match'] = r.ifMatch;
+      const rawBody = r.method === 'PUT' ? (typeof r.body === 'string' ? r.body : JSON.stringify(r.body)) : undefined;
+      const res = await stack.call(r.method, url, { headers, rawBody });
+      const text = await res.text();
+      if (res.status >= 400 && res.status !== 404 && res.status !== 405) expect(JSON.parse(text).code).toMatch(/^[A-Z_]+$/);
+      expect(res.status).toBeLessThan(500);
+    }),
+    { numRuns: 200, seed: 20261125 },
+  );
+}, 120_000);

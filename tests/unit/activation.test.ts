@@ -83,7 +83,13 @@ describe('sign-in checks', () => {
 describe('pages escape what they show', () => {
   const brand = { providerName: 'Voice & <Co>', supportContact: 'help@voice.example' };
   test('integration page', () => {
-    const page = renderIntegrationPage(brand, { account: account(), discovery: undefined, link: 'a.b"c.d', csrfToken: 't<k>' });
+    const page = renderIntegrationPage(brand, {
+      account: account(),
+      discovery: undefined,
+      link: 'a.b"c.d',
+      csrfToken: 't<k>',
+      queuedChanges: 0,
+    });
     expect(page).not.toContain('<script>alert(1)');
     expect(page).toContain('Acme &lt;script&gt;alert(1)&lt;/script&gt;');
     expect(page).toContain('Voice &amp; &lt;Co&gt;');
@@ -103,6 +109,7 @@ describe('pages escape what they show', () => {
       },
       link: 'a.b.c',
       csrfToken: 't',
+      queuedChanges: 0,
     });
     expect(page).toContain('DISCOVERY_NOT_CONSENTED');
     expect(page).toContain('No consent &lt;b&gt;');
@@ -114,10 +121,29 @@ describe('pages escape what they show', () => {
       discovery: { status: 'running', pagesRead: 1, usersSeen: 999, finishedAt: null, counts: null, error: null },
       link: 'a.b.c',
       csrfToken: 't',
+      queuedChanges: 0,
     });
     expect(page).toContain('http-equiv="refresh"');
     expect(page).toContain('999 users so far');
     expect(page).not.toContain('<form');
+  });
+  test('an active account with queued mapping changes says a sync is needed and how many', () => {
+    const page = renderIntegrationPage(brand, {
+      account: { ...account(), state: 'active', actionNeeded: 'none' },
+      discovery: {
+        status: 'succeeded',
+        pagesRead: 1,
+        usersSeen: 30,
+        finishedAt: '2026-01-01T00:00:00Z',
+        counts: { users: 30, eligible: 16, callingPlan: 4, resourceAccounts: 3, gone: 0 },
+        error: null,
+      },
+      link: 'a.b.c',
+      csrfToken: 't',
+      queuedChanges: 3,
+    });
+    expect(page).toContain('>Sync needed<');
+    expect(page).toContain('<strong>3</strong> mapping changes are queued');
   });
   test('notice page', () => {
     const page = renderNotice(brand, 'TENANT_MISMATCH', 'detail <i>', 'https://app.example/api/integration?link=x&y', 'corr-1');

@@ -1,0 +1,180 @@
+/**
+ * Licence mapping: which voice user gets which Teams user. Two mappings per voice user: `desired` (what admins saved)
+ * and `applied` (what the last sync put in Teams). Rules:
+ * - one-to-one both ways in the desired mapping;
+ * - only eligible Teams users (Teams Phone, no Calling Plan, not a resource account, still in the tenant);
+ * - licences held = voice users mapped in the desired OR the applied mapping, so a licence freed by unmapping is
+ *   usable only after a sync; a save that newly holds a licence beyond the licence count is refused as a whole;
+ *   after a licence-count cut, unmapping and remapping held users still work;
+ * - saving the current state changes nothing and queues nothing.
+ */
+import { ErrorCode, fail, ok, Result } from './errors';
+
+export type PendingState = 'synced' | 'pendingAdd' | 'pendingChange' | 'pendingRemoval' | 'unmapped';
+
+export interface MappingEntry {
+  voiceUserId: string;
+  desired: string | null;
+  applied: string | null;
+  /** False once the voice user left the directory; kept until a sync has removed its mapping from Teams. */
+  inDirectory: boolean;
+  hasPhoneNumber: boolean;
+}
+
+export interface MappingChange {
+  voiceUserId: string;
+  teamsUserId: string | null;
+}
+
+export interface TeamsCandidate {
+  id: string;
+  eligible: boolean;
+  /** Why not, when not eligible (e.g. callingPlan, resourceAccount, noTeamsPhone, disabled). */
+  ineligibleReason: string | null;
+  gone: boolean;
+}
+
+export interface MappingSummary {
+  held: number;
+  queued: number;
+}
+
+export function pendingState(e: Pick<MappingEntry, 'desired' | 'applied'>): PendingState {
+  if (e.desired === e.applied) return e.desired === null ? 'unmapped' : 'synced';
+  if (e.applied === null) return 'pendingAdd';
+  return e.desired === null ? 'pendingRemoval' : 'pendingChange';
+}
+
+export const holdsLicence = (e: Pick<MappingEntry, 'desired' | 'applied'>): boolean => e.desired !== null || e.applied !== null;
+
+export function summarize(entries: Iterable<Pick<MappingEntry, 'desired' | 'applied'>>): MappingSummary {
+  let held = 0;
+  let queued = 0;
+  for (const e of entries) {
+    if (holdsLicence(e)) held++;
+    if (e.desired !== e.applied) queued++;
+  }
+  return { held, queued };
+}
+
+/** The most changes one save may carry: they are written atomically, in one storage transaction. */
+export const MAX_CHANGES_PER_SAVE = 99;
+
+export interface SavePlan {
+  /** Entries whose desired mapping changes (nothing else is written). */
+  changed: MappingEntry[];
+  before: MappingSummary;
+  after: MappingSummary;
+}
+
+const refuse = (code: ErrorCode, message: string, details: Record<string, unknown>): Result<SavePlan> => fail(code, message, details);
+
+/** Checks a save against every rule; refused as a whole or planned as a whole. */
+export function planSave(
+  entries: ReadonlyMap<string, MappingEntry>,
+  changes: MappingChange[],
+  context: { licenseCount: number; teamsUsers: ReadonlyMap<string, TeamsCandidate> },
+): Result<SavePlan> {
+  const seen = new Set<string>();
+  for (const c of changes) {
+    if (seen.has(c.voiceUserId)) {
+      return refuse('VALIDATION_FAILED', `Voice user ${c.voiceUserId} appears twice in the changes.`, { voiceUserId: c.voiceUserId });
+    }
+    seen.add(c.voiceUserId);
+  }
+
+  const next = new Map(entries);
+  const changed: MappingEntry[] = [];
+  for (const c of changes) {
+    const entry = entries.get(c.voiceUserId);
+    if (!entry || !entry.inDirectory) {
+      return refuse('VOICE_USER_NOT_FOUND', `There is no voice user ${c.voiceUserId} in the directory.`, { voiceUserId: c.voiceUserId });
+    }
+    if (entry.desired === c.teamsUserId) continue; // unchanged rows are not re-checked
+    if (c.teamsUserId !== null) {
+      const teamsUser = context.teamsUsers.get(c.teamsUserId);
+      if (!teamsUser) {
+        return refuse('TEAMS_USER_NOT_FOUND', `There is no discovered Teams user ${c.teamsUserId}.`, { teamsUserId: c.teamsUserId });
+      }
+      if (teamsUser.gone || !teamsUser.eligible) {
+        const reason = teamsUser.gone ? 'gone' : (teamsUser.ineligibleReason ?? 'notEligible');
+        return refuse('TEAMS_USER_NOT_ELIGIBLE', `Teams user ${c.teamsUserId} cannot get a number from the integration (${reason}).`, {
+          teamsUserId: c.teamsUserId,
+          reason,
+        });
+      }
+      if (!entry.hasPhoneNumber) {
+        return refuse('VOICE_USER_HAS_NO_NUMBER', `Voice user ${c.voiceUserId} has no phone number to put in Teams.`, {
+          voiceUserId: c.voiceUserId,
+        });
+      }
+    }
+    const updated = { ...entry, desired: c.teamsUserId };
+    next.set(c.voiceUserId, updated);
+    changed.push(updated);
+  }
+
+  const holders = new Map<string, string>();
+  for (const e of next.values()) {
+    if (e.desired === null) continue;
+    const other = holders.get(e.desired);
+    if (other !== undefined) {
+      const [mappedTo, requestedFor] = changed.some((c) => c.voiceUserId === other) ? [e.voiceUserId, other] : [other, e.voiceUserId];
+      return refuse('TEAMS_USER_ALREADY_MAPPED', `Teams user ${e.desired} is already mapped to voice user ${mappedTo}.`, {
+        teamsUserId: e.desired,
+        mappedTo,
+        requestedFor,
+      });
+    }
+    holders.set(e.desired, e.voiceUserId);
+  }
+
+  const before = summarize(entries.values());
+  const after = summarize(next.values());
+  const newlyHeld = changed.filter((e) => holdsLicence(e) && !holdsLicence(entries.get(e.voiceUserId) as MappingEntry));
+  if (newlyHeld.length > 0 && after.held > context.licenseCount) {
+    return refuse(
+      'LICENSE_LIMIT_EXCEEDED',
+      `This save needs ${after.held} integration licences and the account has ${context.licenseCount}` +
+        ` (licences freed by unmapping become available after the next sync).`,
+      { licenseCount: context.licenseCount, held: before.held, required: after.held },
+    );
+  }
+  return ok({ changed, before, after });
+}
+
+/** What a sync that applied everything leaves: applied = desired; rows of voice users gone from the directory drop. */
+export function markApplied(entries: Iterable<MappingEntry>): { kept: MappingEntry[]; dropped: MappingEntry[] } {
+  const kept: MappingEntry[] = [];
+  const dropped: MappingEntry[] = [];
+  for (const e of entries) {
+    const after = { ...e, applied: e.desired };
+    (after.inDirectory || holdsLicence(after) ? kept : dropped).push(after);
+  }
+  return { kept, dropped };
+}
+
+/**
+ * Replacing the directory: voice users no longer listed lose their desired mapping (a queued unmapping, not a silent
+ * loss) and stay until a sync removed them from Teams; those holding nothing disappear at once.
+ */
+export function reconcileDirectory(
+  current: Iterable<MappingEntry>,
+  incoming: ReadonlyMap<string, { hasPhoneNumber: boolean }>,
+): { upserts: MappingEntry[]; deletions: string[] } {
+  const upserts: MappingEntry[] = [];
+  const deletions: string[] = [];
+  const known = new Set<string>();
+  for (const e of current) {
+    known.add(e.voiceUserId);
+    const listed = incoming.get(e.voiceUserId);
+    if (listed) upserts.push({ ...e, inDirectory: true, hasPhoneNumber: listed.hasPhoneNumber });
+    else if (e.applied !== null) upserts.push({ ...e, desired: null, inDirectory: false });
+    else deletions.push(e.voiceUserId);
+  }
+  for (const [voiceUserId, v] of incoming) {
+    if (!known.has(voiceUserId))
+      upserts.push({ voiceUserId, desired: null, applied: null, inDirectory: true, hasPhoneNumber: v.hasPhoneNumber });
+  }
+  return { upserts, deletions };
+}

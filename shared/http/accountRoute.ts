@@ -1,0 +1,23 @@
+/** The check every `/accounts/{accountId}/…` route starts with: a valid account id, actor headers, and the right role. */
+import { HttpRequest } from '@azure/functions';
+import { z } from 'zod';
+import { AccountIdSchema } from '../accounts/schemas';
+import { Result } from '../domain/errors';
+import { ActorRole, authorize, readActor } from './actor';
+import { ApiRequest, parseWith } from './api';
+
+export const AccountPathParams = z.object({ accountId: AccountIdSchema });
+
+/** The account id when this actor may use the route on it. */
+export function accountRoute(req: ApiRequest, roles: ActorRole[]): Result<string> {
+  const params = parseWith(AccountPathParams, (req.request as HttpRequest).params, 'path');
+  if (!params.ok) return params;
+  const actor = readActor(req.request.headers);
+  if (!actor.ok) return actor;
+  const allowed = authorize(actor.value, params.value.accountId, roles);
+  return allowed.ok ? { ok: true, value: params.value.accountId } : allowed;
+}
+
+/** Query parameters without `code`, which is the Functions key when sent in the query string. */
+export const ownQuery = (request: HttpRequest): Record<string, string> =>
+  Object.fromEntries([...request.query.entries()].filter(([name]) => name !== 'code'));

@@ -1,0 +1,67 @@
+/**
+ * Use case: the portal replaces an account's voice-user directory (already parsed and validated as a whole). Voice
+ * users that left while mapped become queued unmappings; mappings of the others are kept.
+ */
+import { fail, ok, Result } from '../domain/errors';
+import { reconcileDirectory, summarize } from '../domain/mapping';
+import { VoiceUser } from '../domain/voiceUser';
+import { MappingDeps } from './deps';
+import { StoredVoiceUser } from './ports';
+
+export interface ImportOutcome {
+  added: number;
+  updated: number;
+  unchanged: number;
+  /** Removed at once (they held no licence). */
+  removed: number;
+  /** Removed from the directory but still mapped in Teams: unmapped by the next sync. */
+  pendingRemoval: number;
+  version: number;
+  licensesHeld: number;
+  queuedChanges: number;
+}
+
+const sameUser = (a: StoredVoiceUser, b: StoredVoiceUser): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+export async function importDirectory(deps: MappingDeps, accountId: string, directory: VoiceUser[]): Promise<Result<ImportOutcome>> {
+  const stored = await deps.accounts.get(accountId);
+  if (!stored || stored.account.state === 'removed') return fail('ACCOUNT_NOT_FOUND', `There is no account ${accountId}.`);
+
+  // A mapping saved meanwhile makes the commit fail; the import is recomputed from what is then stored.
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const snapshot = await deps.voiceUsers.read(accountId);
+    const current = new Map(snapshot.users.map((u) => [u.id, u]));
+    const incoming = new Map(directory.map((v) => [v.id, v]));
+    const plan = reconcileDirectory(
+      snapshot.users.map((u) => ({
+        voiceUserId: u.id,
+        desired: u.desired,
+        applied: u.applied,
+        inDirectory: u.inDirectory,
+        hasPhoneNumber: !!u.phoneNumber,
+      })),
+      new Map(directory.map((v) => [v.id, { hasPhoneNumber: v.phoneNumber !== null }])),
+    );
+    const next: StoredVoiceUser[] = plan.upserts.map((e) => {
+      const fields = incoming.get(e.voiceUserId) ?? (current.get(e.voiceUserId) as StoredVoiceUser);
+      return { ...fields, desired: e.desired, applied: e.applied, inDirectory: e.inDirectory };
+    });
+    const changed = next.filter((u) => !current.has(u.id) || !sameUser(current.get(u.id) as StoredVoiceUser, u));
+    const summary = summarize(next);
+    const outcome: ImportOutcome = {
+      added: next.filter((u) => !current.has(u.id) || (u.inDirectory && !current.get(u.id)?.inDirectory)).length,
+      updated: changed.filter((u) => u.inDirectory && current.get(u.id)?.inDirectory).length,
+      unchanged: next.filter((u) => u.inDirectory).length - changed.filter((u) => u.inDirectory).length,
+      removed: plan.deletions.length,
+      pendingRemoval: next.filter((u) => !u.inDirectory).length,
+      version: snapshot.version,
+      licensesHeld: summary.held,
+      queuedChanges: summary.queued,
+    };
+    if (changed.length === 0 && plan.deletions.length === 0) return ok(outcome);
+    const saved = await deps.voiceUsers.commit(accountId, snapshot, changed, plan.deletions, summary);
+    if (saved.ok) return ok({ ...outcome, version: saved.value.version });
+    if (saved.error.code !== 'CONCURRENT_UPDATE') return saved;
+  }
+  return fail('CONCURRENT_UPDATE', 'The voice users are being changed by someone else; retry shortly.');
+}

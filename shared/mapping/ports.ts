@@ -1,0 +1,38 @@
+/** What the voice-user directory and the mapping need from storage. */
+import { Result } from '../domain/errors';
+import { MappingSummary } from '../domain/mapping';
+import { VoiceUser } from '../domain/voiceUser';
+
+/** A voice user with its two mappings (see shared/domain/mapping.ts). */
+export interface StoredVoiceUser extends VoiceUser {
+  desired: string | null;
+  applied: string | null;
+  inDirectory: boolean;
+}
+
+/** The account's directory and mapping as read at one moment; `version` is the mapping's ETag. */
+export interface MappingSnapshot {
+  version: number;
+  /** Storage concurrency token of the mapping's state row; null before the first write. */
+  etag: string | null;
+  summary: MappingSummary;
+  users: StoredVoiceUser[];
+}
+
+export interface VoiceUserStore {
+  read(accountId: string): Promise<MappingSnapshot>;
+  /** The mapping's summary and version only (one point read). */
+  summary(accountId: string): Promise<{ version: number; summary: MappingSummary }>;
+  /**
+   * Writes rows and deletions, each transaction of at most 100 operations also moving the state row (version,
+   * summary) on from `base` — so a write that lost a race fails with CONCURRENT_UPDATE instead of losing an update.
+   * Up to 99 rows go in one transaction: a mapping save is atomic.
+   */
+  commit(
+    accountId: string,
+    base: Pick<MappingSnapshot, 'version' | 'etag'>,
+    upserts: StoredVoiceUser[],
+    deletions: string[],
+    summary: MappingSummary,
+  ): Promise<Result<{ version: number; etag: string }>>;
+}

@@ -1,0 +1,73 @@
+/**
+ * Use case: the mapping page of the portal — voice users page by page (by display name) with their mapped Teams
+ * user and pending state, the eligible Teams users still free (the drop-down), and the licences.
+ */
+import { fail, ok, Result } from '../domain/errors';
+import { pendingState, PendingState } from '../domain/mapping';
+import { VoiceUser } from '../domain/voiceUser';
+import { MappingDeps } from './deps';
+
+export interface TeamsUserRef {
+  id: string;
+  displayName: string | null;
+  userPrincipalName: string | null;
+}
+
+export interface MappingRow {
+  voiceUser: VoiceUser & { inDirectory: boolean };
+  teamsUser: TeamsUserRef | null;
+  appliedTeamsUser: TeamsUserRef | null;
+  pendingState: PendingState;
+}
+
+export interface MappingPage {
+  version: number;
+  page: number;
+  pageSize: number;
+  total: number;
+  totalPages: number;
+  rows: MappingRow[];
+  availableTeamsUsers: TeamsUserRef[];
+  licenses: { total: number; held: number; available: number };
+  queuedChanges: number;
+}
+
+const byName = (a: { displayName: string | null; id: string }, b: { displayName: string | null; id: string }): number =>
+  (a.displayName ?? '').localeCompare(b.displayName ?? '', 'en', { sensitivity: 'base' }) || a.id.localeCompare(b.id);
+
+export async function readMapping(deps: MappingDeps, accountId: string, page: number, pageSize: number): Promise<Result<MappingPage>> {
+  const stored = await deps.accounts.get(accountId);
+  if (!stored || stored.account.state === 'removed') return fail('ACCOUNT_NOT_FOUND', `There is no account ${accountId}.`);
+  const [snapshot, teams] = await Promise.all([deps.voiceUsers.read(accountId), deps.teamsUsers.list(accountId)]);
+  const teamsById = new Map(teams.map((t) => [t.id, t]));
+  const ref = (id: string | null): TeamsUserRef | null => {
+    if (id === null) return null;
+    const t = teamsById.get(id);
+    return { id, displayName: t?.displayName ?? null, userPrincipalName: t?.userPrincipalName ?? null };
+  };
+
+  const users = [...snapshot.users].sort(byName);
+  const taken = new Set(users.map((u) => u.desired).filter((d): d is string => d !== null));
+  const total = users.length;
+  const rows = users.slice((page - 1) * pageSize, page * pageSize).map(({ desired, applied, ...voiceUser }) => ({
+    voiceUser,
+    teamsUser: ref(desired),
+    appliedTeamsUser: ref(applied),
+    pendingState: pendingState({ desired, applied }),
+  }));
+  const licenseCount = stored.account.licenseCount;
+  return ok({
+    version: snapshot.version,
+    page,
+    pageSize,
+    total,
+    totalPages: Math.max(1, Math.ceil(total / pageSize)),
+    rows,
+    availableTeamsUsers: teams
+      .filter((t) => t.eligible && !t.gone && !taken.has(t.id))
+      .sort(byName)
+      .map((t) => ({ id: t.id, displayName: t.displayName, userPrincipalName: t.userPrincipalName })),
+    licenses: { total: licenseCount, held: snapshot.summary.held, available: Math.max(0, licenseCount - snapshot.summary.held) },
+    queuedChanges: snapshot.summary.queued,
+  });
+}

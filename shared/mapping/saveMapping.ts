@@ -1,0 +1,68 @@
+/**
+ * Use case: an admin saves mapping changes. Checked against the stored version (If-Match), the licence count and
+ * eligibility, then written atomically with the version move: two admins saving at once never both win.
+ */
+import { fail, ok, Result } from '../domain/errors';
+import { MappingChange, MappingEntry, MappingSummary, planSave, TeamsCandidate } from '../domain/mapping';
+import { MappingDeps } from './deps';
+
+export interface SaveOutcome {
+  version: number;
+  changed: number;
+  summary: MappingSummary;
+  licenseCount: number;
+}
+
+export async function saveMapping(
+  deps: MappingDeps,
+  accountId: string,
+  changes: MappingChange[],
+  ifMatch: number,
+): Promise<Result<SaveOutcome>> {
+  const stored = await deps.accounts.get(accountId);
+  if (!stored || stored.account.state === 'removed') return fail('ACCOUNT_NOT_FOUND', `There is no account ${accountId}.`);
+  const { account } = stored;
+  if (account.state !== 'active') {
+    return fail(
+      'MAPPING_NOT_AVAILABLE',
+      account.state === 'removalPending'
+        ? 'The integration is being removed; the mapping can no longer change.'
+        : 'The integration is not active yet: the Global Admin must activate it so that Teams users are known.',
+      { state: account.state },
+    );
+  }
+
+  const snapshot = await deps.voiceUsers.read(accountId);
+  if (snapshot.version !== ifMatch) {
+    return fail('STALE_ETAG', 'The mapping changed since you read it; read it again and reapply your changes.', {
+      currentVersion: snapshot.version,
+    });
+  }
+  const entries = new Map<string, MappingEntry>(
+    snapshot.users.map((u) => [
+      u.id,
+      { voiceUserId: u.id, desired: u.desired, applied: u.applied, inDirectory: u.inDirectory, hasPhoneNumber: !!u.phoneNumber },
+    ]),
+  );
+  const teamsUsers = new Map<string, TeamsCandidate>(
+    (await deps.teamsUsers.list(accountId)).map((t) => [
+      t.id,
+      { id: t.id, eligible: t.eligible, ineligibleReason: t.ineligibleReason, gone: t.gone },
+    ]),
+  );
+  const plan = planSave(entries, changes, { licenseCount: account.licenseCount, teamsUsers });
+  if (!plan.ok) return plan;
+  if (plan.value.changed.length === 0) {
+    return ok({ version: snapshot.version, changed: 0, summary: plan.value.after, licenseCount: account.licenseCount });
+  }
+
+  const byId = new Map(snapshot.users.map((u) => [u.id, u]));
+  const rows = plan.value.changed.map((e) => ({ ...byId.get(e.voiceUserId)!, desired: e.desired }));
+  const saved = await deps.voiceUsers.commit(accountId, snapshot, rows, [], plan.value.after);
+  if (!saved.ok) {
+    return saved.error.code === 'CONCURRENT_UPDATE'
+      ? fail('STALE_ETAG', 'Someone saved the mapping at the same time; read it again and reapply your changes.', { currentVersion: null })
+      : saved;
+  }
+  return ok({ version: saved.value.version, changed: rows.length, summary: plan.value.after, licenseCount: account.licenseCount });
+}

@@ -1,0 +1,35 @@
+/** Enables an account and activates it the way a Global Admin does (email link, consent, sign-in), then discovery. */
+import { AuthorizeOutcome } from '../../local/simulator/state';
+import { Browser, formField } from './browser';
+import { Stack } from './stack';
+
+const MEGAN: AuthorizeOutcome = { outcome: 'signIn', user: 'megan.bowen' };
+
+export async function enableAndActivate(stack: Stack, accountId: string, licenseCount: number): Promise<void> {
+  const email = `ga-${accountId}@customer.example`;
+  const put = await stack.call('PUT', `accounts/${accountId}`, {
+    body: {
+      name: `Customer ${accountId}`,
+      licenseCount,
+      globalAdmin: { portalUserId: `ga-${accountId}`, displayName: 'Gale Admin', email },
+    },
+  });
+  if (put.status !== 201) throw new Error(`PUT account answered ${put.status}`);
+  await stack.host.runTimer('deliverOutbox');
+  const mail = stack.simulator.control.mailbox().find((m) => m.to.some((t) => t.address === email) && /Activate/.test(m.subject));
+  const pageUrl = /(https?:\/\/\S+\/api\/integration\?link=\S+)/.exec(mail?.plainText ?? '')?.[1];
+  if (!pageUrl) throw new Error('no link in the activation email');
+
+  const browser = new Browser();
+  const page = await browser.request(pageUrl);
+  const toConsent = await browser.request(`${stack.url}/api/integration/authorize`, {
+    form: { link: formField(page.body, 'link') as string, csrf: formField(page.body, 'csrf') as string },
+  });
+  stack.simulator.control.scriptAuthorize(MEGAN, MEGAN);
+  const consentCallback = (await browser.request(toConsent.location as string)).location as string;
+  const signIn = (await browser.request(consentCallback)).location as string;
+  const signInCallback = (await browser.request(signIn)).location as string;
+  const done = await browser.request(signInCallback);
+  if (done.status !== 303) throw new Error(`activation refused: ${done.status}`);
+  await stack.host.durable.whenIdle();
+}
