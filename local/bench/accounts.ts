@@ -15,29 +15,12 @@
  * it does not point at the local CA, this script makes sure the CA exists and runs itself again with the variable set
  * (as local/bin/test.ts does for jest).
  */
+import { ensureTrustedCa } from './trustedCa';
 import { TableClient } from '@azure/data-tables';
-import { spawnSync } from 'node:child_process';
 import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { isInsecure } from '../../shared/storage/tables';
-import { ensureLocalCa } from '../simulator/ca';
-import { Actor, PROVIDER, REPO_ROOT, Stack, startStack } from '../stack';
-
-const REEXEC_MARK = 'BENCH_ACCOUNTS_REEXEC';
-
-/** Returns only in a process that trusts the local CA; otherwise re-runs this script with NODE_EXTRA_CA_CERTS and exits. */
-function ensureTrustedCa(): void {
-  const ca = ensureLocalCa(path.join(REPO_ROOT, '.local-data', 'ca'));
-  const given = process.env.NODE_EXTRA_CA_CERTS;
-  if (given && path.resolve(given) === path.resolve(ca.caCertPath)) return;
-  if (process.env[REEXEC_MARK]) throw new Error(`NODE_EXTRA_CA_CERTS is ${given ?? 'unset'} after re-running; expected ${ca.caCertPath}.`);
-  const child = spawnSync(process.execPath, [...process.execArgv, __filename, ...process.argv.slice(2)], {
-    stdio: 'inherit',
-    env: { ...process.env, NODE_EXTRA_CA_CERTS: ca.caCertPath, [REEXEC_MARK]: '1' },
-  });
-  process.exit(child.status ?? 1);
-}
+import { Actor, PROVIDER, Stack, startStack } from '../stack';
 
 interface Options {
   accounts: number;
@@ -218,7 +201,7 @@ async function outboxStatuses(connectionString: string): Promise<Record<string, 
 }
 
 async function main(): Promise<void> {
-  ensureTrustedCa();
+  ensureTrustedCa(__filename);
   const o = readOptions();
   const cpus = os.cpus();
   console.log(`Accounts API and outbox benchmark — Node ${process.version}, ${cpus.length} × ${cpus[0]?.model ?? 'unknown CPU'}`);

@@ -14,9 +14,8 @@
  * The app's SDK clients must trust the simulator's HTTPS and Node reads NODE_EXTRA_CA_CERTS only at process start: when
  * it does not point at the local CA, this script makes sure the CA exists and runs itself again with the variable set.
  */
-import { spawnSync } from 'node:child_process';
 import os from 'node:os';
-import path from 'node:path';
+import { ensureTrustedCa } from './trustedCa';
 import { parseArgs } from 'node:util';
 import { discoveryInstanceId, OrchestrationStarter, startDiscovery } from '../../shared/discovery/startDiscovery';
 import { tableAccountStore } from '../../shared/storage/accountStore';
@@ -24,24 +23,8 @@ import { table, tableRequestCounts } from '../../shared/storage/tables';
 import { LOCAL_CLIENT_ID } from '../appRegistration';
 import { DurableEmulator, Instance } from '../durable/emulator';
 import { EventType } from '../durable/history';
-import { ensureLocalCa } from '../simulator/ca';
 import { generateTenant } from '../simulator/tenants/generator';
-import { REPO_ROOT, Stack, startStack } from '../stack';
-
-const REEXEC_MARK = 'BENCH_DISCOVERY_REEXEC';
-
-/** Returns only in a process that trusts the local CA; otherwise re-runs this script with NODE_EXTRA_CA_CERTS and exits. */
-function ensureTrustedCa(): void {
-  const ca = ensureLocalCa(path.join(REPO_ROOT, '.local-data', 'ca'));
-  const given = process.env.NODE_EXTRA_CA_CERTS;
-  if (given && path.resolve(given) === path.resolve(ca.caCertPath)) return;
-  if (process.env[REEXEC_MARK]) throw new Error(`NODE_EXTRA_CA_CERTS is ${given ?? 'unset'} after re-running; expected ${ca.caCertPath}.`);
-  const child = spawnSync(process.execPath, [...process.execArgv, __filename, ...process.argv.slice(2)], {
-    stdio: 'inherit',
-    env: { ...process.env, NODE_EXTRA_CA_CERTS: ca.caCertPath, [REEXEC_MARK]: '1' },
-  });
-  process.exit(child.status ?? 1);
-}
+import { Stack, startStack } from '../stack';
 
 function readOptions(): { users: number; seed: number } {
   const { values } = parseArgs({ options: { users: { type: 'string', default: '10000' }, seed: { type: 'string', default: '7' } } });
@@ -155,7 +138,7 @@ function print(label: string, r: RunReport, users: number): void {
 }
 
 async function main(): Promise<void> {
-  ensureTrustedCa();
+  ensureTrustedCa(__filename);
   const o = readOptions();
   const cpus = os.cpus();
   console.log(`Discovery benchmark — Node ${process.version}, ${cpus.length} × ${cpus[0]?.model ?? 'unknown CPU'}`);
