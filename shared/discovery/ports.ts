@@ -1,5 +1,5 @@
 /** What discovery needs from the outside world (Graph, Table Storage) and what it reports. */
-import { DirectoryUser, IneligibleReason, LicenceCount, ResourceAccountKind, SubscribedSku } from '../domain/eligibility';
+import { Classification, DirectoryUser, LicenceCount, SubscribedSku } from '../domain/eligibility';
 import { DomainError } from '../domain/errors';
 
 export interface DiscoveryCounts {
@@ -44,19 +44,13 @@ export interface TenantDirectory {
 }
 
 /** A discovered Teams user as stored (teamsUsers table: one partition per account, one row per Teams user id). */
-export interface TeamsUserRecord {
+export interface TeamsUserRecord extends Classification {
   id: string;
   displayName: string | null;
   userPrincipalName: string | null;
   mail: string | null;
   department: string | null;
   accountEnabled: boolean;
-  eligible: boolean;
-  ineligibleReason: IneligibleReason | null;
-  teamsPhoneStatus: string | null;
-  callingPlan: boolean;
-  resourceAccount: boolean;
-  resourceAccountKind: ResourceAccountKind | null;
   /** Id of the last discovery that saw the user, and when. */
   lastSeen: string;
   lastSeenAt: string;

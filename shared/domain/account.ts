@@ -132,6 +132,10 @@ export function updateAccount(current: Account, input: AccountInput, defaults: P
     events.push({ type: 'GlobalAdminAssigned', globalAdmin: next.globalAdmin });
   } else if (!sameAdmin(input.globalAdmin, current.globalAdmin)) {
     next.globalAdmin = { ...input.globalAdmin };
+    // Same person, new address: the links they need must reach the new one.
+    if (input.globalAdmin.email.toLowerCase() !== current.globalAdmin.email.toLowerCase()) {
+      events.push({ type: 'GlobalAdminAssigned', globalAdmin: next.globalAdmin });
+    }
   }
   if (input.licenseCount !== current.licenseCount) {
     events.push({ type: 'LicenseCountChanged', previous: current.licenseCount, current: input.licenseCount });

@@ -106,6 +106,23 @@ test('reassigning the Global Admin emails both people and clears the Microsoft i
   expect(status.globalAdmin).toEqual({ ...newGa, microsoftIdentityBound: false });
 });
 
+test('a new address for the same Global Admin gets the links again; the binding stays', async () => {
+  const first = { portalUserId: 'u-mover', displayName: 'Morgan Mover', email: 'morgan@movers.example' };
+  expect((await stack.call('PUT', 'accounts/movers', { body: body({ globalAdmin: first }) })).status).toBe(201);
+  const conn = process.env.AzureWebJobsStorage as string;
+  const table = TableClient.fromConnectionString(conn, 'accounts', { allowInsecureConnection: isInsecure(conn) });
+  await table.updateEntity({ partitionKey: 'movers', rowKey: 'profile', gaObjectId: '11111111-2222-3333-4444-555555555555' }, 'Merge');
+
+  const moved = { ...first, email: 'morgan.new@movers.example' };
+  expect((await stack.call('PUT', 'accounts/movers', { body: body({ globalAdmin: moved }) })).status).toBe(200);
+  await deliver();
+  const mails = mailTo(moved.email);
+  expect(mails.map((m) => m.subject)).toEqual(['You are now the Global Admin of the Teams integration for Acme Ltd']);
+  expect(await new LinkSigner(LINK_SIGNING_KEY, 60).verify(linkIn(mails[0]?.plainText))).toMatchObject({ valid: true });
+  expect(mailTo(first.email).some((m) => m.subject.startsWith('You are no longer'))).toBe(false);
+  expect((await json(await stack.call('GET', 'accounts/movers/status'))).globalAdmin.microsoftIdentityBound).toBe(true);
+});
+
 test('removal of an activated account asks for a final sync; an account never activated is removed at once', async () => {
   // Simulate an activated account (activation is another use case).
   const conn = process.env.AzureWebJobsStorage as string;
