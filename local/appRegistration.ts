@@ -14,11 +14,12 @@ export function redirectUris(publicBaseUrl: string): string[] {
 
 export function registerLocalApp(
   simulator: RunningSimulator,
-  app: { clientId: string; clientSecret: string; publicBaseUrl: string; optionalIdTokenClaims?: string[] },
+  app: { clientId: string; clientSecret: string; publicBaseUrl: string; optionalIdTokenClaims?: string[]; certificatePem?: string },
 ): void {
   simulator.control.registerApp({
     clientId: app.clientId,
     clientSecret: app.clientSecret,
+    certificatePem: app.certificatePem,
     displayName: 'Teams Voice Sync (local)',
     redirectUris: redirectUris(app.publicBaseUrl),
     optionalIdTokenClaims: app.optionalIdTokenClaims,

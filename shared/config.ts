@@ -5,6 +5,8 @@
 import { z } from 'zod';
 
 const url = z.string().url();
+/** An empty setting is an absent one (App Settings cannot hold "unset"). */
+const blankIsAbsent = <T extends z.ZodTypeAny>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema);
 
 const ConfigSchema = z.object({
   AzureWebJobsStorage: z.string().min(1, 'the storage connection string is required'),
@@ -21,8 +23,18 @@ const ConfigSchema = z.object({
    * {PUBLIC_BASE_URL}/api/auth/consent and {PUBLIC_BASE_URL}/api/auth/signin must be registered on the app.
    */
   ENTRA_CLIENT_ID: z.string().uuid('the Entra application (client) id is a GUID'),
-  /** Client secret of that app (a Key Vault reference in Azure). */
-  ENTRA_CLIENT_SECRET: z.string().min(1, 'the Entra client secret is required'),
+  /** The app's credential: a client secret, or (recommended by Microsoft) a certificate — one of the two. */
+  ENTRA_CLIENT_SECRET: blankIsAbsent(z.string().min(1).optional()),
+  /** PEM with the certificate and its private key (a Key Vault reference in Azure). */
+  ENTRA_CLIENT_CERTIFICATE_PEM: blankIsAbsent(
+    z
+      .string()
+      .refine(
+        (pem) => /-----BEGIN CERTIFICATE-----/.test(pem) && /PRIVATE KEY-----/.test(pem),
+        'expected a PEM with the certificate and its private key',
+      )
+      .optional(),
+  ),
   /** How long an OAuth state (consent or sign-in in progress) stays usable. */
   AUTH_STATE_TTL_MINUTES: z.coerce.number().int().min(1).max(60).default(10),
 
@@ -55,6 +67,11 @@ const ConfigSchema = z.object({
   EMAIL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
 });
 
+const CheckedConfigSchema = ConfigSchema.refine((c) => !!c.ENTRA_CLIENT_SECRET !== !!c.ENTRA_CLIENT_CERTIFICATE_PEM, {
+  message: 'set exactly one of ENTRA_CLIENT_SECRET and ENTRA_CLIENT_CERTIFICATE_PEM',
+  path: ['ENTRA_CLIENT_SECRET'],
+});
+
 export type Config = z.infer<typeof ConfigSchema>;
 
 export class ConfigError extends Error {
@@ -65,7 +82,7 @@ export class ConfigError extends Error {
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const parsed = ConfigSchema.safeParse(env);
+  const parsed = CheckedConfigSchema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || '(settings)'}: ${issue.message}`));
   }

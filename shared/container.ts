@@ -25,6 +25,7 @@ import { deliverOutbox, DeliveryReport } from './email/deliverOutbox';
 import { checkHealth, HealthReport } from './health/checkHealth';
 import { CsrfTokens } from './http/browserGuard';
 import { LinkSigner } from './http/signedLinks';
+import { AppCredential } from './microsoft/appCredential';
 import { entraSignIn } from './microsoft/entraSignIn';
 import { graphTenantDirectory } from './microsoft/graphDirectory';
 import { PageBrand } from './pages/layout';
@@ -91,6 +92,9 @@ export function createContainer(config: Config = loadConfig()): Container {
   const defaults = { policyPrefix: config.DEFAULT_POLICY_PREFIX, numberType: config.DEFAULT_NUMBER_TYPE };
   const sender = acsEmailSender(config.EMAIL_CONNECTION_STRING, config.EMAIL_SENDER_ADDRESS);
   const voiceUsers = tableVoiceUserStore(table(config.AzureWebJobsStorage, 'voiceUsers'));
+  const appCredential: AppCredential = config.ENTRA_CLIENT_CERTIFICATE_PEM
+    ? { kind: 'certificate', pem: config.ENTRA_CLIENT_CERTIFICATE_PEM }
+    : { kind: 'secret', secret: config.ENTRA_CLIENT_SECRET as string };
   const publicBaseUrl = config.PUBLIC_BASE_URL.replace(/\/$/, '');
   const activation: Container['activation'] = {
     links,
@@ -103,7 +107,7 @@ export function createContainer(config: Config = loadConfig()): Container {
       authorityHost: config.ENTRA_AUTHORITY_HOST,
       graphBaseUrl: config.GRAPH_BASE_URL,
       clientId: config.ENTRA_CLIENT_ID,
-      clientSecret: config.ENTRA_CLIENT_SECRET,
+      credential: appCredential,
       consentRedirectUri: `${publicBaseUrl}/api/auth/consent`,
       signInRedirectUri: `${publicBaseUrl}/api/auth/signin`,
     }),
@@ -121,7 +125,7 @@ export function createContainer(config: Config = loadConfig()): Container {
     authorityHost: config.ENTRA_AUTHORITY_HOST,
     graphBaseUrl: config.GRAPH_BASE_URL,
     clientId: config.ENTRA_CLIENT_ID,
-    clientSecret: config.ENTRA_CLIENT_SECRET,
+    credential: appCredential,
   });
   const mappingDeps = { accounts: store, voiceUsers, teamsUsers };
 

@@ -87,6 +87,11 @@ export const AADSTS = {
     error: 'invalid_grant',
     text: 'The redirect URI specified in the request does not match the redirect URI used to obtain the authorization code.',
   },
+  invalidAssertion: {
+    code: 700027,
+    error: 'invalid_client',
+    text: 'Client assertion failed signature validation or its claims are wrong.',
+  },
   invalidSecret: {
     code: 7000215,
     error: 'invalid_client',
@@ -527,6 +532,44 @@ export function createEntra(state: SimState) {
   }
 
   // ---------------------------------------------------------------- token endpoint
+  /**
+   * Checks a certificate client assertion as Entra does: RS256/PS256 signature by the registered certificate's key,
+   * x5t or x5t#S256 naming that certificate, iss = sub = client id, aud = a token endpoint of this authority, not
+   * expired. Returns what is wrong, or undefined.
+   */
+  function clientAssertionProblem(jwt: string, app: AppRegistration, origin: string): string | undefined {
+    if (!app.certificatePem) return 'No certificate is registered for this application.';
+    const [h, p, sig] = jwt.split('.');
+    if (!h || !p || !sig) return 'The assertion is not a JWS.';
+    let header: Record<string, unknown>;
+    let claims: Record<string, unknown>;
+    try {
+      header = JSON.parse(Buffer.from(h, 'base64url').toString('utf8')) as Record<string, unknown>;
+      claims = JSON.parse(Buffer.from(p, 'base64url').toString('utf8')) as Record<string, unknown>;
+    } catch {
+      return 'The assertion is not a JWS.';
+    }
+    const cert = new crypto.X509Certificate(app.certificatePem);
+    const thumb = (hex: string): string => Buffer.from(hex.replace(/:/g, ''), 'hex').toString('base64url');
+    if (header['x5t#S256'] !== thumb(cert.fingerprint256) && header.x5t !== thumb(cert.fingerprint)) {
+      return 'The assertion names a certificate that is not registered (x5t).';
+    }
+    const alg = header.alg;
+    if (alg !== 'RS256' && alg !== 'PS256') return `Unsupported assertion algorithm ${String(alg)}.`;
+    const valid = crypto.verify(
+      'sha256',
+      Buffer.from(`${h}.${p}`),
+      alg === 'PS256' ? { key: cert.publicKey, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 } : cert.publicKey,
+      Buffer.from(sig, 'base64url'),
+    );
+    if (!valid) return 'The assertion signature does not verify with the registered certificate.';
+    if (claims.iss !== app.clientId || claims.sub !== app.clientId) return 'The assertion iss and sub must be the client id.';
+    const aud = String(claims.aud ?? '');
+    if (!aud.startsWith(origin + '/') || !aud.endsWith('/oauth2/v2.0/token')) return 'The assertion audience is not this token endpoint.';
+    if (typeof claims.exp !== 'number' || claims.exp * 1000 < Date.now()) return 'The assertion has expired.';
+    return undefined;
+  }
+
   function clientFrom(req: SimRequest, form: URLSearchParams): { app: AppRegistration } | SimResponse {
     let clientId = form.get('client_id') ?? undefined;
     let secret = form.get('client_secret') ?? undefined;
@@ -539,7 +582,14 @@ export function createEntra(state: SimState) {
     if (!clientId) return tokenError(req, 400, 'missingParam', "'client_id'.");
     const app = state.apps.get(clientId);
     if (!app) return tokenError(req, 400, 'appNotFound', `Application with identifier '${clientId}'.`);
-    if (form.get('client_assertion')) return tokenError(req, 401, 'invalidSecret', 'The simulator supports client secrets only.');
+    const assertion = form.get('client_assertion');
+    if (assertion) {
+      if (form.get('client_assertion_type') !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer') {
+        return tokenError(req, 400, 'missingParam', "'client_assertion_type'.");
+      }
+      const problem = clientAssertionProblem(assertion, app, req.origin);
+      return problem ? tokenError(req, 401, 'invalidAssertion', problem) : { app };
+    }
     if (!secret || secret !== app.clientSecret) return tokenError(req, 401, 'invalidSecret', `Client '${clientId}'.`);
     return { app };
   }

@@ -13,6 +13,8 @@ export const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
 export interface AppRegistration {
   clientId: string;
   clientSecret: string;
+  /** PEM certificate of the app's certificate credential: client assertions signed with its key are accepted */
+  certificatePem?: string;
   redirectUris: string[];
   displayName?: string;
   /** tenant the app is registered in (client credentials always work there) */

@@ -11,12 +11,13 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { MicrosoftSignIn } from '../activation/ports';
 import { MicrosoftIdentity, refusalForMicrosoftError } from '../domain/activation';
 import { fail, ok, Result } from '../domain/errors';
+import { AppCredential, msalCredential } from './appCredential';
 
 export interface EntraSettings {
   authorityHost: string;
   graphBaseUrl: string;
   clientId: string;
-  clientSecret: string;
+  credential: AppCredential;
   consentRedirectUri: string;
   signInRedirectUri: string;
 }
@@ -38,7 +39,7 @@ export function entraSignIn(settings: EntraSettings): MicrosoftSignIn {
     new ConfidentialClientApplication({
       auth: {
         clientId: settings.clientId,
-        clientSecret: settings.clientSecret,
+        ...msalCredential(settings.credential),
         authority: `${host}/${tenant}`,
         knownAuthorities: [new URL(host).host],
       },

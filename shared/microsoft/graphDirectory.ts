@@ -4,18 +4,19 @@
  * honours Retry-After; what still fails comes back as a value with a stable code, marked transient when a later retry
  * (the Durable activity retry) may succeed. Messages are ours: no token, secret or raw Microsoft text in them.
  */
-import { AuthenticationError, ClientSecretCredential, TokenCredential } from '@azure/identity';
+import { AuthenticationError, TokenCredential } from '@azure/identity';
 import { Client, GraphError } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
 import { DirectoryResult, TenantDirectory, UsersPage } from '../discovery/ports';
 import { AssignedPlan, DirectoryUser, SubscribedSku } from '../domain/eligibility';
 import { ErrorCode } from '../domain/errors';
+import { AppCredential, tenantCredential } from './appCredential';
 
 export interface GraphDirectorySettings {
   authorityHost: string;
   graphBaseUrl: string;
   clientId: string;
-  clientSecret: string;
+  credential: AppCredential;
 }
 
 /** App-only tokens ask for the app's consented application permissions on Graph. */
@@ -150,7 +151,7 @@ export function graphTenantDirectory(settings: GraphDirectorySettings): TenantDi
   function forTenant(tenantId: string): { credential: TokenCredential; client: Client } {
     let entry = tenants.get(tenantId);
     if (!entry) {
-      const credential = new ClientSecretCredential(tenantId, settings.clientId, settings.clientSecret, {
+      const credential = tenantCredential(tenantId, settings.clientId, settings.credential, {
         authorityHost: settings.authorityHost,
         disableInstanceDiscovery: true,
       });

@@ -34,7 +34,18 @@ test('missing and malformed settings fail fast with every problem spelled out', 
   expect(message).toContain('LINK_SIGNING_KEY: the link signing key needs at least 32 characters');
   expect(message).toContain('EMAIL_CONNECTION_STRING');
   expect(message).toContain('EMAIL_SENDER_ADDRESS');
-  expect((error as ConfigError).problems).toHaveLength(8);
+  expect((error as ConfigError).problems).toHaveLength(7);
+});
+
+test('the app credential is a client secret or a certificate, exactly one', () => {
+  const { ENTRA_CLIENT_SECRET: _secret, ...withoutSecret } = required;
+  void _secret;
+  expect(() => loadConfig(withoutSecret)).toThrow(/exactly one of ENTRA_CLIENT_SECRET and ENTRA_CLIENT_CERTIFICATE_PEM/);
+  expect(() => loadConfig({ ...withoutSecret, ENTRA_CLIENT_SECRET: '' })).toThrow(/exactly one/);
+  const pem = '-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----\n-----BEGIN CERTIFICATE-----\nabc\n-----END CERTIFICATE-----';
+  expect(() => loadConfig({ ...required, ENTRA_CLIENT_CERTIFICATE_PEM: pem })).toThrow(/exactly one/);
+  expect(loadConfig({ ...withoutSecret, ENTRA_CLIENT_CERTIFICATE_PEM: pem }).ENTRA_CLIENT_CERTIFICATE_PEM).toBe(pem);
+  expect(() => loadConfig({ ...withoutSecret, ENTRA_CLIENT_CERTIFICATE_PEM: 'not a pem' })).toThrow(/ENTRA_CLIENT_CERTIFICATE_PEM/);
 });
 
 test('a secret value never appears in the error message', () => {

@@ -82,7 +82,7 @@ test('a next-page link to another origin than Graph is not followed', async () =
     authorityHost: 'https://login.microsoftonline.com',
     graphBaseUrl: 'https://graph.microsoft.com',
     clientId: '6f0d1c2b-3a4e-4f5a-9b8c-7d6e5f4a3b21',
-    clientSecret: 'not-used',
+    credential: { kind: 'secret', secret: 'not-used' },
   });
   const page = await directory.usersPage('3f1c5a2e-8b7d-4c19-a6e4-2d9b0f7c3e51', 'https://graph.microsoft.com.evil.example/v1.0/users');
   expect(page).toMatchObject({ ok: false, transient: false, error: { code: 'DISCOVERY_FAILED' } });
