@@ -17,9 +17,16 @@ import { page, PageRequest, redirect, refusalPage } from '../shared/http/page';
 
 const param = z.string().max(4096).optional();
 const CallbackQuery = z.object({
-  state: z.string().max(200).optional(),
+  // Our states are 32 random bytes in base64url; anything else is not ours (and must never reach a storage key).
+  state: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{43}$/)
+    .optional(),
   code: param,
-  error: z.string().max(200).optional(),
+  error: z
+    .string()
+    .regex(/^[a-z_]{1,64}$/)
+    .optional(),
   error_description: param,
   admin_consent: z.string().max(10).optional(),
 });

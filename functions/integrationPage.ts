@@ -9,6 +9,7 @@ import { openIntegrationPage } from '../shared/activation/openIntegrationPage';
 import { startActivation } from '../shared/activation/startActivation';
 import { container } from '../shared/container';
 import { cookieHeader, CSRF_COOKIE, FLOW_COOKIE, randomValue, readCookie } from '../shared/http/browserGuard';
+import { readText } from '../shared/http/api';
 import { htmlResponse, page, PageRequest, redirect, refusalPage } from '../shared/http/page';
 import { renderIntegrationPage } from '../shared/pages/integrationPage';
 
@@ -54,8 +55,8 @@ export const showIntegrationPage = page(brand, async (req) => {
 
 async function readForm(request: HttpRequest): Promise<URLSearchParams | undefined> {
   if (!/^application\/x-www-form-urlencoded\b/i.test(request.headers.get('content-type') ?? '')) return undefined;
-  const bytes = Buffer.from(await request.arrayBuffer());
-  return bytes.length > MAX_FORM_BYTES ? undefined : new URLSearchParams(bytes.toString('utf8'));
+  const text = await readText(request, MAX_FORM_BYTES);
+  return text.ok ? new URLSearchParams(text.value) : undefined;
 }
 
 export const authorize = page(brand, async (req) => {

@@ -4,6 +4,7 @@
  *   PUT /api/accounts/{accountId}/mapping                      provider, admin   If-Match required; changes
  */
 import { app } from '@azure/functions';
+import { versionFromIfMatch } from '../shared/accounts/views';
 import { container } from '../shared/container';
 import { fail, Result } from '../shared/domain/errors';
 import { accountRoute, AccountPathParams, ownQuery } from '../shared/http/accountRoute';
@@ -15,12 +16,12 @@ const etag = (version: number): string => `"${version}"`;
 
 /** A save must say which version it was based on: without it, one admin could silently undo another's work. */
 function requiredVersion(req: ApiRequest): Result<number> {
-  const header = req.request.headers.get('if-match');
-  if (header === null) return fail('PRECONDITION_REQUIRED', 'Send If-Match with the ETag of the mapping you read.');
-  const m = /^\s*(?:W\/)?"(\d{1,9})"\s*$/.exec(header);
-  return m
-    ? { ok: true, value: Number(m[1]) }
-    : fail('VALIDATION_FAILED', 'If-Match must be the ETag of the mapping, e.g. "3".', { header: 'if-match' });
+  const version = versionFromIfMatch(req.request.headers.get('if-match'));
+  if (version === undefined || version === 'any')
+    return fail('PRECONDITION_REQUIRED', 'Send If-Match with the ETag of the mapping you read.');
+  return version === 'invalid'
+    ? fail('VALIDATION_FAILED', 'If-Match must be the ETag of the mapping, e.g. "3".', { header: 'if-match' })
+    : { ok: true, value: version };
 }
 
 export const getMapping = api(async (req) => {

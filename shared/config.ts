@@ -39,7 +39,7 @@ const ConfigSchema = z.object({
   AUTH_STATE_TTL_MINUTES: z.coerce.number().int().min(1).max(60).default(10),
 
   /** Public origin of this app: the integration page links in emails point here. */
-  PUBLIC_BASE_URL: url.default('http://127.0.0.1:7071'),
+  PUBLIC_BASE_URL: url,
   /** HMAC key for signed email links; at least 32 characters (a Key Vault reference in Azure). */
   LINK_SIGNING_KEY: z.string().min(32, 'the link signing key needs at least 32 characters'),
   LINK_TTL_HOURS: z.coerce

@@ -131,6 +131,7 @@ async function seedDemoAccount(base: string, functionKey: string, signingKey: st
     purpose: 'integration',
     accountId: 'demo',
     globalAdminId: globalAdmin.portalUserId,
+    globalAdminEmail: globalAdmin.email,
   });
   return `${base}/api/integration?link=${link}`;
 }

@@ -14,7 +14,12 @@ export interface NotificationDeps {
 export async function emailsFor(account: Account, events: AccountEvent[], deps: NotificationDeps, now: Date): Promise<OutboxMessage[]> {
   const link = async (): Promise<string> => {
     const token = await deps.links.sign(
-      { purpose: 'integration', accountId: account.accountId, globalAdminId: account.globalAdmin.portalUserId },
+      {
+        purpose: 'integration',
+        accountId: account.accountId,
+        globalAdminId: account.globalAdmin.portalUserId,
+        globalAdminEmail: account.globalAdmin.email,
+      },
       now,
     );
     return `${deps.integrationPageUrl}?link=${encodeURIComponent(token)}`;

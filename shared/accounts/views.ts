@@ -16,7 +16,7 @@ export function accountView(a: Account, discovery?: DiscoveryStatus | null, mapp
     tenantId: a.tenantId,
     settings: a.settings,
     state: a.state,
-    actionNeeded: effectiveActionNeeded(a, mapping.queued),
+    actionNeeded: effectiveActionNeeded(a, mapping.queued, discovery?.status === 'failed'),
     version: a.version,
     createdAt: a.createdAt,
     updatedAt: a.updatedAt,
@@ -28,7 +28,7 @@ export function statusView(a: Account, discovery?: DiscoveryStatus, mapping: Map
   return {
     accountId: a.accountId,
     state: a.state,
-    actionNeeded: effectiveActionNeeded(a, mapping.queued),
+    actionNeeded: effectiveActionNeeded(a, mapping.queued, discovery?.status === 'failed'),
     lastSync: a.lastSyncAt && a.lastSyncStatus ? { at: a.lastSyncAt, status: a.lastSyncStatus } : null,
     globalAdmin: { ...a.globalAdmin, microsoftIdentityBound: !!a.globalAdminObjectId },
     licenses: { total: a.licenseCount, held: mapping.held, available: Math.max(0, a.licenseCount - mapping.held) },

@@ -14,6 +14,9 @@ export type CallbackOutcome =
       backUrl?: string;
     };
 
+/** The AADSTS code in Microsoft's error description (for the logs; the description itself is not logged). */
+export const aadstsIn = (description: string | undefined): string | undefined => /AADSTS\d{4,9}/.exec(description ?? '')?.[0];
+
 export const refused = (error: DomainError, backUrl?: string): CallbackOutcome => ({ ok: false, error, backUrl });
 
 /** Consumes the state (once, ever) and checks it was issued for this step and to this browser. */
@@ -33,5 +36,9 @@ export async function consumeState(
   return ok(session.value);
 }
 
-export const backTo = (deps: ActivationDeps, session: AuthSession): Promise<string> =>
-  freshPageUrl(deps, session.accountId, session.globalAdminId);
+/** The integration page for the GA the session was started for, while they still are the account's GA. */
+export async function backTo(deps: ActivationDeps, session: AuthSession): Promise<string | undefined> {
+  const stored = await deps.store.get(session.accountId);
+  if (!stored || stored.account.globalAdmin.portalUserId !== session.globalAdminId) return undefined;
+  return freshPageUrl(deps, stored.account);
+}

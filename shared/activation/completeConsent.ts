@@ -5,7 +5,7 @@
  */
 import { refusalForMicrosoftError } from '../domain/activation';
 import { randomValue } from '../http/browserGuard';
-import { backTo, CallbackOutcome, consumeState, refused } from './callbacks';
+import { aadstsIn, backTo, CallbackOutcome, consumeState, refused } from './callbacks';
 import { ActivationDeps } from './deps';
 
 export interface ConsentCallback {
@@ -22,7 +22,14 @@ export async function completeConsent(deps: ActivationDeps, cb: ConsentCallback)
   const back = await backTo(deps, session.value);
   if (cb.error) {
     const code = refusalForMicrosoftError(cb.error, cb.errorDescription);
-    return refused({ code, message: 'Microsoft did not grant the permissions.', details: { microsoftError: cb.error } }, back);
+    return refused(
+      {
+        code,
+        message: 'Microsoft did not grant the permissions.',
+        details: { microsoftError: cb.error, aadsts: aadstsIn(cb.errorDescription) },
+      },
+      back,
+    );
   }
   if (cb.adminConsent?.toLowerCase() !== 'true') {
     return refused({ code: 'MICROSOFT_SIGN_IN_FAILED', message: 'Microsoft did not confirm the consent.' }, back);

@@ -4,7 +4,8 @@
  * Only then are tenant and GA bound and discovery started. Any refusal changes nothing.
  */
 import { bindMicrosoftIdentity, canActivate, checkSignIn, refusalForMicrosoftError } from '../domain/activation';
-import { backTo, CallbackOutcome, consumeState, refused } from './callbacks';
+import { ok } from '../domain/errors';
+import { aadstsIn, backTo, CallbackOutcome, consumeState, refused } from './callbacks';
 import { ActivationDeps } from './deps';
 import { freshPageUrl } from './openIntegrationPage';
 import { DiscoveryTrigger } from './ports';
@@ -23,7 +24,14 @@ export async function completeSignIn(deps: ActivationDeps, startDiscovery: Disco
   const back = await backTo(deps, session.value);
   if (cb.error || !cb.code) {
     const code = cb.error ? refusalForMicrosoftError(cb.error, cb.errorDescription) : 'MICROSOFT_SIGN_IN_FAILED';
-    return refused({ code, message: 'Microsoft did not complete the sign-in.', details: { microsoftError: cb.error } }, back);
+    return refused(
+      {
+        code,
+        message: 'Microsoft did not complete the sign-in.',
+        details: { microsoftError: cb.error, aadsts: aadstsIn(cb.errorDescription) },
+      },
+      back,
+    );
   }
   if (!session.value.codeVerifier || !session.value.nonce) {
     return refused({ code: 'STATE_UNKNOWN', message: 'The sign-in request could not be read back.' }, back);
@@ -50,11 +58,12 @@ export async function completeSignIn(deps: ActivationDeps, startDiscovery: Disco
     if (!allowed.ok) return refused(allowed.error, back);
     const checked = checkSignIn(account, who.value);
     if (!checked.ok) return refused(checked.error, back);
-    const saved = await deps.store.save(bindMicrosoftIdentity(account, who.value, deps.now()), stored.etag, []);
+    const bound = bindMicrosoftIdentity(account, who.value, deps.now());
+    const saved = bound ? await deps.store.save(bound, stored.etag, []) : ok(stored);
     if (!saved.ok && saved.error.code === 'CONCURRENT_UPDATE') continue;
     if (!saved.ok) return refused(saved.error, back);
     await startDiscovery({ accountId: account.accountId, tenantId: saved.value.account.tenantId as string });
-    return { ok: true, location: await freshPageUrl(deps, account.accountId, account.globalAdmin.portalUserId) };
+    return { ok: true, location: await freshPageUrl(deps, saved.value.account) };
   }
   return refused({ code: 'CONCURRENT_UPDATE', message: 'The account was being changed at the same time; please try again.' }, back);
 }

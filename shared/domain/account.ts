@@ -168,9 +168,13 @@ export function requestRemoval(current: Account, now: Date): Result<Change> {
   return ok({ account: next, events: [{ type: 'IntegrationRemoved', finalSyncNeeded }], changed: true });
 }
 
-/** What the account needs next, given the mapping changes queued for the next sync. */
-export function effectiveActionNeeded(account: Account, queuedChanges: number): ActionNeeded {
+/**
+ * What the account needs next, given the mapping changes queued for the next sync and whether the discovery that
+ * follows activation failed (the Global Admin then has to authorize again).
+ */
+export function effectiveActionNeeded(account: Account, queuedChanges: number, discoveryFailed = false): ActionNeeded {
   if (account.actionNeeded === 'activate' || account.actionNeeded === 'finalSync') return account.actionNeeded;
+  if (account.state === 'consented' && discoveryFailed) return 'activate';
   return account.state === 'active' && queuedChanges > 0 ? 'sync' : 'none';
 }
 

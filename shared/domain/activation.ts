@@ -3,7 +3,7 @@
  * (tenant from the validated ID token, Global Administrator role, the same person as the bound GA), and how
  * Microsoft's error answers become our reason codes.
  */
-import { Account } from './account';
+import { Account, transition } from './account';
 import { ErrorCode, fail, ok, Result } from './errors';
 
 /** Entra built-in role "Global Administrator" (role template id, the same in every tenant). */
@@ -47,16 +47,24 @@ export function checkSignIn(account: Account, who: MicrosoftIdentity): Result<Mi
   return ok(who);
 }
 
-/** Binds the tenant and the GA's Microsoft identity; an invited account becomes consented (discovery follows). */
-export function bindMicrosoftIdentity(account: Account, who: MicrosoftIdentity, now: Date): Account {
+/**
+ * Binds the tenant and the GA's Microsoft identity; an invited account becomes consented (discovery follows).
+ * Null when everything is bound already (a repeat sign-in changes nothing, so the provider's ETag stays valid).
+ */
+export function bindMicrosoftIdentity(account: Account, who: MicrosoftIdentity, now: Date): Account | null {
+  const tenantId = who.tenantId.toLowerCase();
+  const objectId = who.objectId.toLowerCase();
+  if (account.state !== 'invited' && account.tenantBound && account.tenantId === tenantId && account.globalAdminObjectId === objectId) {
+    return null;
+  }
+  const moved = account.state === 'invited' ? transition(account, 'consented', now) : ok({ ...account, version: account.version + 1 });
+  if (!moved.ok) return null; // unreachable: invited → consented is always allowed
   return {
-    ...account,
-    tenantId: who.tenantId.toLowerCase(),
+    ...moved.value,
+    tenantId,
     tenantBound: true,
-    globalAdminObjectId: who.objectId.toLowerCase(),
-    state: account.state === 'invited' ? 'consented' : account.state,
+    globalAdminObjectId: objectId,
     actionNeeded: account.actionNeeded === 'activate' ? 'none' : account.actionNeeded,
-    version: account.version + 1,
     updatedAt: now.toISOString(),
   };
 }

@@ -167,7 +167,15 @@ function fieldSchemas(defaultCountry: string | undefined) {
 /** The value as the sender wrote it, short enough to echo back in an error. */
 function shownValue(value: unknown): string | undefined {
   if (value === undefined) return undefined;
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  // Only primitives are echoed: a deeply nested object or array must never be serialised (it could overflow the stack).
+  const text =
+    typeof value === 'string'
+      ? value
+      : Array.isArray(value)
+        ? '(a list)'
+        : typeof value === 'object' && value !== null
+          ? '(an object)'
+          : String(value);
   return text.length > 100 ? `${text.slice(0, 99)}…` : text;
 }
 

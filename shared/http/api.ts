@@ -66,6 +66,10 @@ export function validationFailed(error: z.ZodError, where: 'body' | 'query' | 'p
 
 /** The body as text, refusing more than `maxBytes`. */
 export async function readText(request: HttpRequest, maxBytes: number): Promise<Result<string>> {
+  // Refuse a declared oversize body before buffering it.
+  if (Number(request.headers.get('content-length') ?? 0) > maxBytes) {
+    return fail('PAYLOAD_TOO_LARGE', `The body may be at most ${maxBytes} bytes.`);
+  }
   const bytes = Buffer.from(await request.arrayBuffer());
   if (bytes.length > maxBytes) return fail('PAYLOAD_TOO_LARGE', `The body may be at most ${maxBytes} bytes.`);
   return ok(bytes.toString('utf8'));

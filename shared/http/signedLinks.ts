@@ -1,9 +1,10 @@
 /**
- * Signed, expiring links for emails (HS256 JWS): bound to a purpose, an account and its Global Admin, so a link
- * forwarded to someone else, or kept after the GA changed, opens nothing. The page they open re-checks everything.
+ * Signed, expiring links for emails (HS256 JWS): bound to a purpose, an account, its Global Admin and the GA's email
+ * address (as a digest), so a link kept after the GA or their mailbox changed opens nothing. The page they open
+ * re-checks everything.
  */
 import { jwtVerify, SignJWT, errors } from 'jose';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 
 export type LinkPurpose = 'integration';
 
@@ -11,6 +12,19 @@ export interface LinkClaims {
   purpose: LinkPurpose;
   accountId: string;
   globalAdminId: string;
+  /** Digest of the address the link was sent to (see emailDigest). */
+  globalAdminEmailDigest: string;
+}
+
+/** A short digest of an email address: enough to tell addresses apart, without putting the address in the link. */
+export const emailDigest = (email: string): string =>
+  createHash('sha256').update(email.trim().toLowerCase()).digest('base64url').slice(0, 22);
+
+export interface LinkRequest {
+  purpose: LinkPurpose;
+  accountId: string;
+  globalAdminId: string;
+  globalAdminEmail: string;
 }
 
 export type LinkCheck = { valid: true; claims: LinkClaims; expiresAt: Date } | { valid: false; reason: 'expired' | 'invalid' };
@@ -27,9 +41,9 @@ export class LinkSigner {
     this.key = new TextEncoder().encode(secret);
   }
 
-  async sign(claims: LinkClaims, now: Date = new Date()): Promise<string> {
+  async sign(claims: LinkRequest, now: Date = new Date()): Promise<string> {
     const iat = Math.floor(now.getTime() / 1000);
-    return new SignJWT({ pur: claims.purpose, acc: claims.accountId, ga: claims.globalAdminId })
+    return new SignJWT({ pur: claims.purpose, acc: claims.accountId, ga: claims.globalAdminId, gae: emailDigest(claims.globalAdminEmail) })
       .setProtectedHeader({ alg: 'HS256' })
       .setIssuer(ISSUER)
       .setIssuedAt(iat)
@@ -41,9 +55,15 @@ export class LinkSigner {
   async verify(token: string, now: Date = new Date()): Promise<LinkCheck> {
     try {
       const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, algorithms: ['HS256'], currentDate: now });
-      const { pur, acc, ga, exp } = payload as { pur?: unknown; acc?: unknown; ga?: unknown; exp?: number };
-      if (pur !== 'integration' || typeof acc !== 'string' || typeof ga !== 'string' || !exp) return { valid: false, reason: 'invalid' };
-      return { valid: true, claims: { purpose: pur, accountId: acc, globalAdminId: ga }, expiresAt: new Date(exp * 1000) };
+      const { pur, acc, ga, gae, exp } = payload as { pur?: unknown; acc?: unknown; ga?: unknown; gae?: unknown; exp?: number };
+      if (pur !== 'integration' || typeof acc !== 'string' || typeof ga !== 'string' || typeof gae !== 'string' || !exp) {
+        return { valid: false, reason: 'invalid' };
+      }
+      return {
+        valid: true,
+        claims: { purpose: pur, accountId: acc, globalAdminId: ga, globalAdminEmailDigest: gae },
+        expiresAt: new Date(exp * 1000),
+      };
     } catch (err) {
       return { valid: false, reason: err instanceof errors.JWTExpired ? 'expired' : 'invalid' };
     }

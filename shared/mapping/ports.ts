@@ -26,11 +26,14 @@ export interface VoiceUserStore {
   /**
    * Writes rows and deletions, each transaction of at most 100 operations also moving the state row (version,
    * summary) on from `base` — so a write that lost a race fails with CONCURRENT_UPDATE instead of losing an update.
-   * Up to 99 rows go in one transaction: a mapping save is atomic.
+   * Up to 99 rows go in one transaction: a mapping save is atomic. A larger write (a directory import) is not: if it
+   * fails midway the rows written so far stay, the summary stays the one from before until the next write recomputes
+   * it from all rows, and sending the same
+   * directory again completes it (imports converge on the file).
    */
   commit(
     accountId: string,
-    base: Pick<MappingSnapshot, 'version' | 'etag'>,
+    base: Pick<MappingSnapshot, 'version' | 'etag' | 'summary'>,
     upserts: StoredVoiceUser[],
     deletions: string[],
     summary: MappingSummary,

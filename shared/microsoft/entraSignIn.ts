@@ -7,7 +7,7 @@
  */
 import { AuthError, ConfidentialClientApplication, CryptoProvider, LogLevel } from '@azure/msal-node';
 import { Client } from '@microsoft/microsoft-graph-client';
-import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
 import { MicrosoftSignIn } from '../activation/ports';
 import { MicrosoftIdentity, refusalForMicrosoftError } from '../domain/activation';
 import { fail, ok, Result } from '../domain/errors';
@@ -72,7 +72,11 @@ export function entraSignIn(settings: EntraSettings): MicrosoftSignIn {
       if (payload.nonce !== nonce) return fail('ID_TOKEN_INVALID', 'The Microsoft ID token does not answer this sign-in (nonce).');
       return ok(payload as Record<string, unknown>);
     } catch (err) {
-      return fail('ID_TOKEN_INVALID', `The Microsoft ID token did not validate (${(err as { code?: string }).code ?? 'invalid'}).`);
+      // Keys that could not be fetched are Microsoft being unreachable, not a bad token.
+      if (!(err instanceof joseErrors.JOSEError) || err instanceof joseErrors.JWKSTimeout) {
+        return fail('MICROSOFT_SIGN_IN_FAILED', "Microsoft's signing keys could not be read; try again in a few minutes.");
+      }
+      return fail('ID_TOKEN_INVALID', `The Microsoft ID token did not validate (${err.code}).`);
     }
   }
 
@@ -145,7 +149,12 @@ export function entraSignIn(settings: EntraSettings): MicrosoftSignIn {
           : fail('CODE_EXCHANGE_FAILED', 'Microsoft did not accept the sign-in code.', { microsoftError: e.errorCode, aadsts });
       }
       try {
-        const claims = await validateIdToken(result.idToken, nonce);
+        const claims = await validateIdToken(result.idToken, nonce).catch(() =>
+          fail<Record<string, unknown>>(
+            'MICROSOFT_SIGN_IN_FAILED',
+            "Microsoft's sign-in metadata could not be read; try again in a few minutes.",
+          ),
+        );
         if (!claims.ok) return claims;
         const c = claims.value;
         const wids = Array.isArray(c.wids) ? (c.wids as unknown[]).filter((w): w is string => typeof w === 'string') : undefined;
@@ -154,8 +163,17 @@ export function entraSignIn(settings: EntraSettings): MicrosoftSignIn {
           objectId: String(c.oid ?? ''),
           username: String(c.preferred_username ?? ''),
           displayName: String(c.name ?? ''),
-          roleTemplateIds: wids ?? (await directoryRoles(result.accessToken)),
+          roleTemplateIds: wids ?? [],
         };
+        if (!wids) {
+          const roles = await directoryRoles(result.accessToken).catch((err: { statusCode?: number; code?: string }) => err);
+          if (!Array.isArray(roles)) {
+            return fail('MICROSOFT_SIGN_IN_FAILED', 'Microsoft Graph did not tell us your directory roles; try again in a few minutes.', {
+              microsoftError: roles.code ?? String(roles.statusCode ?? 'unknown'),
+            });
+          }
+          who.roleTemplateIds = roles;
+        }
         if (!GUID.test(who.objectId)) return fail('ID_TOKEN_INVALID', 'The Microsoft ID token has no valid object id.');
         return ok(who);
       } finally {

@@ -31,6 +31,7 @@ export function tableAuthSessionStore(sessions: Table, sealer: Sealer): AuthSess
     },
 
     async consume(state, now) {
+      if (!/^[A-Za-z0-9_-]{1,100}$/.test(state)) return fail('STATE_UNKNOWN', 'This sign-in request is unknown to us.');
       await sessions.ready();
       let row;
       try {

@@ -72,7 +72,9 @@ export function tableOutboxStore(accounts: Table): OutboxStore {
       return etag ? { ...record, ...patch, etag, status: 'Sending' } : undefined;
     },
     async settle(record, patch) {
-      await update(record, patch);
+      // A finished email's body holds a signed link that stays valid for days: keep the record, drop the body.
+      const finished = patch.status === 'Sent' || patch.status === 'Failed';
+      await update(record, finished ? { ...patch, html: '', text: '' } : patch);
     },
   };
 }

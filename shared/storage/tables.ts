@@ -2,6 +2,7 @@
 import { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { RestError, TableClient } from '@azure/data-tables';
 
+/** Azurite is served over http; the SDK refuses plain http unless told otherwise. */
 export function isInsecure(connectionString: string): boolean {
   return /DefaultEndpointsProtocol=http;|UseDevelopmentStorage=true|TableEndpoint=http:/i.test(connectionString);
 }

@@ -104,7 +104,9 @@ export function tableVoiceUserStore(voiceUsers: Table): VoiceUserStore {
       ];
       let { version, etag } = base;
       for (let i = 0; i === 0 || i < operations.length; i += ROWS_PER_TRANSACTION) {
-        const state = stateRow(accountId, version + 1, summary, new Date().toISOString());
+        // Until the last chunk lands, the summary still describes what is stored: the one read before.
+        const last = i + ROWS_PER_TRANSACTION >= operations.length;
+        const state = stateRow(accountId, version + 1, last ? summary : base.summary, new Date().toISOString());
         const guard: TransactionAction = etag === null ? ['create', state] : ['update', state, 'Replace', { etag }];
         try {
           const response = await voiceUsers.client.submitTransaction([guard, ...operations.slice(i, i + ROWS_PER_TRANSACTION)]);

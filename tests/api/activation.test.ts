@@ -196,12 +196,20 @@ describe('refusals: a clear page with its reason, and nothing bound', () => {
     expect(refusal(hop.body)).toBe('STATE_UNKNOWN');
     const none = await new Browser().request(`${stack.url}/api/auth/consent?admin_consent=True&tenant=${DEMO_TENANT_ID}`);
     expect(refusal(none.body)).toBe('STATE_UNKNOWN');
+    for (const odd of ['a/b', "x'y", 'a#b', '..', '\\']) {
+      const hop = await new Browser().request(`${stack.url}/api/auth/consent?state=${encodeURIComponent(odd)}&admin_consent=True`);
+      expect(hop.status).toBe(400);
+      expect(refusal(hop.body)).toBe('STATE_UNKNOWN');
+    }
   });
 
   test('an expired link', async () => {
     const { accountId } = await enable();
     const signer = new LinkSigner(LINK_SIGNING_KEY, 3600);
-    const old = await signer.sign({ purpose: 'integration', accountId, globalAdminId: `ga-${seq}` }, new Date(Date.now() - 2 * 3600_000));
+    const old = await signer.sign(
+      { purpose: 'integration', accountId, globalAdminId: `ga-${seq}`, globalAdminEmail: `ga-${seq}@customer.example` },
+      new Date(Date.now() - 2 * 3600_000),
+    );
     const hop = await new Browser().request(`${stack.url}/api/integration?link=${old}`);
     expect(hop.status).toBe(403);
     expect(refusal(hop.body)).toBe('LINK_EXPIRED');
@@ -217,6 +225,7 @@ describe('refusals: a clear page with its reason, and nothing bound', () => {
       purpose: 'integration',
       accountId: payload.acc as string,
       globalAdminId: payload.ga as string,
+      globalAdminEmail: `ga-${seq}@customer.example`,
     });
     for (const bad of [tampered, foreign, 'not-a-link', '']) {
       const hop = await new Browser().request(`${stack.url}/api/integration?link=${encodeURIComponent(bad)}`);
@@ -232,6 +241,20 @@ describe('refusals: a clear page with its reason, and nothing bound', () => {
         name: 'New GA',
         licenseCount: 5,
         globalAdmin: { portalUserId: 'someone-else', displayName: 'Sam', email: 'sam@customer.example' },
+      },
+    });
+    expect(res.status).toBe(200);
+    const hop = await new Browser().request(pageUrl);
+    expect(refusal(hop.body)).toBe('LINK_SUPERSEDED');
+  });
+
+  test("a link sent to the GA's previous email address opens nothing", async () => {
+    const { accountId, pageUrl } = await enable();
+    const res = await stack.call('PUT', `accounts/${accountId}`, {
+      body: {
+        name: `Customer ${seq}`,
+        licenseCount: 5,
+        globalAdmin: { portalUserId: `ga-${seq}`, displayName: 'Gale Admin', email: 'new-box@customer.example' },
       },
     });
     expect(res.status).toBe(200);

@@ -336,6 +336,7 @@ describe('discovery over time and faults', () => {
     expect(instance.output).toMatchObject({ status: 'failed', error: { code: 'DISCOVERY_NOT_CONSENTED' } });
     const status = await json(await stack.call('GET', 'accounts/unconsented/status'));
     expect(status.state).toBe('consented');
+    expect(status.actionNeeded).toBe('activate'); // the Global Admin has to authorize again
     expect(status.discovery).toMatchObject({ status: 'failed', counts: null, error: { code: 'DISCOVERY_NOT_CONSENTED' } });
     expect(status.discovery.error.message).toMatch(/admin consent/);
     expect(status.discovery.error.message).not.toMatch(/eyJ|secret/i);

@@ -47,6 +47,8 @@ test('a 429 from Communication Services, then success, delivers each email exact
   const stored = await outboxRows('throttled');
   expect(stored.map((r) => r.status)).toEqual(['Sent', 'Sent']);
   expect(stored.every((r) => typeof r.operationId === 'string' && r.operationId === String(r.rowKey).replace('outbox|', ''))).toBe(true);
+  // The bodies carried signed links: once sent, they are not kept.
+  expect(stored.every((r) => !r.html && !r.text)).toBe(true);
 });
 
 test('throttling beyond the SDK retries leaves the email pending with a backoff, then it is sent once', async () => {

@@ -62,7 +62,9 @@ describe('sign-in checks', () => {
       state: 'consented',
       actionNeeded: 'none',
     });
-    expect(bound.version).toBe(2);
+    expect(bound?.version).toBe(2);
+    // Signing in again as the same person changes nothing (the provider's ETag stays valid).
+    expect(bindMicrosoftIdentity(bound!, who, new Date())).toBeNull();
   });
   test('the Global Administrator role is required; other admin roles are not enough', () => {
     expect(checkSignIn(account(), { ...who, roleTemplateIds: ['69091246-20e8-4a56-aa4d-066075b2a7a8'] })).toMatchObject({
@@ -71,7 +73,7 @@ describe('sign-in checks', () => {
     });
   });
   test('once bound, only the same person', () => {
-    const bound = bindMicrosoftIdentity(account(), who, new Date());
+    const bound = bindMicrosoftIdentity(account(), who, new Date())!;
     expect(checkSignIn(bound, who).ok).toBe(true);
     expect(checkSignIn(bound, { ...who, objectId: 'bbbb0000-0000-0000-0000-000000000002' })).toMatchObject({
       ok: false,

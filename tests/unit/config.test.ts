@@ -2,6 +2,7 @@ import { ConfigError, loadConfig } from '../../shared/config';
 
 const required = {
   AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+  PUBLIC_BASE_URL: 'https://voice-sync.example.com',
   LINK_SIGNING_KEY: 'k'.repeat(32),
   EMAIL_CONNECTION_STRING: 'endpoint=https://email.example.com;accesskey=c2VjcmV0',
   EMAIL_SENDER_ADDRESS: 'noreply@example.com',
@@ -34,7 +35,8 @@ test('missing and malformed settings fail fast with every problem spelled out', 
   expect(message).toContain('LINK_SIGNING_KEY: the link signing key needs at least 32 characters');
   expect(message).toContain('EMAIL_CONNECTION_STRING');
   expect(message).toContain('EMAIL_SENDER_ADDRESS');
-  expect((error as ConfigError).problems).toHaveLength(7);
+  expect(message).toContain('PUBLIC_BASE_URL');
+  expect((error as ConfigError).problems).toHaveLength(8);
 });
 
 test('the app credential is a client secret or a certificate, exactly one', () => {

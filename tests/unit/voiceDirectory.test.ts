@@ -22,6 +22,14 @@ const errorsOf = (result: ReturnType<typeof json>): RowError[] => (result.ok ? [
 const shapes = (result: ReturnType<typeof json>) => errorsOf(result).map(({ row, line, field, value }) => ({ row, line, field, value }));
 
 describe('JSON directory', () => {
+  test('a deeply nested value is an error for its field, never a crash', () => {
+    let deep: unknown = 'x';
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    const result = json({ ...ada, email: deep });
+    expect(result.ok).toBe(false);
+    expect(errorsOf(result)).toEqual([expect.objectContaining({ row: 1, field: 'email', value: '(a list)' })]);
+  });
+
   test('a complete voice user is taken as is', () => {
     expect(json(ada)).toEqual({ ok: true, value: [ada] });
   });
