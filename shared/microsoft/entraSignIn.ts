@@ -2,7 +2,8 @@
  * Microsoft Entra ID for activation: the admin consent URL, and the authorization-code + PKCE sign-in done with
  * msal-node. The ID token is then validated again with jose against the tenant's published keys (signature,
  * issuer for its `tid`, audience, nonce), so the tenant we bind comes from a token we checked ourselves. Roles come
- * from `wids` when the app registration asks for it, otherwise from Graph `me/memberOf` (documented and reliable).
+ * from `wids` when the app registration asks for it, otherwise from Graph `me/transitiveMemberOf` (documented,
+ * reliable, and it includes roles held through role-assignable groups; least privilege User.Read).
  * A fresh msal client per sign-in, emptied afterwards: no refresh token outlives the callback.
  */
 import { AuthError, ConfidentialClientApplication, CryptoProvider, LogLevel } from '@azure/msal-node';
@@ -87,7 +88,10 @@ export function entraSignIn(settings: EntraSettings): MicrosoftSignIn {
       customHosts: new Set([new URL(settings.graphBaseUrl).hostname]),
     });
     const roles: string[] = [];
-    let page = (await graph.api('/me/memberOf').version('v1.0').get()) as { value: Record<string, unknown>[]; '@odata.nextLink'?: string };
+    let page = (await graph.api('/me/transitiveMemberOf').version('v1.0').get()) as {
+      value: Record<string, unknown>[];
+      '@odata.nextLink'?: string;
+    };
     for (;;) {
       for (const item of page.value) {
         if (item['@odata.type'] === '#microsoft.graph.directoryRole' && typeof item.roleTemplateId === 'string')

@@ -15,7 +15,7 @@ import { userRoutes } from './users';
 
 const ROUTES: GraphRoute[] = [...userRoutes, ...numberRoutes, ...policyRoutes];
 /** Served, but outside the contract subset (Microsoft documents them; the subset does not list them). */
-const UNCONTRACTED = [/^\/me$/i, /^\/me\/memberOf$/i, /^\/users\/[^/]+\/memberOf$/i];
+const UNCONTRACTED = [/^\/me$/i, /^\/me\/(transitiveM|m)emberOf$/i, /^\/users\/[^/]+\/memberOf$/i];
 
 export function createGraph(state: SimState, contract: GraphContract | undefined) {
   async function handle(req: SimRequest, inner: boolean): Promise<SimResponse> {

@@ -286,6 +286,8 @@ export const userRoutes: GraphRoute[] = [
       }),
   },
   { method: 'GET', re: /^\/me\/memberOf$/i, perms: MEMBER_OF, handler: (ctx) => memberOf(ctx, ctx.caller.user!) },
+  // Simulated tenants have no groups, so transitive memberships are the direct ones. Least privilege: User.Read.
+  { method: 'GET', re: /^\/me\/transitiveMemberOf$/i, perms: MEMBER_OF, handler: (ctx) => memberOf(ctx, ctx.caller.user!) },
   {
     method: 'GET',
     re: /^\/organization$/i,
