@@ -32,6 +32,7 @@ import { PageBrand } from './pages/layout';
 import { Sealer } from './secrets/sealer';
 import { tableAccountStore } from './storage/accountStore';
 import { tableAuthSessionStore } from './storage/authSessionStore';
+import { tableTenantLinks } from './storage/tenantLinkStore';
 import { tableDiscoveryStore } from './storage/discoveryStore';
 import { tableOutboxStore } from './storage/outboxStore';
 import { table } from './storage/tables';
@@ -103,6 +104,7 @@ export function createContainer(config: Config = loadConfig()): Container {
       table(config.AzureWebJobsStorage, 'authSessions'),
       new Sealer(config.LINK_SIGNING_KEY, 'auth-sessions'),
     ),
+    tenantLinks: tableTenantLinks(table(config.AzureWebJobsStorage, 'tenantLinks')),
     microsoft: entraSignIn({
       authorityHost: config.ENTRA_AUTHORITY_HOST,
       graphBaseUrl: config.GRAPH_BASE_URL,

@@ -59,6 +59,10 @@ export async function completeSignIn(deps: ActivationDeps, startDiscovery: Disco
     const checked = checkSignIn(account, who.value);
     if (!checked.ok) return refused(checked.error, back);
     const bound = bindMicrosoftIdentity(account, who.value, deps.now());
+    if (bound && !account.tenantBound) {
+      const linked = await deps.tenantLinks.claim(who.value.tenantId, account.accountId);
+      if (!linked.ok) return refused(linked.error, back);
+    }
     const saved = bound ? await deps.store.save(bound, stored.etag, []) : ok(stored);
     if (!saved.ok && saved.error.code === 'CONCURRENT_UPDATE') continue;
     if (!saved.ok) return refused(saved.error, back);

@@ -2,12 +2,13 @@
 import { AccountStore } from '../accounts/ports';
 import { CsrfTokens } from '../http/browserGuard';
 import { LinkSigner } from '../http/signedLinks';
-import { AuthSessionStore, MicrosoftSignIn } from './ports';
+import { AuthSessionStore, MicrosoftSignIn, TenantLinks } from './ports';
 
 export interface ActivationDeps {
   links: LinkSigner;
   store: AccountStore;
   sessions: AuthSessionStore;
+  tenantLinks: TenantLinks;
   microsoft: MicrosoftSignIn;
   csrf: CsrfTokens;
   stateTtlMinutes: number;

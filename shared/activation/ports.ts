@@ -31,6 +31,15 @@ export interface AuthSessionStore {
   purgeExpired(before: Date): Promise<number>;
 }
 
+/**
+ * Which account each Microsoft tenant is linked to: one tenant serves one account, or two accounts' syncs would undo
+ * each other's work in Teams.
+ */
+export interface TenantLinks {
+  /** Links the tenant to the account; fails with TENANT_ALREADY_LINKED when another account holds it. Idempotent. */
+  claim(tenantId: string, accountId: string): Promise<Result<void>>;
+}
+
 export interface SignInStart {
   url: string;
   codeVerifier: string;

@@ -36,6 +36,7 @@ export const ErrorCodes = {
   TENANT_MISMATCH: 403,
   NOT_GLOBAL_ADMIN: 403,
   GLOBAL_ADMIN_MISMATCH: 403,
+  TENANT_ALREADY_LINKED: 409,
   // Discovery (app-only reads of the customer tenant).
   DISCOVERY_NOT_CONSENTED: 403,
   DISCOVERY_FORBIDDEN: 403,

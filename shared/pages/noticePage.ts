@@ -50,6 +50,10 @@ const NOTICES: Partial<Record<ErrorCode, { title: string; next: string }>> = {
     title: 'You signed in to a different Microsoft tenant',
     next: 'Sign in with a Global Administrator account of the tenant this account is linked to. If the tenant is wrong, contact your provider.',
   },
+  TENANT_ALREADY_LINKED: {
+    title: 'This Microsoft tenant is linked to another account',
+    next: 'Each Microsoft tenant can serve one account. Contact your provider to find out which account uses it.',
+  },
   NOT_GLOBAL_ADMIN: {
     title: 'A Global Administrator is needed',
     next: 'Sign in with an account that holds the Global Administrator role in Microsoft Entra ID.',

@@ -9,6 +9,7 @@ import { tableAuthSessionStore } from '../../shared/storage/authSessionStore';
 import { isInsecure } from '../../shared/storage/tables';
 import { AuthorizeOutcome } from '../../local/simulator/state';
 import { DEMO_TENANT_ID, OTHER_TENANT_ID } from '../../local/simulator';
+import { generateTenant } from '../../local/simulator/tenants/generator';
 import { Browser, formField } from '../support/browser';
 import { json, LINK_SIGNING_KEY, Stack, startStack } from '../support/stack';
 
@@ -152,13 +153,34 @@ describe('refusals: a clear page with its reason, and nothing bound', () => {
     await expectNothingBound(accountId);
   });
 
+  /** A tenant of its own (one tenant serves one account), with two Global Administrators: ga1 and ga2. */
+  let tenantSeed = 100;
+  function ownTenant(): { tenantId: string; ga1: AuthorizeOutcome; ga2: AuthorizeOutcome } {
+    const tenantId = stack.simulator.control.addTenant(generateTenant({ users: 12, seed: ++tenantSeed })).id;
+    return { tenantId, ga1: { outcome: 'signIn', user: 'ga1', tenantId }, ga2: { outcome: 'signIn', user: 'ga2', tenantId } };
+  }
+
   test('a different Global Administrator than the bound one', async () => {
-    const { accountId, pageUrl } = await enable();
-    expect((await activate(new Browser(), pageUrl, megan, megan)).last.status).toBe(303);
+    const t = ownTenant();
+    const { accountId, pageUrl } = await enable(t.tenantId);
+    expect((await activate(new Browser(), pageUrl, t.ga1, t.ga1)).last.status).toBe(303);
     await stack.host.durable.whenIdle();
-    const { last } = await activate(new Browser(), pageUrl, megan, { outcome: 'signIn', user: 'isaiah.langer' });
+    const { last } = await activate(new Browser(), pageUrl, t.ga1, t.ga2);
     expect(refusal(last.body)).toBe('GLOBAL_ADMIN_MISMATCH');
     expect((await status(accountId)).state).toBe('active');
+  });
+
+  test('a tenant already linked to another account', async () => {
+    const t = ownTenant();
+    const first = await enable(null);
+    expect((await activate(new Browser(), first.pageUrl, t.ga1, t.ga1)).last.status).toBe(303);
+    await stack.host.durable.whenIdle();
+    const second = await enable(null);
+    const { last } = await activate(new Browser(), second.pageUrl, t.ga1, t.ga1);
+    expect(last.status).toBe(409);
+    expect(refusal(last.body)).toBe('TENANT_ALREADY_LINKED');
+    await expectNothingBound(second.accountId);
+    expect((await status(first.accountId)).state).toBe('active');
   });
 
   test('a replayed state is refused', async () => {
