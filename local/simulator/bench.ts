@@ -1,9 +1,10 @@
 /**
  * Benchmark (a script, not a test): simulator start time with a 10,000-user tenant, and requests per second
  * for paging through /users ($top=999 and the default 100), sequentially and with 8 concurrent readers.
- * Run: compile with tsc, then `NODE_EXTRA_CA_CERTS=<repo>/.local-data/ca/ca.pem node <out>/local/simulator/bench.js`
+ * Run: `npm run bench:simulator` (it re-runs itself with NODE_EXTRA_CA_CERTS pointing at the local CA).
  * (the CA must exist before the process starts: `ensureLocalCa` creates it).
  */
+import { ensureTrustedCa } from '../bench/trustedCa';
 import { generateTenant, startSimulator } from './index';
 
 const CLIENT = { clientId: 'bench-app', clientSecret: 'bench-secret' };
@@ -55,6 +56,7 @@ async function measure(label: string, graph: string, bearer: string, top: number
 }
 
 async function main(): Promise<void> {
+  ensureTrustedCa(__filename);
   const seed = generateTenant({ users: 10_000, seed: 2024 });
   const t0 = process.hrtime.bigint();
   const sim = await startSimulator({ tenants: [seed], seed: 1, apps: [{ ...CLIENT, redirectUris: [] }] });
