@@ -44,8 +44,10 @@ export async function saveMapping(
       { voiceUserId: u.id, desired: u.desired, applied: u.applied, inDirectory: u.inDirectory, hasPhoneNumber: !!u.phoneNumber },
     ]),
   );
+  // Only the Teams users this save names are read: the one-to-one check needs the voice users' rows, not the tenant.
+  const named = changes.map((c) => c.teamsUserId).filter((id): id is string => id !== null);
   const teamsUsers = new Map<string, TeamsCandidate>(
-    (await deps.teamsUsers.list(accountId)).map((t) => [
+    (await deps.teamsUsers.getMany(accountId, named)).map((t) => [
       t.id,
       { id: t.id, eligible: t.eligible, ineligibleReason: t.ineligibleReason, gone: t.gone },
     ]),

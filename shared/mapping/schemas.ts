@@ -4,7 +4,8 @@ import { MAX_CHANGES_PER_SAVE } from '../domain/mapping';
 import { registry } from '../http/openapi';
 
 const VoiceUserId = z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/, 'a voice user id is 1-64 letters, digits, ".", "_", "@" or "-"');
-const TeamsUserId = z.string().min(1).max(64);
+/** A Microsoft Entra object id (a GUID); checked before it is used as a storage key. */
+const TeamsUserId = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'a Teams user id is the Microsoft Entra object id');
 
 export const VoiceUsersQuerySchema = z
   .object({

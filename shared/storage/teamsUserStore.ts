@@ -4,7 +4,7 @@
  */
 import { odata, TableEntityResult, TransactionAction } from '@azure/data-tables';
 import { TeamsUserRecord, TeamsUserStore } from '../discovery/ports';
-import { Table } from './tables';
+import { isStatus, Table } from './tables';
 
 /** Table Storage's limit of operations per transaction. */
 export const MAX_TRANSACTION = 100;
@@ -93,6 +93,22 @@ export function tableTeamsUserStore(teamsUsers: Table): TeamsUserStore {
         );
       }
       return notSeen.length;
+    },
+
+    async getMany(accountId, ids) {
+      await teamsUsers.ready();
+      const found = await Promise.all(
+        [...new Set(ids)].map((id) =>
+          client.getEntity<Record<string, unknown>>(accountId, id).then(
+            (row) => fromRow(row as Row),
+            (err: unknown) => {
+              if (isStatus(err, 404)) return undefined;
+              throw err;
+            },
+          ),
+        ),
+      );
+      return found.filter((u): u is TeamsUserRecord => u !== undefined);
     },
 
     async list(accountId) {
