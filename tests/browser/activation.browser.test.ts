@@ -35,6 +35,17 @@ async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(OUTPUT, `${name}.png`), fullPage: true });
 }
 
+/** Accessibility check of our own pages with axe-core (WCAG 2.1 A and AA rules): no serious or critical violation. */
+async function expectAccessible(page: Page): Promise<void> {
+  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+  // A string expression: it runs in the page, where the DOM exists (this file is compiled without the DOM types).
+  const violations = (await page.evaluate(
+    `axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+       .then((r) => r.violations.map((v) => v.id + ' (' + v.impact + ')'))`,
+  )) as string[];
+  expect(violations.filter((v) => /serious|critical/.test(v))).toEqual([]);
+}
+
 /** Chooses a person on the simulated Microsoft page. */
 async function pickUser(page: Page, displayName: string): Promise<void> {
   const value = await page.locator('option', { hasText: displayName }).first().getAttribute('value');
@@ -60,11 +71,13 @@ browserTest(
     expect(link).toBeTruthy();
 
     // The simulator serves HTTPS with a CA made at start; this browser profile is told to accept it.
-    const context = await browser.newContext({ ignoreHTTPSErrors: true });
+    // bypassCSP only lets the test inject axe-core: our pages allow no script at all.
+    const context = await browser.newContext({ ignoreHTTPSErrors: true, bypassCSP: true });
     const page = await context.newPage();
     await page.goto(link);
     expect(await page.getByRole('status').textContent()).toBe('Awaiting activation');
     await shot(page, '1-integration-page');
+    await expectAccessible(page);
 
     await page.getByRole('button', { name: 'Authorize' }).click();
     await page.waitForURL(/adminconsent/);
@@ -84,6 +97,13 @@ browserTest(
     expect(await page.getByRole('status').textContent()).toBe('Active');
     expect(await page.textContent('main')).toMatch(/\d+ users who can receive a number/);
     await shot(page, '5-active');
+    await expectAccessible(page);
+
+    // A refusal page is as readable: a damaged link.
+    await page.goto(`${stack.url}/api/integration?link=damaged`);
+    expect(await page.textContent('h1')).toBe('This link is not valid');
+    await shot(page, '6-refused-link');
+    await expectAccessible(page);
     await context.close();
   },
   120_000,
