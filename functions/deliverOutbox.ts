@@ -1,4 +1,7 @@
-/** Timer: sends due outbox emails every minute, within Communication Services' sending rate. */
+/**
+ * Timers of the email outbox: every minute, send what is due within Communication Services' sending rate; once a
+ * day, drop the records of emails finished longer ago than EMAIL_RETENTION_DAYS.
+ */
 import { app, InvocationContext } from '@azure/functions';
 import { container } from '../shared/container';
 
@@ -11,5 +14,13 @@ app.timer('deliverOutbox', {
         `Outbox: ${report.sent} sent, ${report.retrying} to retry, ${report.failed} failed, ${report.deferred} deferred by the sending rate.`,
       );
     }
+  },
+});
+
+app.timer('purgeOutbox', {
+  schedule: '0 30 3 * * *',
+  handler: async (_timer, context: InvocationContext) => {
+    const purged = await container().outbox.purgeFinished();
+    context.log(`Outbox: ${purged} finished email records older than the retention removed.`);
   },
 });

@@ -65,6 +65,8 @@ const ConfigSchema = z.object({
   EMAIL_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   EMAIL_RATE_PER_HOUR: z.coerce.number().int().min(1).default(100),
   EMAIL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  /** How long the record of a sent or failed email is kept (its body is dropped as soon as it is sent). */
+  EMAIL_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
 });
 
 const CheckedConfigSchema = ConfigSchema.refine((c) => !!c.ENTRA_CLIENT_SECRET !== !!c.ENTRA_CLIENT_CERTIFICATE_PEM, {

@@ -60,7 +60,11 @@ export interface Container {
     get(accountId: string): Promise<Result<Account>>;
     remove(accountId: string, ifMatch?: IfMatch): Promise<Result<Account>>;
   };
-  outbox: { deliver(): Promise<DeliveryReport> };
+  outbox: {
+    deliver(): Promise<DeliveryReport>;
+    /** Drops the records of emails finished longer ago than the retention; returns how many. */
+    purgeFinished(): Promise<number>;
+  };
   links: LinkSigner;
   /** Tenant discovery: its status, the discovered Teams users, and the steps its activities run. */
   discovery: {
@@ -166,6 +170,8 @@ export function createContainer(config: Config = loadConfig()): Container {
           perHour: config.EMAIL_RATE_PER_HOUR,
           maxAttempts: config.EMAIL_MAX_ATTEMPTS,
         }),
+      purgeFinished: () =>
+        tableOutboxStore(accountsTable).purgeFinished(new Date(now().getTime() - config.EMAIL_RETENTION_DAYS * 86_400_000)),
     },
   };
 }

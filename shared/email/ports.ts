@@ -13,6 +13,8 @@ export interface OutboxStore {
     record: OutboxRecord,
     patch: Partial<Pick<OutboxRecord, 'status' | 'nextAttemptAt' | 'lastError' | 'sentAt' | 'leaseUntil'>>,
   ): Promise<void>;
+  /** Deletes Sent and Failed messages created before `before` (the record of what was sent is kept that long). */
+  purgeFinished(before: Date): Promise<number>;
 }
 
 export type SendOutcome = { status: 'Succeeded' } | { status: 'Failed'; reason: string };

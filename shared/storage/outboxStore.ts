@@ -71,6 +71,18 @@ export function tableOutboxStore(accounts: Table): OutboxStore {
       const etag = await update(record, patch);
       return etag ? { ...record, ...patch, etag, status: 'Sending' } : undefined;
     },
+    async purgeFinished(before) {
+      await accounts.ready();
+      const filter = odata`kind eq 'outbox' and (status eq 'Sent' or status eq 'Failed') and createdAt lt ${before.toISOString()}`;
+      let purged = 0;
+      for await (const row of client.listEntities({ queryOptions: { filter, select: ['PartitionKey', 'RowKey'] } })) {
+        await client.deleteEntity(row.partitionKey as string, row.rowKey as string).catch((err: unknown) => {
+          if (!isStatus(err, 404)) throw err;
+        });
+        purged++;
+      }
+      return purged;
+    },
     async settle(record, patch) {
       // A finished email's body holds a signed link that stays valid for days: keep the record, drop the body.
       const finished = patch.status === 'Sent' || patch.status === 'Failed';

@@ -110,3 +110,30 @@ test('a permanent failure ends Failed with its reason and is not retried', async
   await deliver();
   expect((await outboxRows('bouncy')).map((r) => r.attempts)).toEqual([1, 1]);
 });
+
+test('records of finished emails are dropped after the retention; pending ones never', async () => {
+  await enable('retained', 'robin@retained.example');
+  await deliver();
+  stack.simulator.control.injectFault({
+    service: 'email',
+    method: 'POST',
+    path: 'emails:send',
+    status: 503,
+    retryAfterSeconds: 0,
+    times: 1000,
+  });
+  await enable('still-pending', 'robin@pending.example');
+  await deliver();
+  stack.simulator.control.clearFaults();
+  expect((await outboxRows('retained')).map((r) => r.status)).toEqual(['Sent', 'Sent']);
+  expect((await outboxRows('still-pending')).every((r) => r.status === 'Pending')).toBe(true);
+
+  await stack.host.runTimer('purgeOutbox'); // retention 90 days: nothing is that old
+  expect(await outboxRows('retained')).toHaveLength(2);
+
+  const store = tableOutboxStore(table(process.env.AzureWebJobsStorage as string, 'accounts'));
+  const purged = await store.purgeFinished(new Date(Date.now() + 86_400_000));
+  expect(purged).toBeGreaterThanOrEqual(2);
+  expect(await outboxRows('retained')).toHaveLength(0);
+  expect((await outboxRows('still-pending')).length).toBeGreaterThan(0);
+});
