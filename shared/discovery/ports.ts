@@ -65,6 +65,8 @@ export interface TeamsUserStore {
   /** Marks every user not seen by `discoveryId` as gone (keeping an earlier goneSince); returns how many are gone. */
   markGone(accountId: string, discoveryId: string, at: string): Promise<number>;
   list(accountId: string): Promise<TeamsUserRecord[]>;
+  /** Every user's id, names and mapping eligibility only (a lighter read for the mapping page). */
+  listForMapping(accountId: string): Promise<Pick<TeamsUserRecord, 'id' | 'displayName' | 'userPrincipalName' | 'eligible' | 'gone'>[]>;
   /** The users with these ids (point reads); unknown ids are left out. */
   getMany(accountId: string, ids: string[]): Promise<TeamsUserRecord[]>;
 }

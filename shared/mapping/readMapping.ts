@@ -38,7 +38,7 @@ const byName = (a: { displayName: string | null; id: string }, b: { displayName:
 export async function readMapping(deps: MappingDeps, accountId: string, page: number, pageSize: number): Promise<Result<MappingPage>> {
   const stored = await deps.accounts.get(accountId);
   if (!stored || stored.account.state === 'removed') return fail('ACCOUNT_NOT_FOUND', `There is no account ${accountId}.`);
-  const [snapshot, teams] = await Promise.all([deps.voiceUsers.read(accountId), deps.teamsUsers.list(accountId)]);
+  const [snapshot, teams] = await Promise.all([deps.voiceUsers.read(accountId), deps.teamsUsers.listForMapping(accountId)]);
   const teamsById = new Map(teams.map((t) => [t.id, t]));
   const ref = (id: string | null): TeamsUserRef | null => {
     if (id === null) return null;

@@ -95,6 +95,23 @@ export function tableTeamsUserStore(teamsUsers: Table): TeamsUserStore {
       return notSeen.length;
     },
 
+    async listForMapping(accountId) {
+      await teamsUsers.ready();
+      const out: Awaited<ReturnType<TeamsUserStore['listForMapping']>> = [];
+      const filter = odata`PartitionKey eq ${accountId}`;
+      const select = ['RowKey', 'displayName', 'userPrincipalName', 'eligible', 'gone'];
+      for await (const r of client.listEntities<Record<string, unknown>>({ queryOptions: { filter, select } })) {
+        out.push({
+          id: r.rowKey as string,
+          displayName: str(r.displayName),
+          userPrincipalName: str(r.userPrincipalName),
+          eligible: r.eligible === true,
+          gone: r.gone === true,
+        });
+      }
+      return out;
+    },
+
     async getMany(accountId, ids) {
       await teamsUsers.ready();
       const found = await Promise.all(
