@@ -1,6 +1,6 @@
 /**
  * What `npm start` does, end to end: Azurite, the simulator and the local host come up, /api/health answers with
- * storage up, and SIGINT (Ctrl-C) stops every child process.
+ * storage up, the demo account's integration page it prints opens, and SIGINT (Ctrl-C) stops every child process.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { connect } from 'node:net';
@@ -59,9 +59,15 @@ test('npm start answers /api/health within 30 s and Ctrl-C leaves nothing behind
   expect(health!.headers.get('x-correlation-id')).toMatch(/^[0-9a-f-]{36}$/);
   console.log(`npm start: healthy after ${seconds.toFixed(1)} s`);
 
-  await new Promise((r) => setTimeout(r, 300)); // let the banner print
+  for (let i = 0; i < 100 && !output.includes('Press Ctrl-C to stop'); i++) await new Promise((r) => setTimeout(r, 100));
   expect(output).toContain(`http://127.0.0.1:${ports.http}/api/health`);
   expect(output).toContain('x-functions-key');
+  // Where to go: the demo account's integration page, ready to authorize.
+  const demoPage = new RegExp(`(http://127\\.0\\.0\\.1:${ports.http}/api/integration\\?link=\\S+)`).exec(output)?.[1];
+  expect(demoPage).toBeDefined();
+  const page = await fetch(demoPage as string);
+  expect(page.status).toBe(200);
+  expect(await page.text()).toContain('Microsoft Teams integration for Contoso Demo');
 
   const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
   child.kill('SIGINT');
