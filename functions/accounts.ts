@@ -7,7 +7,8 @@
  */
 import { app, HttpResponseInit } from '@azure/functions';
 import { AccountPutSchema, AccountSchema, AccountStatusSchema } from '../shared/accounts/schemas';
-import { accountView, etagOf, IfMatch, statusView, versionFromIfMatch } from '../shared/accounts/views';
+import { accountView, etagOf, statusView } from '../shared/accounts/views';
+import { IfMatch, versionFromIfMatch } from '../shared/http/etag';
 import { container } from '../shared/container';
 import { accountRoute, AccountPathParams } from '../shared/http/accountRoute';
 import { api, ApiRequest, jsonResponse, problemResponse, readJson } from '../shared/http/api';

@@ -4,15 +4,14 @@
  *   PUT /api/accounts/{accountId}/mapping                      provider, admin   If-Match required; changes
  */
 import { app } from '@azure/functions';
-import { versionFromIfMatch } from '../shared/accounts/views';
 import { container } from '../shared/container';
 import { fail, Result } from '../shared/domain/errors';
+import { licenseUsage } from '../shared/domain/mapping';
 import { accountRoute, AccountPathParams, ownQuery } from '../shared/http/accountRoute';
+import { versionEtag, versionFromIfMatch } from '../shared/http/etag';
 import { api, ApiRequest, jsonResponse, parseWith, problemResponse, readJson } from '../shared/http/api';
 import { actorHeaders, ifMatchHeader, keySecurity, problemResponses, registry, unauthorized } from '../shared/http/openapi';
 import { MappingPageSchema, MappingPutSchema, MappingQuerySchema, MappingSavedSchema } from '../shared/mapping/schemas';
-
-const etag = (version: number): string => `"${version}"`;
 
 /** A save must say which version it was based on: without it, one admin could silently undo another's work. */
 function requiredVersion(req: ApiRequest): Result<number> {
@@ -31,7 +30,7 @@ export const getMapping = api(async (req) => {
   if (!query.ok) return problemResponse(query.error, req);
   const result = await container().mapping.read(id.value, query.value.page, query.value.pageSize);
   if (!result.ok) return problemResponse(result.error, req);
-  return jsonResponse(200, result.value, req, { etag: etag(result.value.version) });
+  return jsonResponse(200, result.value, req, { etag: versionEtag(result.value.version) });
 });
 
 export const putMapping = api(async (req) => {
@@ -49,11 +48,11 @@ export const putMapping = api(async (req) => {
     {
       version: result.value.version,
       changed: result.value.changed,
-      licenses: { total: licenseCount, held: summary.held, available: Math.max(0, licenseCount - summary.held) },
+      licenses: licenseUsage(licenseCount, summary.held),
       queuedChanges: summary.queued,
     },
     req,
-    { etag: etag(result.value.version) },
+    { etag: versionEtag(result.value.version) },
   );
 });
 

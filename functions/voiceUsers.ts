@@ -7,6 +7,7 @@ import { container } from '../shared/container';
 import { DomainError } from '../shared/domain/errors';
 import { parseDirectoryCsv, parseDirectoryJson } from '../shared/domain/voiceDirectoryFormats';
 import { accountRoute, AccountPathParams, ownQuery } from '../shared/http/accountRoute';
+import { versionEtag } from '../shared/http/etag';
 import { api, jsonResponse, parseWith, problemResponse, readJson, readText } from '../shared/http/api';
 import { actorHeaders, keySecurity, problemResponses, registry, unauthorized } from '../shared/http/openapi';
 import { ImportOutcomeSchema, VoiceUsersBodySchema, VoiceUsersQuerySchema } from '../shared/mapping/schemas';
@@ -48,7 +49,7 @@ export const putVoiceUsers = api(async (req) => {
   }
   const result = await container().mapping.importDirectory(id.value, parsed.value);
   if (!result.ok) return problemResponse(result.error, req);
-  return jsonResponse(200, result.value, req, { etag: `"${result.value.version}"` });
+  return jsonResponse(200, result.value, req, { etag: versionEtag(result.value.version) });
 });
 
 app.http('putVoiceUsers', { route: 'accounts/{accountId}/voice-users', methods: ['PUT'], authLevel: 'function', handler: putVoiceUsers });

@@ -13,7 +13,7 @@ import { readMapping } from './mapping/readMapping';
 import { saveMapping } from './mapping/saveMapping';
 import { tableVoiceUserStore } from './storage/voiceUserStore';
 import { upsertAccount } from './accounts/upsertAccount';
-import { IfMatch } from './accounts/views';
+import { IfMatch } from './http/etag';
 import { Config, loadConfig } from './config';
 import { DiscoveryStatus } from './discovery/ports';
 import { discoverySteps, DiscoverySteps } from './discovery/steps';

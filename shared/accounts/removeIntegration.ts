@@ -1,5 +1,5 @@
 /** Use case: the provider removes the integration; the GA is told, and a final sync is queued when Teams needs one. */
-import { IfMatch } from './views';
+import { IfMatch } from '../http/etag';
 import { Account, requestRemoval } from '../domain/account';
 import { fail, ok, Result } from '../domain/errors';
 import { emailsFor, NotificationDeps } from './notifications';

@@ -3,7 +3,7 @@ import { Account, AccountInput, enableAccount, ProviderSettings, updateAccount }
 import { fail, ok, Result } from '../domain/errors';
 import { emailsFor, NotificationDeps } from './notifications';
 import { AccountStore } from './ports';
-import { IfMatch } from './views';
+import { IfMatch } from '../http/etag';
 
 export interface UpsertDeps extends NotificationDeps {
   store: AccountStore;

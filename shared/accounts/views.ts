@@ -2,7 +2,8 @@
 import { DiscoveryStatus } from '../discovery/ports';
 import { discoverySummaryView } from '../discovery/views';
 import { Account, effectiveActionNeeded } from '../domain/account';
-import { MappingSummary } from '../domain/mapping';
+import { licenseUsage, MappingSummary } from '../domain/mapping';
+import { versionEtag } from '../http/etag';
 
 const NO_MAPPING: MappingSummary = { held: 0, queued: 0 };
 
@@ -31,22 +32,11 @@ export function statusView(a: Account, discovery?: DiscoveryStatus, mapping: Map
     actionNeeded: effectiveActionNeeded(a, mapping.queued, discovery?.status === 'failed'),
     lastSync: a.lastSyncAt && a.lastSyncStatus ? { at: a.lastSyncAt, status: a.lastSyncStatus } : null,
     globalAdmin: { ...a.globalAdmin, microsoftIdentityBound: !!a.globalAdminObjectId },
-    licenses: { total: a.licenseCount, held: mapping.held, available: Math.max(0, a.licenseCount - mapping.held) },
+    licenses: licenseUsage(a.licenseCount, mapping.held),
     queuedChanges: mapping.queued,
     runningRunId: a.runningRunId,
     discovery: discoverySummaryView(discovery),
   };
 }
 
-export const etagOf = (a: Account): string => `"${a.version}"`;
-
-/** An If-Match precondition: a version, `any` ("*": the account must exist), or none. */
-export type IfMatch = number | 'any' | undefined;
-
-/** Reads an If-Match header ("3", W/"3" or *). */
-export function versionFromIfMatch(header: string | null): IfMatch | 'invalid' {
-  if (header === null) return undefined;
-  if (header.trim() === '*') return 'any';
-  const m = /^\s*(?:W\/)?"(\d{1,9})"\s*$/.exec(header);
-  return m ? Number(m[1]) : 'invalid';
-}
+export const etagOf = (a: Account): string => versionEtag(a.version);

@@ -57,6 +57,13 @@ export function summarize(entries: Iterable<Pick<MappingEntry, 'desired' | 'appl
   return { held, queued };
 }
 
+/** Licences as the API shows them: `available` never goes below 0 (held can exceed a lowered count). */
+export const licenseUsage = (total: number, held: number): { total: number; held: number; available: number } => ({
+  total,
+  held,
+  available: Math.max(0, total - held),
+});
+
 /** The most changes one save may carry: they are written atomically, in one storage transaction. */
 export const MAX_CHANGES_PER_SAVE = 99;
 

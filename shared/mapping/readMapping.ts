@@ -3,7 +3,7 @@
  * user and pending state, the eligible Teams users still free (the drop-down), and the licences.
  */
 import { fail, ok, Result } from '../domain/errors';
-import { pendingState, PendingState } from '../domain/mapping';
+import { licenseUsage, pendingState, PendingState } from '../domain/mapping';
 import { VoiceUser } from '../domain/voiceUser';
 import { MappingDeps } from './deps';
 
@@ -67,7 +67,7 @@ export async function readMapping(deps: MappingDeps, accountId: string, page: nu
       .filter((t) => t.eligible && !t.gone && !taken.has(t.id))
       .sort(byName)
       .map((t) => ({ id: t.id, displayName: t.displayName, userPrincipalName: t.userPrincipalName })),
-    licenses: { total: licenseCount, held: snapshot.summary.held, available: Math.max(0, licenseCount - snapshot.summary.held) },
+    licenses: licenseUsage(licenseCount, snapshot.summary.held),
     queuedChanges: snapshot.summary.queued,
   });
 }

@@ -226,6 +226,16 @@ export function renderSkus(t: TenantState): Record<string, unknown>[] {
   }));
 }
 
+/** Graph's answer for a user id or UPN the tenant does not have. */
+function userNotFound(ctx: GraphCtx): SimResponse {
+  return graphError(
+    ctx.req,
+    404,
+    'Request_ResourceNotFound',
+    `Resource '${ctx.params[0]}' does not exist or one of its queried reference-property objects are not present.`,
+  );
+}
+
 export const userRoutes: GraphRoute[] = [
   {
     method: 'GET',
@@ -246,13 +256,7 @@ export const userRoutes: GraphRoute[] = [
     perms: USERS_READ,
     handler: (ctx) => {
       const u = userLookup(ctx.caller.tenant, ctx.params[0]!);
-      if (!u)
-        return graphError(
-          ctx.req,
-          404,
-          'Request_ResourceNotFound',
-          `Resource '${ctx.params[0]}' does not exist or one of its queried reference-property objects are not present.`,
-        );
+      if (!u) return userNotFound(ctx);
       return ok(ctx, {
         '@odata.context': context(ctx, 'users/$entity'),
         ...selectFields(renderUser(u), queryParam(ctx, '$select'), USER_DEFAULT_FIELDS),
@@ -265,13 +269,7 @@ export const userRoutes: GraphRoute[] = [
     perms: MEMBER_OF,
     handler: (ctx) => {
       const u = userLookup(ctx.caller.tenant, ctx.params[0]!);
-      if (!u)
-        return graphError(
-          ctx.req,
-          404,
-          'Request_ResourceNotFound',
-          `Resource '${ctx.params[0]}' does not exist or one of its queried reference-property objects are not present.`,
-        );
+      if (!u) return userNotFound(ctx);
       return memberOf(ctx, u);
     },
   },
