@@ -12,13 +12,20 @@ import {
   LicencesInput,
   MarkGoneInput,
   UsersPageInput,
-} from '../shared/discovery/orchestration';
+} from '../shared/discovery/contract';
 
 const steps = () => container().discovery.steps;
 
-df.app.activity(A.begin, { handler: (input: BeginInput) => steps().begin(input) });
-df.app.activity(A.usersPage, { handler: (input: UsersPageInput) => steps().usersPage(input) });
-df.app.activity(A.licences, { handler: (input: LicencesInput) => steps().licences(input) });
-df.app.activity(A.markGone, { handler: (input: MarkGoneInput) => steps().markGone(input) });
-df.app.activity(A.complete, { handler: (input: CompleteInput) => steps().complete(input) });
-df.app.activity(A.fail, { handler: (input: FailInput) => steps().fail(input) });
+export const discoveryBegin = (input: BeginInput) => steps().begin(input);
+export const discoveryUsersPage = (input: UsersPageInput) => steps().usersPage(input);
+export const discoveryLicences = (input: LicencesInput) => steps().licences(input);
+export const discoveryMarkGone = (input: MarkGoneInput) => steps().markGone(input);
+export const discoveryComplete = (input: CompleteInput) => steps().complete(input);
+export const discoveryFail = (input: FailInput) => steps().fail(input);
+
+df.app.activity(A.begin, { handler: discoveryBegin });
+df.app.activity(A.usersPage, { handler: discoveryUsersPage });
+df.app.activity(A.licences, { handler: discoveryLicences });
+df.app.activity(A.markGone, { handler: discoveryMarkGone });
+df.app.activity(A.complete, { handler: discoveryComplete });
+df.app.activity(A.fail, { handler: discoveryFail });

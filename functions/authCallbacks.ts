@@ -3,16 +3,12 @@
  *   GET /api/auth/consent   after admin consent → on to the sign-in
  *   GET /api/auth/signin    after the sign-in → bind tenant and GA, start discovery, back to the integration page
  */
-import { app, HttpRequest } from '@azure/functions';
+import { app, HttpRequest, HttpResponseInit } from '@azure/functions';
 import * as df from 'durable-functions';
 import { z } from 'zod';
-import { CallbackOutcome } from '../shared/activation/callbacks';
-import { completeConsent } from '../shared/activation/completeConsent';
-import { completeSignIn } from '../shared/activation/completeSignIn';
+import { CallbackResult } from '../shared/activation/callbacks';
 import { container } from '../shared/container';
-import { durableStarter } from '../shared/durable/starter';
-import { startDiscovery } from '../shared/discovery/startDiscovery';
-import { FLOW_COOKIE, readCookie } from '../shared/http/browserGuard';
+import { FLOW_COOKIE, readCookie } from '../shared/http/cookies';
 import { page, PageRequest, redirect, refusalPage } from '../shared/http/page';
 
 const param = z.string().max(4096).optional();
@@ -31,24 +27,23 @@ const CallbackQuery = z.object({
   admin_consent: z.string().max(10).optional(),
 });
 
-const deps = () => container().activation;
-const brand = () => deps().brand;
+const brand = () => container().web.brand;
 
 function query(request: HttpRequest) {
   return CallbackQuery.safeParse(Object.fromEntries([...request.query.entries()].filter(([k]) => k in CallbackQuery.shape)));
 }
 
-function answer(outcome: CallbackOutcome, req: PageRequest) {
-  return outcome.ok ? redirect(outcome.location, req) : refusalPage(brand(), outcome.error, req, outcome.backUrl);
+function answer(outcome: CallbackResult, req: PageRequest): HttpResponseInit {
+  return outcome.ok ? redirect(outcome.value, req) : refusalPage(brand(), outcome.error, req);
 }
 
 const badCallback = (req: PageRequest) =>
   refusalPage(brand(), { code: 'STATE_UNKNOWN', message: 'The answer from Microsoft is not in a form we expect.' }, req);
 
-export const consentCallback = page(brand, async (req) => {
+export async function consentCallback(req: PageRequest): Promise<HttpResponseInit> {
   const q = query(req.request);
   if (!q.success) return badCallback(req);
-  const outcome = await completeConsent(deps(), {
+  const outcome = await container().activation.completeConsent({
     state: q.data.state,
     error: q.data.error,
     errorDescription: q.data.error_description,
@@ -56,27 +51,29 @@ export const consentCallback = page(brand, async (req) => {
     flowCookie: readCookie(req.request.headers, FLOW_COOKIE),
   });
   return answer(outcome, req);
-});
+}
 
-export const signInCallback = page(brand, async (req) => {
+export async function signInCallback(req: PageRequest): Promise<HttpResponseInit> {
   const q = query(req.request);
   if (!q.success) return badCallback(req);
-  const starter = durableStarter(df.getClient(req.context));
-  const outcome = await completeSignIn(deps(), (input) => startDiscovery(starter, input).then(() => undefined), {
-    state: q.data.state,
-    code: q.data.code,
-    error: q.data.error,
-    errorDescription: q.data.error_description,
-    flowCookie: readCookie(req.request.headers, FLOW_COOKIE),
-  });
+  const outcome = await container().activation.completeSignIn(
+    {
+      state: q.data.state,
+      code: q.data.code,
+      error: q.data.error,
+      errorDescription: q.data.error_description,
+      flowCookie: readCookie(req.request.headers, FLOW_COOKIE),
+    },
+    df.getClient(req.context),
+  );
   return answer(outcome, req);
-});
+}
 
-app.http('authConsentCallback', { route: 'auth/consent', methods: ['GET'], authLevel: 'anonymous', handler: consentCallback });
+app.http('authConsentCallback', { route: 'auth/consent', methods: ['GET'], authLevel: 'anonymous', handler: page(brand, consentCallback) });
 app.http('authSignInCallback', {
   route: 'auth/signin',
   methods: ['GET'],
   authLevel: 'anonymous',
   extraInputs: [df.input.durableClient()],
-  handler: signInCallback,
+  handler: page(brand, signInCallback),
 });

@@ -4,7 +4,7 @@ import { container } from '../shared/container';
 import { correlationId, CORRELATION_HEADER } from '../shared/http/correlation';
 
 export async function health(request: HttpRequest): Promise<HttpResponseInit> {
-  const report = await container().health();
+  const report = await container().health.check();
   return {
     status: report.status === 'healthy' ? 200 : 503,
     jsonBody: report,

@@ -3,15 +3,14 @@
  *   GET  /api/integration?link=…          the page: account, state, next action
  *   POST /api/integration/authorize       "Authorize" (form: link, csrf) → Microsoft admin consent
  */
-import { app, HttpRequest } from '@azure/functions';
+import { app, HttpRequest, HttpResponseInit } from '@azure/functions';
 import { z } from 'zod';
-import { openIntegrationPage } from '../shared/activation/openIntegrationPage';
-import { startActivation } from '../shared/activation/startActivation';
 import { container } from '../shared/container';
-import { cookieHeader, CSRF_COOKIE, FLOW_COOKIE, randomValue, readCookie } from '../shared/http/browserGuard';
 import { readText } from '../shared/http/api';
+import { cookieHeader, CSRF_COOKIE, FLOW_COOKIE, readCookie } from '../shared/http/cookies';
 import { htmlResponse, page, PageRequest, redirect, refusalPage } from '../shared/http/page';
 import { renderIntegrationPage } from '../shared/pages/integrationPage';
+import { randomValue } from '../shared/security/browserBinding';
 
 const LinkToken = z
   .string()
@@ -21,8 +20,8 @@ const PageQuery = z.object({ link: LinkToken });
 const AuthorizeForm = z.object({ link: LinkToken, csrf: z.string().max(200).optional() });
 const MAX_FORM_BYTES = 16 * 1024;
 
-const deps = () => container().activation;
-const brand = () => deps().brand;
+const web = () => container().web;
+const brand = () => web().brand;
 const invalidLink = (req: PageRequest) =>
   refusalPage(
     brand(),
@@ -30,28 +29,16 @@ const invalidLink = (req: PageRequest) =>
     req,
   );
 
-export const showIntegrationPage = page(brand, async (req) => {
+export async function showIntegrationPage(req: PageRequest): Promise<HttpResponseInit> {
   const query = PageQuery.safeParse({ link: req.request.query.get('link') ?? undefined });
   if (!query.success) return invalidLink(req);
-  const opened = await openIntegrationPage(deps(), query.data.link);
-  if (!opened.ok) return refusalPage(brand(), opened.error, req);
-  const { account } = opened.value.stored;
   const csrfCookie = readCookie(req.request.headers, CSRF_COOKIE) ?? randomValue();
-  const [discovery, mapping] = await Promise.all([
-    container().discovery.status(account.accountId),
-    container().mapping.summary(account.accountId),
-  ]);
-  const body = renderIntegrationPage(brand(), {
-    account,
-    discovery,
-    link: opened.value.link,
-    csrfToken: deps().csrf.tokenFor(csrfCookie, account.accountId),
-    queuedChanges: mapping.queued,
+  const shown = await container().activation.showPage(query.data.link, csrfCookie);
+  if (!shown.ok) return refusalPage(brand(), shown.error, req);
+  return htmlResponse(200, renderIntegrationPage(brand(), shown.value), req, {
+    'set-cookie': cookieHeader(CSRF_COOKIE, csrfCookie, '/api/integration', web().publicBaseUrl),
   });
-  return htmlResponse(200, body, req, {
-    'set-cookie': cookieHeader(CSRF_COOKIE, csrfCookie, '/api/integration', deps().publicBaseUrl),
-  });
-});
+}
 
 async function readForm(request: HttpRequest): Promise<URLSearchParams | undefined> {
   if (!/^application\/x-www-form-urlencoded\b/i.test(request.headers.get('content-type') ?? '')) return undefined;
@@ -59,11 +46,11 @@ async function readForm(request: HttpRequest): Promise<URLSearchParams | undefin
   return text.ok ? new URLSearchParams(text.value) : undefined;
 }
 
-export const authorize = page(brand, async (req) => {
+export async function authorizeIntegration(req: PageRequest): Promise<HttpResponseInit> {
   const raw = await readForm(req.request);
   const form = AuthorizeForm.safeParse({ link: raw?.get('link') ?? undefined, csrf: raw?.get('csrf') ?? undefined });
   if (!form.success) return invalidLink(req);
-  const result = await startActivation(deps(), {
+  const result = await container().activation.authorize({
     link: form.data.link,
     csrfToken: form.data.csrf,
     csrfCookie: readCookie(req.request.headers, CSRF_COOKIE),
@@ -71,9 +58,14 @@ export const authorize = page(brand, async (req) => {
   });
   if (!result.ok) return refusalPage(brand(), result.error, req);
   return redirect(result.value.location, req, {
-    'set-cookie': cookieHeader(FLOW_COOKIE, result.value.flowCookie, '/api/auth', deps().publicBaseUrl, 3600),
+    'set-cookie': cookieHeader(FLOW_COOKIE, result.value.flowCookie, '/api/auth', web().publicBaseUrl, 3600),
   });
-});
+}
 
-app.http('integrationPage', { route: 'integration', methods: ['GET'], authLevel: 'anonymous', handler: showIntegrationPage });
-app.http('integrationAuthorize', { route: 'integration/authorize', methods: ['POST'], authLevel: 'anonymous', handler: authorize });
+app.http('integrationPage', { route: 'integration', methods: ['GET'], authLevel: 'anonymous', handler: page(brand, showIntegrationPage) });
+app.http('integrationAuthorize', {
+  route: 'integration/authorize',
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  handler: page(brand, authorizeIntegration),
+});

@@ -1,12 +1,11 @@
 /** GET /api/openapi.json — the API description, generated from the zod schemas the endpoints validate with. */
-import { app } from '@azure/functions';
+import { app, HttpResponseInit } from '@azure/functions';
+import { openApiDocument } from '../shared/api/document';
 import { container } from '../shared/container';
-import { api, jsonResponse } from '../shared/http/api';
-import { openApiDocument } from '../shared/http/openapi';
+import { api, ApiRequest, jsonResponse } from '../shared/http/api';
 
-app.http('openApi', {
-  route: 'openapi.json',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: api(async (req) => jsonResponse(200, openApiDocument(container().version), req)),
-});
+export async function getOpenApi(req: ApiRequest): Promise<HttpResponseInit> {
+  return jsonResponse(200, openApiDocument(container().version), req);
+}
+
+app.http('openApi', { route: 'openapi.json', methods: ['GET'], authLevel: 'anonymous', handler: api(getOpenApi) });

@@ -3,15 +3,14 @@
  *   GET /api/accounts/{accountId}/teams-users?filter=all|eligible|resourceAccounts&includeGone=false&page=1&pageSize=100
  * (provider, admin). Users come from the account's last discovery; the mapping drop-down uses filter=eligible.
  */
-import { app } from '@azure/functions';
+import { app, HttpResponseInit } from '@azure/functions';
+import { TeamsUsersQuerySchema } from '../shared/api/discovery/schemas';
+import { teamsUsersPageView } from '../shared/api/discovery/views';
 import { container } from '../shared/container';
-import { TeamsUsersPageSchema, TeamsUsersQuerySchema } from '../shared/discovery/schemas';
-import { teamsUsersPageView } from '../shared/discovery/views';
-import { accountRoute, AccountPathParams, ownQuery } from '../shared/http/accountRoute';
-import { api, jsonResponse, parseWith, problemResponse } from '../shared/http/api';
-import { actorHeaders, keySecurity, problemResponses, registry, unauthorized } from '../shared/http/openapi';
+import { accountRoute, ownQuery } from '../shared/http/accountRoute';
+import { api, ApiRequest, jsonResponse, parseWith, problemResponse } from '../shared/http/api';
 
-export const getTeamsUsers = api(async (req) => {
+export async function getTeamsUsers(req: ApiRequest): Promise<HttpResponseInit> {
   const id = accountRoute(req, ['provider', 'admin']);
   if (!id.ok) return problemResponse(id.error, req);
   const query = parseWith(TeamsUsersQuerySchema, ownQuery(req.request), 'query');
@@ -19,19 +18,11 @@ export const getTeamsUsers = api(async (req) => {
   const result = await container().discovery.teamsUsers(id.value, query.value);
   if (!result.ok) return problemResponse(result.error, req);
   return jsonResponse(200, teamsUsersPageView(result.value), req);
-});
+}
 
-app.http('getTeamsUsers', { route: 'accounts/{accountId}/teams-users', methods: ['GET'], authLevel: 'function', handler: getTeamsUsers });
-
-registry.registerPath({
-  method: 'get',
-  path: '/accounts/{accountId}/teams-users',
-  summary: 'Teams users found by the last discovery, filtered and paged (provider, admin). Sorted by display name.',
-  security: keySecurity,
-  request: { params: AccountPathParams, headers: actorHeaders, query: TeamsUsersQuerySchema },
-  responses: {
-    200: { description: 'A page of Teams users and the counts', content: { 'application/json': { schema: TeamsUsersPageSchema } } },
-    ...unauthorized,
-    ...problemResponses(400, 403, 404),
-  },
+app.http('getTeamsUsers', {
+  route: 'accounts/{accountId}/teams-users',
+  methods: ['GET'],
+  authLevel: 'function',
+  handler: api(getTeamsUsers),
 });

@@ -9,22 +9,22 @@
  */
 import * as df from 'durable-functions';
 import { OrchestrationContext, Task } from 'durable-functions';
+import { ActivityError, activityErrorFrom } from '../shared/domain/activityFailure';
+import { Result } from '../shared/domain/errors';
 import {
   DISCOVER_TENANT,
   DiscoverTenantInput,
   DiscoverTenantOutput,
   DiscoveryActivities as A,
+  DISCOVERY_GAVE_UP,
   DiscoveryProgress,
   DISCOVERY_RETRY,
   emptyCounts,
-  StepError,
-  stepErrorFromFailure,
-  StepResult,
   UsersPageOutput,
-} from '../shared/discovery/orchestration';
+} from '../shared/discovery/contract';
 import { DiscoveryCounts } from '../shared/discovery/ports';
 
-type Outcome = { ok: true; counts: DiscoveryCounts } | { ok: false; error: StepError };
+type Outcome = { ok: true; counts: DiscoveryCounts } | { ok: false; error: ActivityError };
 
 function retryOptions(): df.RetryOptions {
   const retry = new df.RetryOptions(DISCOVERY_RETRY.firstRetryIntervalMs, DISCOVERY_RETRY.maxAttempts);
@@ -59,7 +59,7 @@ export function* discoverTenant(context: OrchestrationContext): Generator<Task, 
         pagesRead: progress.pagesRead + 1,
         usersSeenBefore: progress.usersSeen,
         seenAt: now(),
-      })) as StepResult<UsersPageOutput>;
+      })) as Result<UsersPageOutput>;
       if (!page.ok) return page;
       counts.users += page.value.users;
       counts.eligible += page.value.eligible;
@@ -76,7 +76,7 @@ export function* discoverTenant(context: OrchestrationContext): Generator<Task, 
       accountId,
       tenantId,
       discoveryId,
-    })) as StepResult<unknown>;
+    })) as Result<unknown>;
     if (!licences.ok) return licences;
 
     report('gone');
@@ -92,9 +92,9 @@ export function* discoverTenant(context: OrchestrationContext): Generator<Task, 
   try {
     outcome = yield* run();
   } catch (err) {
-    // An activity failed for good (retries used up): keep our code when it named one.
+    // An activity failed for good (retries used up): keep the code of our transient failure, if it was one.
     const failed = err as Error & { failureDetails?: { errorMessage?: string } };
-    outcome = { ok: false, error: stepErrorFromFailure(failed.failureDetails?.errorMessage ?? failed.message) };
+    outcome = { ok: false, error: activityErrorFrom(failed.failureDetails?.errorMessage ?? failed.message, DISCOVERY_GAVE_UP) };
   }
 
   if (!outcome.ok) {

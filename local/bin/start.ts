@@ -10,7 +10,7 @@ import { startAzurite } from '../azurite';
 import { LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, registerLocalApp } from '../appRegistration';
 import { preferredPort } from '../ports';
 import { ensureLocalCa } from '../simulator/ca';
-import { LinkSigner } from '../../shared/http/signedLinks';
+import { LinkSigner } from '../../shared/security/signedLinks';
 import { DEMO_TENANT_ID, startSimulator } from '../simulator';
 
 const repoRoot = path.resolve(__dirname, '../../..');

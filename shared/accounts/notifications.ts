@@ -2,28 +2,14 @@
 import { Account, AccountEvent } from '../domain/account';
 import { messageIdFor, OutboxMessage } from '../email/outboxMessage';
 import { Brand, EmailData, renderEmail } from '../email/templates';
-import { LinkSigner } from '../http/signedLinks';
+import { integrationLink, IntegrationLinkDeps } from './integrationLink';
 
-export interface NotificationDeps {
+export interface NotificationDeps extends IntegrationLinkDeps {
   brand: Brand;
-  links: LinkSigner;
-  /** The integration page, e.g. https://voice-sync.example.com/api/integration */
-  integrationPageUrl: string;
 }
 
 export async function emailsFor(account: Account, events: AccountEvent[], deps: NotificationDeps, now: Date): Promise<OutboxMessage[]> {
-  const link = async (): Promise<string> => {
-    const token = await deps.links.sign(
-      {
-        purpose: 'integration',
-        accountId: account.accountId,
-        globalAdminId: account.globalAdmin.portalUserId,
-        globalAdminEmail: account.globalAdmin.email,
-      },
-      now,
-    );
-    return `${deps.integrationPageUrl}?link=${encodeURIComponent(token)}`;
-  };
+  const link = (): Promise<string> => integrationLink(deps, account, now);
   const ga = account.globalAdmin;
   const messages: OutboxMessage[] = [];
   for (const event of events) {

@@ -1,9 +1,10 @@
 /** Use case: the provider creates or updates an account; the emails the change causes are queued with it. */
 import { Account, AccountInput, enableAccount, ProviderSettings, updateAccount } from '../domain/account';
 import { fail, ok, Result } from '../domain/errors';
+import { retryOnConflict } from '../domain/retryOnConflict';
+import { IfMatch } from '../domain/version';
 import { emailsFor, NotificationDeps } from './notifications';
 import { AccountStore } from './ports';
-import { IfMatch } from '../http/etag';
 
 export interface UpsertDeps extends NotificationDeps {
   store: AccountStore;
@@ -18,14 +19,9 @@ export interface UpsertOutcome {
 }
 
 /** `ifMatch` is the account version the caller last saw (from the ETag), `any` (must exist) or undefined (no check). */
-export async function upsertAccount(
-  deps: UpsertDeps,
-  accountId: string,
-  input: AccountInput,
-  ifMatch?: IfMatch,
-): Promise<Result<UpsertOutcome>> {
+export function upsertAccount(deps: UpsertDeps, accountId: string, input: AccountInput, ifMatch?: IfMatch): Promise<Result<UpsertOutcome>> {
   // A lost race on the row is retried with fresh data; a stale If-Match is the caller's to resolve.
-  for (let attempt = 0; attempt < 3; attempt++) {
+  return retryOnConflict(async () => {
     const now = deps.now();
     const stored = await deps.store.get(accountId);
     if ((ifMatch === 'any' && !stored) || (typeof ifMatch === 'number' && stored?.account.version !== ifMatch)) {
@@ -33,15 +29,11 @@ export async function upsertAccount(
         currentVersion: stored?.account.version ?? null,
       });
     }
-    const change = stored
-      ? updateAccount(stored.account, input, deps.defaults, now)
-      : ok(enableAccount(accountId, input, deps.defaults, now));
+    const change = stored ? updateAccount(stored.account, input, deps.defaults, now) : ok(enableAccount(accountId, input, deps.defaults, now));
     if (!change.ok) return change;
     if (!change.value.changed) return ok({ account: change.value.account, created: false, changed: false });
     const outbox = await emailsFor(change.value.account, change.value.events, deps, now);
     const saved = await deps.store.save(change.value.account, stored?.etag ?? null, outbox);
-    if (saved.ok) return ok({ account: saved.value.account, created: !stored, changed: true });
-    if (saved.error.code !== 'CONCURRENT_UPDATE') return saved;
-  }
-  return fail('CONCURRENT_UPDATE', 'The account is being changed by someone else; retry shortly.');
+    return saved.ok ? ok({ account: saved.value.account, created: !stored, changed: true }) : saved;
+  }, 'The account is being changed by someone else; retry shortly.');
 }

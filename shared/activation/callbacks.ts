@@ -1,23 +1,21 @@
-/** What the Microsoft callbacks answer: a redirect onwards, or a refusal with its reason and a way back. */
+/** What the Microsoft callbacks share: the single-use state, the way back to the page, and refusals. */
 import { DomainError, fail, ok, Result } from '../domain/errors';
-import { bindingOf } from '../http/browserGuard';
+import { bindingOf } from '../security/browserBinding';
+import { integrationLink } from '../accounts/integrationLink';
 import { ActivationDeps } from './deps';
-import { freshPageUrl } from './openIntegrationPage';
 import { AuthPurpose, AuthSession } from './ports';
 
-export type CallbackOutcome =
-  | { ok: true; location: string }
-  | {
-      ok: false;
-      error: DomainError;
-      /** The integration page, when the request was genuine enough to know which account it was about. */
-      backUrl?: string;
-    };
+/** A callback's answer: where to send the browser next, or a refusal (with `details.backUrl` when one is known). */
+export type CallbackResult = Result<string>;
 
 /** The AADSTS code in Microsoft's error description (for the logs; the description itself is not logged). */
 export const aadstsIn = (description: string | undefined): string | undefined => /AADSTS\d{4,9}/.exec(description ?? '')?.[0];
 
-export const refused = (error: DomainError, backUrl?: string): CallbackOutcome => ({ ok: false, error, backUrl });
+/** A refusal; `backUrl` is the integration page, when the request was genuine enough to know which account it was about. */
+export const refused = (error: DomainError, backUrl?: string): CallbackResult => ({
+  ok: false,
+  error: backUrl ? { ...error, details: { ...error.details, backUrl } } : error,
+});
 
 /** Consumes the state (once, ever) and checks it was issued for this step and to this browser. */
 export async function consumeState(
@@ -40,5 +38,5 @@ export async function consumeState(
 export async function backTo(deps: ActivationDeps, session: AuthSession): Promise<string | undefined> {
   const stored = await deps.store.get(session.accountId);
   if (!stored || stored.account.globalAdmin.portalUserId !== session.globalAdminId) return undefined;
-  return freshPageUrl(deps, stored.account);
+  return integrationLink(deps, stored.account, deps.now());
 }

@@ -4,8 +4,9 @@
  * proves the tenant and the person.
  */
 import { refusalForMicrosoftError } from '../domain/activation';
-import { randomValue } from '../http/browserGuard';
-import { aadstsIn, backTo, CallbackOutcome, consumeState, refused } from './callbacks';
+import { ok } from '../domain/errors';
+import { randomValue } from '../security/browserBinding';
+import { aadstsIn, backTo, CallbackResult, consumeState, refused } from './callbacks';
 import { ActivationDeps } from './deps';
 
 export interface ConsentCallback {
@@ -16,7 +17,7 @@ export interface ConsentCallback {
   flowCookie?: string;
 }
 
-export async function completeConsent(deps: ActivationDeps, cb: ConsentCallback): Promise<CallbackOutcome> {
+export async function completeConsent(deps: ActivationDeps, cb: ConsentCallback): Promise<CallbackResult> {
   const session = await consumeState(deps, cb.state, 'adminConsent', cb.flowCookie);
   if (!session.ok) return refused(session.error);
   const back = await backTo(deps, session.value);
@@ -49,5 +50,5 @@ export async function completeConsent(deps: ActivationDeps, cb: ConsentCallback)
     createdAt: now.toISOString(),
     expiresAt: new Date(now.getTime() + deps.stateTtlMinutes * 60_000).toISOString(),
   });
-  return { ok: true, location: signIn.url };
+  return ok(signIn.url);
 }

@@ -1,18 +1,15 @@
 /** Everything the activation use cases share, wired by the container. */
+import { IntegrationLinkDeps } from '../accounts/integrationLink';
 import { AccountStore } from '../accounts/ports';
-import { CsrfTokens } from '../http/browserGuard';
-import { LinkSigner } from '../http/signedLinks';
+import { CsrfTokens } from '../security/csrf';
 import { AuthSessionStore, MicrosoftSignIn, TenantLinks } from './ports';
 
-export interface ActivationDeps {
-  links: LinkSigner;
+export interface ActivationDeps extends IntegrationLinkDeps {
   store: AccountStore;
   sessions: AuthSessionStore;
   tenantLinks: TenantLinks;
   microsoft: MicrosoftSignIn;
   csrf: CsrfTokens;
   stateTtlMinutes: number;
-  /** Absolute URL of the integration page; `?link=` is appended. */
-  integrationPageUrl: string;
   now: () => Date;
 }

@@ -58,6 +58,3 @@ export interface MicrosoftSignIn {
   /** Redeems the code, validates the ID token (signature, issuer, audience, nonce) and reads the user's roles. */
   completeSignIn(request: { code: string; codeVerifier: string; nonce: string }): Promise<Result<MicrosoftIdentity>>;
 }
-
-/** Starts (or joins) the account's tenant discovery. */
-export type DiscoveryTrigger = (input: { accountId: string; tenantId: string }) => Promise<void>;

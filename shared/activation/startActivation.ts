@@ -4,9 +4,9 @@
  */
 import { canActivate } from '../domain/activation';
 import { fail, ok, Result } from '../domain/errors';
-import { bindingOf, randomValue } from '../http/browserGuard';
+import { bindingOf, randomValue } from '../security/browserBinding';
 import { ActivationDeps } from './deps';
-import { openIntegrationPage } from './openIntegrationPage';
+import { openIntegrationLink } from './openIntegrationLink';
 
 export interface AuthorizeForm {
   link: string;
@@ -23,7 +23,7 @@ export interface Redirect {
 }
 
 export async function startActivation(deps: ActivationDeps, form: AuthorizeForm): Promise<Result<Redirect>> {
-  const opened = await openIntegrationPage(deps, form.link);
+  const opened = await openIntegrationLink(deps, form.link);
   if (!opened.ok) return opened;
   const { account } = opened.value.stored;
   if (!deps.csrf.verify(form.csrfCookie, form.csrfToken, account.accountId)) {

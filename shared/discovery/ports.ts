@@ -1,6 +1,6 @@
 /** What discovery needs from the outside world (Graph, Table Storage) and what it reports. */
 import { Classification, DirectoryUser, LicenceCount, SubscribedSku } from '../domain/eligibility';
-import { DomainError } from '../domain/errors';
+import { Result } from '../domain/errors';
 
 export interface DiscoveryCounts {
   /** Users seen in the tenant by the last discovery (resource accounts and disabled users included). */
@@ -27,20 +27,20 @@ export interface DiscoveryStatus {
   error: { code: string; message: string } | null;
 }
 
-/** Graph answers as values; `transient` failures (throttling, 5xx, network) are worth retrying. */
-export type DirectoryResult<T> = { ok: true; value: T } | { ok: false; error: DomainError; transient: boolean };
-
 export interface UsersPage {
   users: DirectoryUser[];
   /** Graph's @odata.nextLink, or null on the last page. */
   nextLink: string | null;
 }
 
-/** App-only reads of a customer tenant (Microsoft Graph). */
+/**
+ * App-only reads of a customer tenant (Microsoft Graph). Failures come back as values; `error.transient` marks the
+ * ones worth retrying (throttling, 5xx, network).
+ */
 export interface TenantDirectory {
   /** The first users page when `nextLink` is null, otherwise the page that link names. */
-  usersPage(tenantId: string, nextLink: string | null): Promise<DirectoryResult<UsersPage>>;
-  subscribedSkus(tenantId: string): Promise<DirectoryResult<SubscribedSku[]>>;
+  usersPage(tenantId: string, nextLink: string | null): Promise<Result<UsersPage>>;
+  subscribedSkus(tenantId: string): Promise<Result<SubscribedSku[]>>;
 }
 
 /** A discovered Teams user as stored (teamsUsers table: one partition per account, one row per Teams user id). */
@@ -80,4 +80,16 @@ export interface DiscoveryStore {
    * duplicate step of an earlier one). Returns false when another discovery has replaced it.
    */
   update(accountId: string, discoveryId: string, patch: Partial<Omit<DiscoveryStatus, 'discoveryId'>>): Promise<boolean>;
+}
+
+/**
+ * The part of the Durable client that starting orchestrations needs (adapter: shared/durable/orchestrationClient.ts).
+ * The Durable extension replaces an instance that completed, failed or was terminated when its id is started again,
+ * so a fixed per-account id can run again and again; only a pending or running instance refuses a new start.
+ */
+export interface OrchestrationClient {
+  /** True while the instance is pending or running. */
+  isRunning(instanceId: string): Promise<boolean>;
+  /** Starts (or restarts, when the instance finished) `name` under `instanceId`. */
+  start(name: string, instanceId: string, input: unknown): Promise<void>;
 }

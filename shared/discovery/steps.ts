@@ -5,19 +5,12 @@
  */
 import { AccountStore } from '../accounts/ports';
 import { transition } from '../domain/account';
+import { TransientFailure } from '../domain/activityFailure';
 import { classifyUser, licenceCount } from '../domain/eligibility';
-import {
-  BeginInput,
-  CompleteInput,
-  FailInput,
-  LicencesInput,
-  MarkGoneInput,
-  StepResult,
-  transientMessage,
-  UsersPageInput,
-  UsersPageOutput,
-} from './orchestration';
-import { DirectoryResult, DiscoveryStore, TeamsUserRecord, TeamsUserStore, TenantDirectory } from './ports';
+import { fail, ok, Result } from '../domain/errors';
+import { retryOnConflict } from '../domain/retryOnConflict';
+import { BeginInput, CompleteInput, FailInput, LicencesInput, MarkGoneInput, UsersPageInput, UsersPageOutput } from './contract';
+import { DiscoveryStore, TeamsUserRecord, TeamsUserStore, TenantDirectory } from './ports';
 
 export interface DiscoveryDeps {
   directory: TenantDirectory;
@@ -27,25 +20,18 @@ export interface DiscoveryDeps {
   now: () => Date;
 }
 
-/** Thrown for transient faults: the message starts with the code so the orchestrator can record it if retries run out. */
-export class TransientDiscoveryError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TransientDiscoveryError';
-  }
-}
-
-function settle<T, U>(result: DirectoryResult<T>, then: (value: T) => Promise<U>): Promise<StepResult<U>> {
-  if (result.ok) return then(result.value).then((value) => ({ ok: true, value }));
-  const error = { code: result.error.code, message: result.error.message };
-  if (result.transient) throw new TransientDiscoveryError(transientMessage(error));
-  return Promise.resolve({ ok: false, error });
+/** Graph's answer, settled: a value goes on to `then`; a transient failure is thrown for the activity retry. */
+async function settle<T, U>(result: Result<T>, then: (value: T) => Promise<U>): Promise<Result<U>> {
+  if (result.ok) return ok(await then(result.value));
+  if (result.error.transient) throw new TransientFailure(result.error);
+  // Only the code and message go into the orchestration history.
+  return fail(result.error.code, result.error.message);
 }
 
 export interface DiscoverySteps {
   begin(input: BeginInput): Promise<void>;
-  usersPage(input: UsersPageInput): Promise<StepResult<UsersPageOutput>>;
-  licences(input: LicencesInput): Promise<StepResult<{ skus: number }>>;
+  usersPage(input: UsersPageInput): Promise<Result<UsersPageOutput>>;
+  licences(input: LicencesInput): Promise<Result<{ skus: number }>>;
   markGone(input: MarkGoneInput): Promise<{ gone: number }>;
   complete(input: CompleteInput): Promise<{ accountState: string | null }>;
   fail(input: FailInput): Promise<void>;
@@ -112,18 +98,19 @@ export function discoverySteps(deps: DiscoveryDeps): DiscoverySteps {
       });
       // A newer discovery took over the row: it decides the account's state.
       if (!current) return { accountState: null };
-      for (let attempt = 0; attempt < 5; attempt++) {
+      const activated = await retryOnConflict(async (): Promise<Result<string | null>> => {
         const stored = await deps.accounts.get(accountId);
-        if (!stored) return { accountState: null };
+        if (!stored) return ok(null);
         // Only a consented account becomes active; an active one stays so (a re-run), others are left alone.
-        if (stored.account.state !== 'consented') return { accountState: stored.account.state };
+        if (stored.account.state !== 'consented') return ok(stored.account.state);
         const moved = transition(stored.account, 'active', deps.now());
-        if (!moved.ok) return { accountState: stored.account.state };
+        if (!moved.ok) return ok(stored.account.state);
         const saved = await deps.accounts.save(moved.value, stored.etag, []);
-        if (saved.ok) return { accountState: saved.value.account.state };
-        if (saved.error.code !== 'CONCURRENT_UPDATE') throw new Error(`${saved.error.code}: ${saved.error.message}`);
-      }
-      throw new Error('The account kept changing while discovery tried to activate it.');
+        return saved.ok ? ok(saved.value.account.state) : saved;
+      }, 'The account kept changing while discovery tried to activate it.');
+      // Unexpected here: thrown, so the activity retry runs the step again.
+      if (!activated.ok) throw new Error(`${activated.error.code}: ${activated.error.message}`);
+      return { accountState: activated.value };
     },
 
     async fail({ accountId, discoveryId, finishedAt, error }) {

@@ -1,73 +1,80 @@
 /**
- * Errors as values: every rule the domain enforces fails with a stable code that the HTTP layer maps to a status and
- * an RFC 9457 problem. Codes never change once published.
+ * Errors as values: one Result type for the whole app. Every rule fails with a stable code (codes never change once
+ * published); `transient` marks a failure worth retrying later (throttling, an outage). What a code means over HTTP
+ * is the HTTP layer's business (shared/http/problem.ts).
  */
-export const ErrorCodes = {
-  VALIDATION_FAILED: 400,
-  MALFORMED_JSON: 400,
-  ACTOR_HEADERS_INVALID: 400,
-  UNSUPPORTED_MEDIA_TYPE: 415,
-  PAYLOAD_TOO_LARGE: 413,
-  FORBIDDEN_ROLE: 403,
-  FORBIDDEN_ACCOUNT: 403,
-  ACCOUNT_NOT_FOUND: 404,
-  STALE_ETAG: 412,
-  ACCOUNT_REMOVAL_PENDING: 409,
-  TENANT_LOCKED: 409,
-  INVALID_STATE_TRANSITION: 409,
-  CONCURRENT_UPDATE: 409,
+export const ERROR_CODES = [
+  'VALIDATION_FAILED',
+  'ACCOUNT_NOT_FOUND',
+  'STALE_ETAG',
+  'ACCOUNT_REMOVAL_PENDING',
+  'TENANT_LOCKED',
+  'INVALID_STATE_TRANSITION',
+  'CONCURRENT_UPDATE',
   // Activation (integration page, admin consent, sign-in): each refusal has its own reason code.
-  LINK_INVALID: 403,
-  LINK_EXPIRED: 403,
-  LINK_SUPERSEDED: 403,
-  CSRF_TOKEN_INVALID: 403,
-  ACTIVATION_NOT_AVAILABLE: 409,
-  STATE_UNKNOWN: 400,
-  STATE_EXPIRED: 400,
-  STATE_ALREADY_USED: 400,
-  STATE_WRONG_PURPOSE: 400,
-  STATE_OTHER_BROWSER: 403,
-  CONSENT_DECLINED: 403,
-  ADMIN_APPROVAL_REQUIRED: 403,
-  MFA_REQUIRED: 401,
-  MICROSOFT_SIGN_IN_FAILED: 502,
-  CODE_EXCHANGE_FAILED: 502,
-  ID_TOKEN_INVALID: 401,
-  TENANT_MISMATCH: 403,
-  NOT_GLOBAL_ADMIN: 403,
-  GLOBAL_ADMIN_MISMATCH: 403,
-  TENANT_ALREADY_LINKED: 409,
+  'LINK_INVALID',
+  'LINK_EXPIRED',
+  'LINK_SUPERSEDED',
+  'CSRF_TOKEN_INVALID',
+  'ACTIVATION_NOT_AVAILABLE',
+  'STATE_UNKNOWN',
+  'STATE_EXPIRED',
+  'STATE_ALREADY_USED',
+  'STATE_WRONG_PURPOSE',
+  'STATE_OTHER_BROWSER',
+  'CONSENT_DECLINED',
+  'ADMIN_APPROVAL_REQUIRED',
+  'MFA_REQUIRED',
+  'MICROSOFT_SIGN_IN_FAILED',
+  'CODE_EXCHANGE_FAILED',
+  'ID_TOKEN_INVALID',
+  'TENANT_MISMATCH',
+  'NOT_GLOBAL_ADMIN',
+  'GLOBAL_ADMIN_MISMATCH',
+  'TENANT_ALREADY_LINKED',
   // Discovery (app-only reads of the customer tenant).
-  DISCOVERY_NOT_CONSENTED: 403,
-  DISCOVERY_FORBIDDEN: 403,
-  DISCOVERY_THROTTLED: 429,
-  DISCOVERY_FAILED: 502,
+  'DISCOVERY_NOT_CONSENTED',
+  'DISCOVERY_FORBIDDEN',
+  'DISCOVERY_THROTTLED',
+  'DISCOVERY_FAILED',
   // Voice-user directory and mapping.
-  DIRECTORY_INVALID: 422,
-  PRECONDITION_REQUIRED: 428,
-  MAPPING_NOT_AVAILABLE: 409,
-  VOICE_USER_NOT_FOUND: 422,
-  VOICE_USER_HAS_NO_NUMBER: 422,
-  TEAMS_USER_NOT_FOUND: 422,
-  TEAMS_USER_NOT_ELIGIBLE: 422,
-  TEAMS_USER_ALREADY_MAPPED: 409,
-  LICENSE_LIMIT_EXCEEDED: 422,
-  INTERNAL_ERROR: 500,
-} as const;
+  'DIRECTORY_INVALID',
+  'MAPPING_NOT_AVAILABLE',
+  'VOICE_USER_NOT_FOUND',
+  'VOICE_USER_HAS_NO_NUMBER',
+  'TEAMS_USER_NOT_FOUND',
+  'TEAMS_USER_NOT_ELIGIBLE',
+  'TEAMS_USER_ALREADY_MAPPED',
+  'LICENSE_LIMIT_EXCEEDED',
+  // Email delivery (Communication Services).
+  'EMAIL_SEND_FAILED',
+] as const;
 
-export type ErrorCode = keyof typeof ErrorCodes;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
-export interface DomainError {
-  code: ErrorCode;
+export const isErrorCode = (value: unknown): value is ErrorCode => (ERROR_CODES as readonly unknown[]).includes(value);
+
+export interface DomainError<C extends string = ErrorCode> {
+  code: C;
   message: string;
   /** Extra machine-readable facts (e.g. the offending field, the numbers that broke a rule). */
   details?: Record<string, unknown>;
+  /** Worth trying again later (throttling, a passing outage); absent means permanent. */
+  transient?: boolean;
 }
 
-export type Result<T> = { ok: true; value: T } | { ok: false; error: DomainError };
+export type Result<T, C extends string = ErrorCode> = { ok: true; value: T } | { ok: false; error: DomainError<C> };
 
-export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
-export const fail = <T = never>(code: ErrorCode, message: string, details?: Record<string, unknown>): Result<T> => ({
+export const ok = <T>(value: T): { ok: true; value: T } => ({ ok: true, value });
+
+export const fail = <T = never, C extends string = ErrorCode>(
+  code: C,
+  message: string,
+  details?: Record<string, unknown>,
+): Result<T, C> => ({ ok: false, error: { code, message, ...(details ? { details } : {}) } });
+
+/** A failure worth retrying later. */
+export const failTransient = <T = never>(code: ErrorCode, message: string, details?: Record<string, unknown>): Result<T> => ({
   ok: false,
-  error: { code, message, details },
+  error: { code, message, ...(details ? { details } : {}), transient: true },
 });

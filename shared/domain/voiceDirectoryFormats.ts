@@ -5,13 +5,16 @@
  * CSV errors carry the physical line a row starts on, so an admin can find it in a spreadsheet or an editor.
  */
 import { CsvError, parse } from 'csv-parse/sync';
+import { ok, Result } from './errors';
 import {
+  directoryInvalid,
   DirectoryOptions,
-  DirectoryResult,
   RawVoiceUser,
   RowError,
+  rowErrorsOf,
   validateDirectory,
   VOICE_USER_FIELDS,
+  VoiceUser,
   VoiceUserField,
 } from './voiceUser';
 
@@ -65,11 +68,9 @@ export const DIRECTORY_CSV_COLUMNS: readonly DirectoryColumn[] = [
 ];
 
 /** Reads `{ "voiceUsers": [...] }`; row n is array element n - 1. Numbers are accepted for phone numbers and extensions. */
-export function parseDirectoryJson(body: unknown, opts: DirectoryOptions = {}): DirectoryResult {
-  const fileError = (field: string | null, message: string): DirectoryResult => ({
-    ok: false,
-    errors: [{ row: 0, line: null, field, message }],
-  });
+export function parseDirectoryJson(body: unknown, opts: DirectoryOptions = {}): Result<VoiceUser[]> {
+  const fileError = (field: string | null, message: string): Result<VoiceUser[]> =>
+    directoryInvalid([{ row: 0, line: null, field, message }]);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return fileError(null, 'The body must be a JSON object: { "voiceUsers": [ … ] }.');
   }
@@ -98,15 +99,12 @@ const isBlankRecord = (cells: readonly string[]): boolean => cells.every((cell) 
  * Reads a CSV directory: a header row, then one voice user per row. Blank lines (and rows of empty cells, as
  * spreadsheets export) are skipped; quoted cells may hold commas, quotes ("") and line breaks.
  */
-export function parseDirectoryCsv(text: string, opts: DirectoryOptions = {}): DirectoryResult {
+export function parseDirectoryCsv(text: string, opts: DirectoryOptions = {}): Result<VoiceUser[]> {
   const read = readCsv(text);
   if (!read.ok) return read;
-  const [header, ...rows] = read.records.filter((record) => !isBlankRecord(record.cells));
+  const [header, ...rows] = read.value.filter((record) => !isBlankRecord(record.cells));
   if (header === undefined) {
-    return {
-      ok: false,
-      errors: [{ row: 0, line: 1, field: null, message: 'The file is empty; it needs a header row naming the columns.' }],
-    };
+    return directoryInvalid([{ row: 0, line: 1, field: null, message: 'The file is empty; it needs a header row naming the columns.' }]);
   }
 
   const columns = readHeader(header, rows);
@@ -124,7 +122,7 @@ export function parseDirectoryCsv(text: string, opts: DirectoryOptions = {}): Di
       });
     }
     const fields: Partial<Record<VoiceUserField, string>> = {};
-    columns.fields.forEach((field, position) => {
+    columns.value.forEach((field, position) => {
       if (field !== null && position < cells.length) fields[field] = cells[position];
     });
     return { line, fields };
@@ -133,17 +131,15 @@ export function parseDirectoryCsv(text: string, opts: DirectoryOptions = {}): Di
   const validated = validateDirectory(raw, opts);
   if (errors.length === 0) return validated;
   // Shape errors first within a row; sort is stable, so each side keeps its own order.
-  const all = validated.ok ? errors : [...errors, ...validated.errors];
-  return { ok: false, errors: all.sort((a, b) => a.row - b.row) };
+  const all = [...errors, ...rowErrorsOf(validated)];
+  return directoryInvalid(all.sort((a, b) => a.row - b.row));
 }
-
-type CsvRead = { ok: true; records: CsvRecord[] } | { ok: false; errors: RowError[] };
 
 /**
  * Splits the text into records with the line each starts on. Lines are counted from each record's raw text:
  * csv-parse's own `info.lines` counts a CRLF inside a quoted cell as two lines.
  */
-function readCsv(text: string): CsvRead {
+function readCsv(text: string): Result<CsvRecord[]> {
   let nextLine = 1;
   try {
     const records: CsvRecord[] = parse(text, {
@@ -158,26 +154,25 @@ function readCsv(text: string): CsvRead {
         return { cells: record, line };
       },
     });
-    return { ok: true, records };
+    return ok(records);
   } catch (error) {
     if (!(error instanceof CsvError)) throw error;
     const message =
       error.code === 'CSV_QUOTE_NOT_CLOSED'
         ? 'A quoted value that starts in the row on this line is never closed (a missing " ).'
         : `The file is not valid CSV from this line on: ${error.message}`;
-    return { ok: false, errors: [{ row: 0, line: nextLine, field: null, message }] };
+    return directoryInvalid([{ row: 0, line: nextLine, field: null, message }]);
   }
 }
 
 const lineBreaks = (text: string): number => text.match(/\r\n|\r|\n/g)?.length ?? 0;
 
-type HeaderRead = { ok: true; fields: (VoiceUserField | null)[] } | { ok: false; errors: RowError[] };
 
 /**
  * Maps each header cell to a voice-user field. Any header problem stops there: with columns misread, every row's
  * errors would be noise. A nameless column is ignored while all its cells are empty (spreadsheets add such columns).
  */
-function readHeader(header: CsvRecord, rows: readonly CsvRecord[]): HeaderRead {
+function readHeader(header: CsvRecord, rows: readonly CsvRecord[]): Result<(VoiceUserField | null)[]> {
   const errors: RowError[] = [];
   const report = (field: string | null, value: string | undefined, message: string) =>
     errors.push({ row: 0, line: header.line, field, value, message });
@@ -212,5 +207,5 @@ function readHeader(header: CsvRecord, rows: readonly CsvRecord[]): HeaderRead {
   if (!seen.has('phoneNumber') && !seen.has('extension')) {
     report(null, undefined, 'The file needs a phoneNumber column, an extension column, or both.');
   }
-  return errors.length === 0 ? { ok: true, fields } : { ok: false, errors };
+  return errors.length === 0 ? ok(fields) : directoryInvalid(errors);
 }

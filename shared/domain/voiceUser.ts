@@ -8,7 +8,7 @@
  * phone number can be mapped is the mapping rules' decision, not the directory's.
  */
 import { z } from 'zod';
-import { Result } from './errors';
+import { fail, Result } from './errors';
 import { normalizeExtension, normalizePhoneNumber, toCountryCode } from './phoneNumber';
 
 export type MusicOnHold = 'teams' | 'provider';
@@ -71,7 +71,18 @@ export interface DirectoryOptions {
   defaultCountry?: string;
 }
 
-export type DirectoryResult = { ok: true; value: VoiceUser[] } | { ok: false; errors: RowError[] };
+/** A directory with any problem fails as a whole: DIRECTORY_INVALID, with every row's problem in `details.errors`. */
+export function directoryInvalid<T = never>(errors: RowError[]): Result<T> {
+  return fail(
+    'DIRECTORY_INVALID',
+    `The directory has ${errors.length} problem(s); nothing was changed. Fix every row listed and send it again.`,
+    { errors },
+  );
+}
+
+/** The row problems of a failed directory read (none when it succeeded). */
+export const rowErrorsOf = (result: Result<unknown>): RowError[] =>
+  result.ok ? [] : ((result.error.details?.errors as RowError[] | undefined) ?? []);
 
 const ID_PATTERN = /^[A-Za-z0-9._@-]{1,64}$/;
 /** C0 and C1 controls and DEL: line breaks, tabs, NUL and the like. */
@@ -189,7 +200,7 @@ const where = (row: number, line: number | null): string => (line === null ? `ro
  * every repeat, naming the first row: an id, an extension, or a phone number shared by users who do not each have
  * their own extension.
  */
-export function validateDirectory(rows: readonly RawVoiceUser[], opts: DirectoryOptions = {}): DirectoryResult {
+export function validateDirectory(rows: readonly RawVoiceUser[], opts: DirectoryOptions = {}): Result<VoiceUser[]> {
   if (opts.defaultCountry !== undefined && toCountryCode(opts.defaultCountry) === null) {
     return directoryError('defaultCountry', opts.defaultCountry, `"${opts.defaultCountry}" is not an ISO 3166 alpha-2 country code.`);
   }
@@ -258,9 +269,9 @@ export function validateDirectory(rows: readonly RawVoiceUser[], opts: Directory
     if (Object.keys(parsed).length === VOICE_USER_FIELDS.length) users.push(parsed as VoiceUser);
   });
 
-  return errors.length === 0 ? { ok: true, value: users } : { ok: false, errors };
+  return errors.length === 0 ? { ok: true, value: users } : directoryInvalid(errors);
 }
 
-function directoryError(field: string | null, value: string | undefined, message: string): DirectoryResult {
-  return { ok: false, errors: [{ row: 0, line: null, field, value, message }] };
+function directoryError(field: string | null, value: string | undefined, message: string): Result<VoiceUser[]> {
+  return directoryInvalid([{ row: 0, line: null, field, value, message }]);
 }

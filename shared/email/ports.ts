@@ -1,4 +1,5 @@
 /** What outbox delivery needs: a place to keep messages, and something that sends them. */
+import { Result } from '../domain/errors';
 import { OutboxRecord } from './outboxMessage';
 
 export interface OutboxStore {
@@ -6,8 +7,8 @@ export interface OutboxStore {
   due(now: Date, limit: number): Promise<OutboxRecord[]>;
   /** How many messages were sent at or after `since` (for the sending rate). */
   sentSince(since: Date): Promise<number>;
-  /** Takes a message for one attempt; undefined when another sender took it first. */
-  claim(record: OutboxRecord, now: Date, leaseUntil: Date): Promise<OutboxRecord | undefined>;
+  /** Takes a message for one attempt under a lease; undefined when another sender took it first. */
+  lease(record: OutboxRecord, now: Date, leaseUntil: Date): Promise<OutboxRecord | undefined>;
   /** Records an attempt's outcome. */
   settle(
     record: OutboxRecord,
@@ -17,19 +18,11 @@ export interface OutboxStore {
   purgeFinished(before: Date): Promise<number>;
 }
 
-export type SendOutcome = { status: 'Succeeded' } | { status: 'Failed'; reason: string };
-
-export class EmailSendError extends Error {
-  constructor(
-    message: string,
-    readonly permanent: boolean,
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-  }
-}
-
 export interface EmailSender {
-  /** Sends once per operation id: repeating a send with the same id must not deliver twice. */
-  send(message: OutboxRecord, operationId: string): Promise<SendOutcome>;
+  /**
+   * Sends once per operation id: repeating a send with the same id must not deliver twice. Fails with
+   * EMAIL_SEND_FAILED: `transient` when a later attempt may succeed (with `details.retryAfterMs` when the service
+   * said when), permanent when the service refused the message for good.
+   */
+  send(message: OutboxRecord, operationId: string): Promise<Result<void>>;
 }

@@ -2,6 +2,8 @@
  * A tiny document model for emails: each template builds blocks once and gets both an HTML and a plain-text body.
  * Every value is escaped in the HTML; links are only ever http(s).
  */
+import { escapeHtml } from '../security/escapeHtml';
+
 export type Block =
   | { kind: 'paragraph'; text: string }
   | { kind: 'steps'; items: string[] }
@@ -12,10 +14,6 @@ export interface RenderedEmail {
   subject: string;
   html: string;
   text: string;
-}
-
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 }
 
 function safeHref(href: string): string {

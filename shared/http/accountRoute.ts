@@ -1,15 +1,13 @@
 /** The check every `/accounts/{accountId}/…` route starts with: a valid account id, actor headers, and the right role. */
 import { HttpRequest } from '@azure/functions';
-import { z } from 'zod';
-import { AccountIdSchema } from '../accounts/schemas';
+import { AccountPathParams } from '../api/common';
 import { Result } from '../domain/errors';
 import { ActorRole, authorize, readActor } from './actor';
 import { ApiRequest, parseWith } from './api';
-
-export const AccountPathParams = z.object({ accountId: AccountIdSchema });
+import { ProblemCode } from './problem';
 
 /** The account id when this actor may use the route on it. */
-export function accountRoute(req: ApiRequest, roles: ActorRole[]): Result<string> {
+export function accountRoute(req: ApiRequest, roles: ActorRole[]): Result<string, ProblemCode> {
   const params = parseWith(AccountPathParams, (req.request as HttpRequest).params, 'path');
   if (!params.ok) return params;
   const actor = readActor(req.request.headers);

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { fail, ok, Result } from '../domain/errors';
+import { ProblemCode } from './problem';
 
 export const ActorRoleSchema = z.enum(['provider', 'admin', 'user']);
 export type ActorRole = z.infer<typeof ActorRoleSchema>;
@@ -23,7 +24,7 @@ const ActorHeaders = z
   })
   .refine((h) => h.role === 'provider' || !!h.account, { message: 'x-actor-account is required for this role', path: ['account'] });
 
-export function readActor(headers: { get(name: string): string | null }): Result<Actor> {
+export function readActor(headers: { get(name: string): string | null }): Result<Actor, ProblemCode> {
   const parsed = ActorHeaders.safeParse({
     id: headers.get('x-actor-id') ?? undefined,
     role: headers.get('x-actor-role') ?? undefined,
@@ -31,7 +32,7 @@ export function readActor(headers: { get(name: string): string | null }): Result
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    return fail('ACTOR_HEADERS_INVALID', `Actor headers are missing or invalid: x-actor-${String(issue.path[0])}: ${issue.message}.`, {
+    return fail<Actor, ProblemCode>('ACTOR_HEADERS_INVALID', `Actor headers are missing or invalid: x-actor-${String(issue.path[0])}: ${issue.message}.`, {
       header: `x-actor-${String(issue.path[0])}`,
     });
   }
@@ -40,12 +41,12 @@ export function readActor(headers: { get(name: string): string | null }): Result
 }
 
 /** May this actor use a route allowed to `roles`, on `accountId`? An actor never reaches another account. */
-export function authorize(actor: Actor, accountId: string, roles: ActorRole[]): Result<Actor> {
+export function authorize(actor: Actor, accountId: string, roles: ActorRole[]): Result<Actor, ProblemCode> {
   if (!roles.includes(actor.role)) {
-    return fail('FORBIDDEN_ROLE', `This operation needs one of the roles: ${roles.join(', ')}.`, { role: actor.role });
+    return fail<Actor, ProblemCode>('FORBIDDEN_ROLE', `This operation needs one of the roles: ${roles.join(', ')}.`, { role: actor.role });
   }
   if (actor.role !== 'provider' && actor.accountId !== accountId) {
-    return fail('FORBIDDEN_ACCOUNT', 'The actor belongs to another account.');
+    return fail<Actor, ProblemCode>('FORBIDDEN_ACCOUNT', 'The actor belongs to another account.');
   }
   return ok(actor);
 }

@@ -4,9 +4,9 @@
  */
 import { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { z } from 'zod';
-import { DomainError, ErrorCodes, fail, ok, Result } from '../domain/errors';
+import { DomainError, fail, ok, Result } from '../domain/errors';
 import { correlationId as readCorrelationId, CORRELATION_HEADER } from './correlation';
-import { problem, PROBLEM_CONTENT_TYPE } from './problem';
+import { HTTP_STATUS, problem, PROBLEM_CONTENT_TYPE, ProblemCode } from './problem';
 
 export const MAX_JSON_BYTES = 256 * 1024;
 
@@ -18,8 +18,8 @@ export interface ApiRequest {
 
 export type ApiHandler = (api: ApiRequest) => Promise<HttpResponseInit>;
 
-export function problemResponse(error: DomainError, api: Pick<ApiRequest, 'correlationId' | 'request'>): HttpResponseInit {
-  const status = ErrorCodes[error.code];
+export function problemResponse(error: DomainError<ProblemCode>, api: Pick<ApiRequest, 'correlationId' | 'request'>): HttpResponseInit {
+  const status = HTTP_STATUS[error.code];
   const body = problem(status, error.code, titleFor(error.code), {
     detail: error.message,
     instance: new URL(api.request.url).pathname,
@@ -51,7 +51,7 @@ function titleFor(code: string): string {
 }
 
 /** Turns zod issues into one problem that names every bad field. */
-export function validationFailed(error: z.ZodError, where: 'body' | 'query' | 'path' = 'body'): DomainError {
+export function validationFailed(error: z.ZodError, where: 'body' | 'query' | 'path' = 'body'): DomainError<ProblemCode> {
   const errors = error.issues.flatMap((issue) =>
     issue.code === 'unrecognized_keys'
       ? issue.keys.map((key) => ({ field: [...issue.path, key].join('.'), message: 'is not a known property' }))
@@ -65,7 +65,7 @@ export function validationFailed(error: z.ZodError, where: 'body' | 'query' | 'p
 }
 
 /** The body as text, refusing more than `maxBytes`. */
-export async function readText(request: HttpRequest, maxBytes: number): Promise<Result<string>> {
+export async function readText(request: HttpRequest, maxBytes: number): Promise<Result<string, ProblemCode>> {
   // Refuse a declared oversize body before buffering it.
   if (Number(request.headers.get('content-length') ?? 0) > maxBytes) {
     return fail('PAYLOAD_TOO_LARGE', `The body may be at most ${maxBytes} bytes.`);
@@ -79,7 +79,7 @@ export async function readJson<S extends z.ZodTypeAny>(
   request: HttpRequest,
   schema: S,
   maxBytes = MAX_JSON_BYTES,
-): Promise<Result<z.infer<S>>> {
+): Promise<Result<z.infer<S>, ProblemCode>> {
   const type = request.headers.get('content-type') ?? '';
   if (!/^application\/(.+\+)?json\b/i.test(type)) {
     return fail('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json.');
@@ -96,7 +96,7 @@ export async function readJson<S extends z.ZodTypeAny>(
   return parsed.success ? ok(parsed.data) : { ok: false, error: validationFailed(parsed.error) };
 }
 
-export function parseWith<S extends z.ZodTypeAny>(schema: S, value: unknown, where: 'query' | 'path'): Result<z.infer<S>> {
+export function parseWith<S extends z.ZodTypeAny>(schema: S, value: unknown, where: 'query' | 'path'): Result<z.infer<S>, ProblemCode> {
   const parsed = schema.safeParse(value);
   return parsed.success ? ok(parsed.data) : { ok: false, error: validationFailed(parsed.error, where) };
 }

@@ -4,10 +4,11 @@
  * that never shows internals.
  */
 import { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { DomainError, ErrorCodes } from '../domain/errors';
+import { DomainError } from '../domain/errors';
 import { renderNotice } from '../pages/noticePage';
 import { PAGE_HEADERS, PageBrand } from '../pages/layout';
 import { correlationId as readCorrelationId, CORRELATION_HEADER } from './correlation';
+import { HTTP_STATUS, ProblemCode } from './problem';
 
 export interface PageRequest {
   request: HttpRequest;
@@ -23,14 +24,17 @@ export function redirect(location: string, req: PageRequest, headers: Record<str
   return { status: 303, headers: { location, 'cache-control': 'no-store', [CORRELATION_HEADER]: req.correlationId, ...headers } };
 }
 
-/** A refusal: logged with its reason code (never a token or secret), shown as a page saying what to do next. */
-export function refusalPage(brand: PageBrand, error: DomainError, req: PageRequest, backUrl?: string): HttpResponseInit {
-  const { microsoftError, aadsts } = (error.details ?? {}) as { microsoftError?: string; aadsts?: string };
+/**
+ * A refusal: logged with its reason code (never a token or secret), shown as a page saying what to do next, with a
+ * link back to the integration page when the use case gave one (`details.backUrl`).
+ */
+export function refusalPage(brand: PageBrand, error: DomainError<ProblemCode>, req: PageRequest): HttpResponseInit {
+  const { microsoftError, aadsts, backUrl } = (error.details ?? {}) as { microsoftError?: string; aadsts?: string; backUrl?: string };
   req.context.warn(
     `Refused ${new URL(req.request.url).pathname}: ${error.code}` +
       `${microsoftError ? ` (microsoft: ${microsoftError}${aadsts ? ` ${aadsts}` : ''})` : ''} correlation ${req.correlationId}`,
   );
-  return htmlResponse(ErrorCodes[error.code], renderNotice(brand, error.code, error.message, backUrl, req.correlationId), req);
+  return htmlResponse(HTTP_STATUS[error.code], renderNotice(brand, error.code, error.message, backUrl, req.correlationId), req);
 }
 
 export function page(brand: () => PageBrand, handler: (req: PageRequest) => Promise<HttpResponseInit>): HttpHandler {

@@ -2,9 +2,11 @@
  * Use case: the portal replaces an account's voice-user directory (already parsed and validated as a whole). Voice
  * users that left while mapped become queued unmappings; mappings of the others are kept.
  */
-import { fail, ok, Result } from '../domain/errors';
+import { ok, Result } from '../domain/errors';
+import { retryOnConflict } from '../domain/retryOnConflict';
 import { reconcileDirectory, summarize } from '../domain/mapping';
 import { VoiceUser } from '../domain/voiceUser';
+import { loadAccount } from '../accounts/loadAccount';
 import { MappingDeps } from './deps';
 import { StoredVoiceUser } from './ports';
 
@@ -24,11 +26,11 @@ export interface ImportOutcome {
 const sameUser = (a: StoredVoiceUser, b: StoredVoiceUser): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 export async function importDirectory(deps: MappingDeps, accountId: string, directory: VoiceUser[]): Promise<Result<ImportOutcome>> {
-  const stored = await deps.accounts.get(accountId);
-  if (!stored || stored.account.state === 'removed') return fail('ACCOUNT_NOT_FOUND', `There is no account ${accountId}.`);
+  const loaded = await loadAccount(deps.accounts, accountId);
+  if (!loaded.ok) return loaded;
 
   // A mapping saved meanwhile makes the commit fail; the import is recomputed from what is then stored.
-  for (let attempt = 0; attempt < 5; attempt++) {
+  return retryOnConflict(async () => {
     const snapshot = await deps.voiceUsers.read(accountId);
     const current = new Map(snapshot.users.map((u) => [u.id, u]));
     const incoming = new Map(directory.map((v) => [v.id, v]));
@@ -60,8 +62,6 @@ export async function importDirectory(deps: MappingDeps, accountId: string, dire
     };
     if (changed.length === 0 && plan.deletions.length === 0) return ok(outcome);
     const saved = await deps.voiceUsers.commit(accountId, snapshot, changed, plan.deletions, summary);
-    if (saved.ok) return ok({ ...outcome, version: saved.value.version });
-    if (saved.error.code !== 'CONCURRENT_UPDATE') return saved;
-  }
-  return fail('CONCURRENT_UPDATE', 'The voice users are being changed by someone else; retry shortly.');
+    return saved.ok ? ok({ ...outcome, version: saved.value.version }) : saved;
+  }, 'The voice users are being changed by someone else; retry shortly.');
 }

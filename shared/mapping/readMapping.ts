@@ -2,9 +2,10 @@
  * Use case: the mapping page of the portal — voice users page by page (by display name) with their mapped Teams
  * user and pending state, the eligible Teams users still free (the drop-down), and the licences.
  */
-import { fail, ok, Result } from '../domain/errors';
+import { ok, Result } from '../domain/errors';
 import { licenseUsage, pendingState, PendingState } from '../domain/mapping';
 import { VoiceUser } from '../domain/voiceUser';
+import { loadAccount } from '../accounts/loadAccount';
 import { MappingDeps } from './deps';
 
 export interface TeamsUserRef {
@@ -36,8 +37,9 @@ const byName = (a: { displayName: string | null; id: string }, b: { displayName:
   (a.displayName ?? '').localeCompare(b.displayName ?? '', 'en', { sensitivity: 'base' }) || a.id.localeCompare(b.id);
 
 export async function readMapping(deps: MappingDeps, accountId: string, page: number, pageSize: number): Promise<Result<MappingPage>> {
-  const stored = await deps.accounts.get(accountId);
-  if (!stored || stored.account.state === 'removed') return fail('ACCOUNT_NOT_FOUND', `There is no account ${accountId}.`);
+  const loaded = await loadAccount(deps.accounts, accountId);
+  if (!loaded.ok) return loaded;
+  const stored = loaded.value;
   const [snapshot, teams] = await Promise.all([deps.voiceUsers.read(accountId), deps.teamsUsers.listForMapping(accountId)]);
   const teamsById = new Map(teams.map((t) => [t.id, t]));
   const ref = (id: string | null): TeamsUserRef | null => {

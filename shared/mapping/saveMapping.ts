@@ -4,6 +4,7 @@
  */
 import { fail, ok, Result } from '../domain/errors';
 import { MappingChange, MappingEntry, MappingSummary, planSave, TeamsCandidate } from '../domain/mapping';
+import { loadAccount } from '../accounts/loadAccount';
 import { MappingDeps } from './deps';
 
 export interface SaveOutcome {
@@ -19,8 +20,9 @@ export async function saveMapping(
   changes: MappingChange[],
   ifMatch: number,
 ): Promise<Result<SaveOutcome>> {
-  const stored = await deps.accounts.get(accountId);
-  if (!stored || stored.account.state === 'removed') return fail('ACCOUNT_NOT_FOUND', `There is no account ${accountId}.`);
+  const loaded = await loadAccount(deps.accounts, accountId);
+  if (!loaded.ok) return loaded;
+  const stored = loaded.value;
   const { account } = stored;
   if (account.state !== 'active') {
     return fail(

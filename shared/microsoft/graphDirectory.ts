@@ -2,14 +2,14 @@
  * App-only Microsoft Graph reads of a customer tenant (TenantDirectory port): client credentials for that tenant with
  * @azure/identity, requests with @microsoft/microsoft-graph-client. The client's RetryHandler retries 429/503/504 and
  * honours Retry-After; what still fails comes back as a value with a stable code, marked transient when a later retry
- * (the Durable activity retry) may succeed. Messages are ours: no token, secret or raw Microsoft text in them.
+ * (error.transient: the Durable activity retry) may succeed. Messages are ours: no token, secret or raw Microsoft text in them.
  */
 import { AuthenticationError, TokenCredential } from '@azure/identity';
 import { Client, GraphError } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
-import { DirectoryResult, TenantDirectory, UsersPage } from '../discovery/ports';
+import { TenantDirectory, UsersPage } from '../discovery/ports';
 import { AssignedPlan, DirectoryUser, SubscribedSku } from '../domain/eligibility';
-import { ErrorCode } from '../domain/errors';
+import { DomainError, ErrorCode, Result } from '../domain/errors';
 import { AppCredential, tenantCredential } from './appCredential';
 
 export interface GraphDirectorySettings {
@@ -31,12 +31,11 @@ const NOT_CONSENTED = ['700016', '65001', '7000229', '500011'];
 /** AADSTS codes meaning our own app credential is wrong or expired (an operator must fix the secret). */
 const BAD_CREDENTIAL = ['7000215', '7000222', '700027'];
 
-type Failure = { ok: false; error: { code: ErrorCode; message: string; details?: Record<string, unknown> }; transient: boolean };
+type Failure = { ok: false; error: DomainError };
 
 const failure = (code: ErrorCode, message: string, transient: boolean, details?: Record<string, unknown>): Failure => ({
   ok: false,
-  error: { code, message, details },
-  transient,
+  error: { code, message, details, transient },
 });
 
 /** Token endpoint failures: never consented, bad app credential, transient, or other. */
@@ -168,7 +167,7 @@ export function graphTenantDirectory(settings: GraphDirectorySettings): TenantDi
   }
 
   /** Gets the token first, so Entra's refusals (e.g. never consented) are told apart from Graph's. */
-  async function call<T>(tenantId: string, what: string, request: (client: Client) => Promise<T>): Promise<DirectoryResult<T>> {
+  async function call<T>(tenantId: string, what: string, request: (client: Client) => Promise<T>): Promise<Result<T>> {
     const { credential, client } = forTenant(tenantId);
     try {
       await credential.getToken(GRAPH_SCOPE);

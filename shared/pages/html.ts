@@ -1,5 +1,5 @@
 /** Safe HTML templating for the server-rendered pages: every interpolated value is escaped unless already safe. */
-import { escapeHtml } from '../email/render';
+import { escapeHtml } from '../security/escapeHtml';
 
 export class SafeHtml {
   constructor(readonly value: string) {}

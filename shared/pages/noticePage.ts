@@ -1,11 +1,11 @@
 /** The page shown when a link, form or Microsoft answer is refused: what happened and what to do next. */
-import { ErrorCode } from '../domain/errors';
+import { ProblemCode } from '../http/problem';
 import { html } from './html';
 import { layout, PageBrand } from './layout';
 
 const OPEN_AGAIN = 'Open the integration page from your most recent email and try again.';
 
-const NOTICES: Partial<Record<ErrorCode, { title: string; next: string }>> = {
+const NOTICES: Partial<Record<ProblemCode, { title: string; next: string }>> = {
   LINK_INVALID: {
     title: 'This link is not valid',
     next: 'Use the link from your most recent email, unchanged. If it still fails, ask for a new one.',
@@ -64,7 +64,7 @@ const NOTICES: Partial<Record<ErrorCode, { title: string; next: string }>> = {
   },
 };
 
-export function renderNotice(brand: PageBrand, code: ErrorCode, detail: string, backUrl?: string, correlationId?: string): string {
+export function renderNotice(brand: PageBrand, code: ProblemCode, detail: string, backUrl?: string, correlationId?: string): string {
   const notice = NOTICES[code] ?? { title: 'Something went wrong', next: OPEN_AGAIN };
   const body = html`<h1>${notice.title}</h1>
     <div class="error" role="alert"><p>${detail}</p></div>

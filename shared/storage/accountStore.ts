@@ -7,6 +7,7 @@ import { AccountStore, StoredAccount } from '../accounts/ports';
 import { Account } from '../domain/account';
 import { fail, ok, Result } from '../domain/errors';
 import { OutboxMessage } from '../email/outboxMessage';
+import { str } from './columns';
 import { isStatus, Table } from './tables';
 
 export const PROFILE_ROW = 'profile';
@@ -43,7 +44,6 @@ function toRow(a: Account): Row {
   });
 }
 
-const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
 function fromRow(r: TableEntityResult<Record<string, unknown>>): Account {
   return {

@@ -5,7 +5,7 @@
  */
 import { AuthSession, AuthSessionStore } from '../activation/ports';
 import { fail, ok } from '../domain/errors';
-import { Sealer } from '../secrets/sealer';
+import { Sealer } from '../security/sealer';
 import { isStatus, Table } from './tables';
 import { odata } from '@azure/data-tables';
 

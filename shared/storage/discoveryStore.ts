@@ -4,13 +4,15 @@
  */
 import { TableEntityResult } from '@azure/data-tables';
 import { DiscoveryStatus, DiscoveryStore } from '../discovery/ports';
+import { fail, ok, Result } from '../domain/errors';
+import { retryOnConflict } from '../domain/retryOnConflict';
+import { str } from './columns';
 import { isStatus, Table } from './tables';
 
 export const DISCOVERY_ROW = 'discovery';
 
 type Row = TableEntityResult<Record<string, unknown>>;
 
-const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 const parsed = <T>(v: unknown): T | null => (typeof v === 'string' && v !== '' ? (JSON.parse(v) as T) : null);
 
 function fromRow(r: Row): DiscoveryStatus {
@@ -93,19 +95,21 @@ export function tableDiscoveryStore(accounts: Table): DiscoveryStore {
     },
 
     async update(accountId, discoveryId, patch) {
-      for (let attempt = 0; attempt < 5; attempt++) {
+      const updated = await retryOnConflict(async (): Promise<Result<boolean>> => {
         const current = await read(accountId);
-        if (!current || current.discoveryId !== discoveryId) return false;
+        if (!current || current.discoveryId !== discoveryId) return ok(false);
         try {
           await client.updateEntity({ partitionKey: accountId, rowKey: DISCOVERY_ROW, ...toColumns(patch) }, 'Merge', {
             etag: current.etag,
           });
-          return true;
+          return ok(true);
         } catch (err) {
-          if (!isStatus(err, 412)) throw err;
+          if (isStatus(err, 412)) return fail('CONCURRENT_UPDATE', 'The discovery row changed at the same time.');
+          throw err;
         }
-      }
-      throw new Error(`The discovery row of ${accountId} kept changing; giving up this update.`);
+      });
+      if (!updated.ok) throw new Error(`The discovery row of ${accountId} kept changing; giving up this update.`);
+      return updated.value;
     },
   };
 }

@@ -3,11 +3,11 @@ import { odata, TableEntityResult } from '@azure/data-tables';
 import { OutboxRecord } from '../email/outboxMessage';
 import { OutboxStore } from '../email/ports';
 import { OUTBOX_PREFIX } from './accountStore';
+import { str } from './columns';
 import { isStatus, Table } from './tables';
 
 type Row = TableEntityResult<Record<string, unknown>>;
 
-const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
 function fromRow(r: Row): OutboxRecord {
   return {
@@ -66,7 +66,7 @@ export function tableOutboxStore(accounts: Table): OutboxStore {
       for await (const row of client.listEntities({ queryOptions: { filter, select: ['PartitionKey'] } })) if (row) count++;
       return count;
     },
-    async claim(record, _now, leaseUntil) {
+    async lease(record, _now, leaseUntil) {
       const patch = { status: 'Sending', attempts: record.attempts + 1, leaseUntil: leaseUntil.toISOString(), operationId: record.id };
       const etag = await update(record, patch);
       return etag ? { ...record, ...patch, etag, status: 'Sending' } : undefined;

@@ -1,5 +1,4 @@
 /** Table clients from the storage connection string, each table created once per process on first use. */
-import { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { RestError, TableClient } from '@azure/data-tables';
 
 /** Azurite is served over http; the SDK refuses plain http unless told otherwise. */
@@ -13,31 +12,9 @@ export interface Table {
   ready(): Promise<void>;
 }
 
-/** Requests sent per table since the process started (or the last clear), and their time: benchmarks report them. */
-export const tableRequestCounts = new Map<string, { requests: number; transactions: number; ms: number }>();
-
-function countingPolicy(name: string): PipelinePolicy {
-  return {
-    name: 'countTableRequests',
-    async sendRequest(request, next) {
-      const started = performance.now();
-      try {
-        return await next(request);
-      } finally {
-        const counts = tableRequestCounts.get(name) ?? { requests: 0, transactions: 0, ms: 0 };
-        counts.requests++;
-        if (/\/\$batch(\?|$)/.test(request.url)) counts.transactions++;
-        counts.ms += performance.now() - started;
-        tableRequestCounts.set(name, counts);
-      }
-    },
-  };
-}
-
 export function table(connectionString: string, name: string): Table {
   const client = TableClient.fromConnectionString(connectionString, name, {
     allowInsecureConnection: isInsecure(connectionString),
-    additionalPolicies: [{ policy: countingPolicy(name), position: 'perCall' }],
   });
   let creating: Promise<void> | undefined;
   return {

@@ -4,6 +4,7 @@
  */
 import { odata, TableEntityResult, TransactionAction } from '@azure/data-tables';
 import { TeamsUserRecord, TeamsUserStore } from '../discovery/ports';
+import { str } from './columns';
 import { isStatus, Table } from './tables';
 
 /** Table Storage's limit of operations per transaction. */
@@ -11,7 +12,6 @@ export const MAX_TRANSACTION = 100;
 
 type Row = TableEntityResult<Record<string, unknown>>;
 
-const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
 function toRow(accountId: string, u: TeamsUserRecord): Record<string, unknown> & { partitionKey: string; rowKey: string } {
   return {

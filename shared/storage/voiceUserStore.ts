@@ -7,6 +7,7 @@ import { odata, TableEntity, TableEntityResult, TransactionAction } from '@azure
 import { fail, ok } from '../domain/errors';
 import { MappingSummary } from '../domain/mapping';
 import { StoredVoiceUser, VoiceUserStore } from '../mapping/ports';
+import { str } from './columns';
 import { isStatus, Table } from './tables';
 
 const STATE_ROW = 'mapping';
@@ -14,7 +15,6 @@ const USER_PREFIX = 'vu|';
 const ROWS_PER_TRANSACTION = 99; // plus the state row: Table Storage allows 100 operations per transaction
 
 type Row = TableEntity<Record<string, unknown>>;
-const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
 function toRow(accountId: string, u: StoredVoiceUser): Row {
   const row: Row = {

@@ -3,8 +3,8 @@
  * against the local host, Azurite and the simulated Microsoft. Every refusal is checked to change nothing.
  */
 import { TableClient } from '@azure/data-tables';
-import { LinkSigner } from '../../shared/http/signedLinks';
-import { Sealer } from '../../shared/secrets/sealer';
+import { LinkSigner } from '../../shared/security/signedLinks';
+import { Sealer } from '../../shared/security/sealer';
 import { tableAuthSessionStore } from '../../shared/storage/authSessionStore';
 import { isInsecure } from '../../shared/storage/tables';
 import { AuthorizeOutcome } from '../../local/simulator/state';

@@ -9,8 +9,9 @@ import { Instance } from '../../local/durable/emulator';
 import { DEMO_TENANT_ID } from '../../local/simulator';
 import { generateTenant } from '../../local/simulator/tenants/generator';
 import { loadSeedFile, TenantSeed } from '../../local/simulator/tenants/model';
-import { discoveryInstanceId, OrchestrationStarter, startDiscovery } from '../../shared/discovery/startDiscovery';
-import { durableStarter } from '../../shared/durable/starter';
+import { OrchestrationClient } from '../../shared/discovery/ports';
+import { discoveryInstanceId, startDiscovery } from '../../shared/discovery/startDiscovery';
+import { durableOrchestrationClient } from '../../shared/durable/orchestrationClient';
 import { tableAccountStore } from '../../shared/storage/accountStore';
 import { table } from '../../shared/storage/tables';
 import { LOCAL_CLIENT_ID } from '../../local/appRegistration';
@@ -25,8 +26,8 @@ afterAll(() => stack?.stop());
 const ga = { portalUserId: 'u-ga-1', displayName: 'Megan Bowen', email: 'megan@contoso.example' };
 const adminOf = (account: string) => ({ id: 'portal-admin', role: 'admin' as const, account });
 
-/** The starter the app would use, over the local host's Durable RPC endpoints (a real DurableClient). */
-function httpStarter(): OrchestrationStarter {
+/** The orchestration client the app would use, over the local host's Durable RPC endpoints (a real DurableClient). */
+function httpStarter(): OrchestrationClient {
   const { DurableClient } = require('durable-functions/lib/src/durableClient/DurableClient');
   const data = clientBindingData({
     rpcBaseUrl: `${stack.url}/durabletask/`,
@@ -34,7 +35,7 @@ function httpStarter(): OrchestrationStarter {
     taskHubName: 'TestHub',
     systemKey: MASTER_KEY,
   });
-  return durableStarter(new DurableClient(data));
+  return durableOrchestrationClient(new DurableClient(data));
 }
 
 /** Creates the account through the API, then records consent and the bound tenant as activation would. */

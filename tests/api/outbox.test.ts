@@ -1,6 +1,6 @@
 /** Outbox delivery through Communication Services Email (the simulator), with faults and crashes. */
 import { TableClient } from '@azure/data-tables';
-import { acsEmailSender } from '../../shared/email/acsEmailSender';
+import { acsEmailSender } from '../../shared/communicationServices/acsEmailSender';
 import { tableOutboxStore } from '../../shared/storage/outboxStore';
 import { isInsecure, table } from '../../shared/storage/tables';
 import { Stack, startStack } from '../support/stack';
@@ -82,10 +82,10 @@ test('a sender that dies after sending but before recording it does not cause a 
   const store = tableOutboxStore(accounts);
   const [first] = (await store.due(new Date(), 10)).filter((m) => m.accountId === 'crashy');
   // The "crashed" attempt: claimed and sent, never settled.
-  const claimed = await store.claim(first, new Date(), new Date(Date.now() + 60_000));
+  const claimed = await store.lease(first, new Date(), new Date(Date.now() + 60_000));
   expect(claimed).toBeDefined();
   const sender = acsEmailSender(process.env.EMAIL_CONNECTION_STRING as string, process.env.EMAIL_SENDER_ADDRESS as string, 100);
-  expect(await sender.send(claimed!, claimed!.id)).toEqual({ status: 'Succeeded' });
+  expect(await sender.send(claimed!, claimed!.id)).toEqual({ ok: true, value: undefined });
   expect(
     stack.simulator.control.mailbox().filter((m) => m.subject === first.subject && m.to[0].address === 'robin@crashy.example'),
   ).toHaveLength(1);

@@ -2,9 +2,11 @@
 import { AuthenticationError } from '@azure/identity';
 import { GraphError } from '@microsoft/microsoft-graph-client';
 import { graphFailure, graphTenantDirectory, tokenFailure } from '../../shared/microsoft/graphDirectory';
-import { stepErrorFromFailure, transientMessage } from '../../shared/discovery/orchestration';
-import { discoveryInstanceId, OrchestrationStarter, startDiscovery } from '../../shared/discovery/startDiscovery';
-import { durableStarter } from '../../shared/durable/starter';
+import { activityErrorFrom, TransientFailure } from '../../shared/domain/activityFailure';
+import { DISCOVERY_GAVE_UP } from '../../shared/discovery/contract';
+import { OrchestrationClient } from '../../shared/discovery/ports';
+import { discoveryInstanceId, startDiscovery } from '../../shared/discovery/startDiscovery';
+import { durableOrchestrationClient } from '../../shared/durable/orchestrationClient';
 
 const SECRET_LOOKING = /eyJ|secret|client_secret|Bearer/i;
 
@@ -25,45 +27,42 @@ describe('token failures', () => {
     );
     expect(f).toMatchObject({
       ok: false,
-      transient: false,
-      error: { code: 'DISCOVERY_NOT_CONSENTED', details: { aadsts: 'AADSTS700016' } },
+      error: { code: 'DISCOVERY_NOT_CONSENTED', transient: false, details: { aadsts: 'AADSTS700016' } },
     });
     expect(f.error.message).toMatch(/admin consent/);
   });
 
   test('a rejected client secret is permanent DISCOVERY_FAILED that names the fix, not the secret', () => {
     const f = tokenFailure(entraError(401, 'invalid_client', 'AADSTS7000215: Invalid client secret provided.'));
-    expect(f).toMatchObject({ transient: false, error: { code: 'DISCOVERY_FAILED' } });
+    expect(f).toMatchObject({ error: { code: 'DISCOVERY_FAILED', transient: false } });
     expect(f.error.message).toMatch(/client secret/);
   });
 
   test('an Entra outage or network error is transient', () => {
-    expect(tokenFailure(entraError(503, 'temporarily_unavailable', 'AADSTS90033: A transient error has occurred.')).transient).toBe(true);
-    expect(tokenFailure(new Error('connect ECONNREFUSED 127.0.0.1:443')).transient).toBe(true);
+    expect(tokenFailure(entraError(503, 'temporarily_unavailable', 'AADSTS90033: A transient error has occurred.')).error.transient).toBe(true);
+    expect(tokenFailure(new Error('connect ECONNREFUSED 127.0.0.1:443')).error.transient).toBe(true);
   });
 });
 
 describe('Graph failures', () => {
   test('429 after the client retries is DISCOVERY_THROTTLED, transient, with Retry-After', () => {
     const f = graphFailure(graphError(429, 'TooManyRequests', '7'), 'the tenant users');
-    expect(f).toMatchObject({ transient: true, error: { code: 'DISCOVERY_THROTTLED', details: { graphStatus: 429 } } });
+    expect(f).toMatchObject({ error: { code: 'DISCOVERY_THROTTLED', transient: true, details: { graphStatus: 429 } } });
     expect(f.error.message).toContain('Retry-After 7 s');
   });
 
   test('401 and 403 are DISCOVERY_FORBIDDEN, permanent', () => {
     expect(graphFailure(graphError(403, 'Authorization_RequestDenied'), 'x')).toMatchObject({
-      transient: false,
-      error: { code: 'DISCOVERY_FORBIDDEN' },
+      error: { code: 'DISCOVERY_FORBIDDEN', transient: false },
     });
     expect(graphFailure(graphError(401, 'InvalidAuthenticationToken'), 'x').error.code).toBe('DISCOVERY_FORBIDDEN');
   });
 
   test('5xx and network failures are transient; other 4xx are permanent', () => {
-    expect(graphFailure(graphError(502, null), 'x')).toMatchObject({ transient: true, error: { code: 'DISCOVERY_FAILED' } });
-    expect(graphFailure(graphError(-1, 'TypeError'), 'x').transient).toBe(true);
+    expect(graphFailure(graphError(502, null), 'x')).toMatchObject({ error: { code: 'DISCOVERY_FAILED', transient: true } });
+    expect(graphFailure(graphError(-1, 'TypeError'), 'x').error.transient).toBe(true);
     expect(graphFailure(graphError(400, 'Request_BadRequest'), 'x')).toMatchObject({
-      transient: false,
-      error: { code: 'DISCOVERY_FAILED' },
+      error: { code: 'DISCOVERY_FAILED', transient: false },
     });
   });
 
@@ -85,29 +84,31 @@ test('a next-page link to another origin than Graph is not followed', async () =
     credential: { kind: 'secret', secret: 'not-used' },
   });
   const page = await directory.usersPage('3f1c5a2e-8b7d-4c19-a6e4-2d9b0f7c3e51', 'https://graph.microsoft.com.evil.example/v1.0/users');
-  expect(page).toMatchObject({ ok: false, transient: false, error: { code: 'DISCOVERY_FAILED' } });
+  expect(page).toMatchObject({ ok: false, error: { code: 'DISCOVERY_FAILED', transient: false } });
 });
 
 describe('failures reaching the orchestrator', () => {
   test('a transient failure that used up its retries keeps its code', () => {
-    const thrown = transientMessage({ code: 'DISCOVERY_THROTTLED', message: 'Microsoft Graph kept throttling.' });
-    expect(stepErrorFromFailure(thrown)).toEqual({ code: 'DISCOVERY_THROTTLED', message: 'Microsoft Graph kept throttling.' });
+    const thrown = new TransientFailure({ code: 'DISCOVERY_THROTTLED', message: 'Microsoft Graph kept throttling.' }).message;
+    expect(activityErrorFrom(thrown, DISCOVERY_GAVE_UP)).toEqual({ code: 'DISCOVERY_THROTTLED', message: 'Microsoft Graph kept throttling.' });
     // As a host may wrap it.
-    expect(stepErrorFromFailure(`Exception: ${thrown}\n    at stack line`).code).toBe('DISCOVERY_THROTTLED');
+    expect(activityErrorFrom(`Exception: ${thrown}\n    at stack line`, DISCOVERY_GAVE_UP).code).toBe('DISCOVERY_THROTTLED');
   });
 
   test('anything else is DISCOVERY_FAILED with a fixed message (raw exception text is never shown)', () => {
-    const e = stepErrorFromFailure('RestError: connect ECONNREFUSED https://account.table.core.windows.net/?sig=abc');
+    const e = activityErrorFrom('RestError: connect ECONNREFUSED https://account.table.core.windows.net/?sig=abc', DISCOVERY_GAVE_UP);
     expect(e.code).toBe('DISCOVERY_FAILED');
     expect(e.message).not.toContain('sig=');
-    expect(stepErrorFromFailure(undefined).code).toBe('DISCOVERY_FAILED');
+    expect(activityErrorFrom(undefined, DISCOVERY_GAVE_UP).code).toBe('DISCOVERY_FAILED');
+    // A code that is not ours is not believed.
+    expect(activityErrorFrom('{"code":"NOT_A_CODE","message":"x"}', DISCOVERY_GAVE_UP).code).toBe('DISCOVERY_FAILED');
   });
 });
 
 describe('starting discovery', () => {
   const fakeStarter = (running: Set<string>, failStart = false) => {
     const started: Array<{ name: string; id: string; input: unknown }> = [];
-    const starter: OrchestrationStarter = {
+    const starter: OrchestrationClient = {
       isRunning: async (id) => running.has(id),
       start: async (name, id, input) => {
         if (failStart) {
@@ -150,7 +151,7 @@ describe('starting discovery', () => {
       },
       startNew,
     };
-    const starter = durableStarter(client);
+    const starter = durableOrchestrationClient(client);
     expect(await starter.isRunning('pending')).toBe(true);
     expect(await starter.isRunning('running')).toBe(true);
     expect(await starter.isRunning('done')).toBe(false);

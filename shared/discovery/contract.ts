@@ -1,9 +1,11 @@
 /**
  * The discovery orchestration's contract with its activities: names, inputs and outputs. Everything here goes into
  * the orchestration history, so it stays small: ids, links, counts and error codes, never user lists or tokens.
- * Pure (no I/O), so the deterministic orchestrator may import it.
+ * Pure (no I/O), so the deterministic orchestrator may import it. Steps answer with a Result: a permanent failure
+ * comes back as a value (code and message only); transient ones are thrown as TransientFailure, which
+ * callActivityWithRetry retries.
  */
-import { ErrorCode, ErrorCodes } from '../domain/errors';
+import { ActivityError } from '../domain/activityFailure';
 import { DiscoveryCounts } from './ports';
 
 export const DISCOVER_TENANT = 'discoverTenant';
@@ -22,13 +24,6 @@ export interface DiscoverTenantInput {
   tenantId: string;
 }
 
-export interface StepError {
-  code: ErrorCode;
-  message: string;
-}
-
-/** A permanent failure comes back as a value; transient ones are thrown so callActivityWithRetry retries them. */
-export type StepResult<T> = { ok: true; value: T } | { ok: false; error: StepError };
 
 export interface BeginInput {
   accountId: string;
@@ -82,14 +77,14 @@ export interface FailInput {
   accountId: string;
   discoveryId: string;
   finishedAt: string;
-  error: StepError;
+  error: ActivityError;
 }
 
 export interface DiscoverTenantOutput {
   discoveryId: string;
   status: 'succeeded' | 'failed';
   counts: DiscoveryCounts | null;
-  error: StepError | null;
+  error: ActivityError | null;
 }
 
 /** What the orchestrator shows as custom status while it runs. */
@@ -103,19 +98,10 @@ export interface DiscoveryProgress {
 /** Activity retries for transient faults, on top of the Graph client's own Retry-After handling. */
 export const DISCOVERY_RETRY = { firstRetryIntervalMs: 2000, maxAttempts: 5, backoffCoefficient: 3, maxRetryIntervalMs: 60_000 };
 
-/** A thrown transient failure carries its code in the message: "DISCOVERY_THROTTLED: …". */
-export const transientMessage = (error: StepError): string => `${error.code}: ${error.message}`;
-
-/**
- * The error to record when an activity failed for good (its retries used up). Our own transient failures name their
- * code; anything else (storage outage, a bug) gets DISCOVERY_FAILED with a fixed message, since a raw exception
- * message is not fit to show (details are in the logs).
- */
-export function stepErrorFromFailure(message: string | undefined): StepError {
-  // Not anchored: the real host may wrap the message ("Exception: …", stack lines after it).
-  const m = /\b(DISCOVERY_[A-Z_]+): ([^\n]+)/.exec(message ?? '');
-  if (m && m[1] in ErrorCodes) return { code: m[1] as ErrorCode, message: m[2] };
-  return { code: 'DISCOVERY_FAILED', message: 'Discovery stopped after repeated unexpected errors; the logs have the details.' };
-}
+/** Recorded when a step failed for good with anything but one of our transient failures (details are in the logs). */
+export const DISCOVERY_GAVE_UP: ActivityError = {
+  code: 'DISCOVERY_FAILED',
+  message: 'Discovery stopped after repeated unexpected errors; the logs have the details.',
+};
 
 export const emptyCounts = (): DiscoveryCounts => ({ users: 0, eligible: 0, callingPlan: 0, resourceAccounts: 0, gone: 0 });

@@ -5,6 +5,7 @@
  */
 import { jwtVerify, SignJWT, errors } from 'jose';
 import { createHash, randomUUID } from 'node:crypto';
+import { fail, ok, Result } from '../domain/errors';
 
 export type LinkPurpose = 'integration';
 
@@ -27,9 +28,14 @@ export interface LinkRequest {
   globalAdminEmail: string;
 }
 
-export type LinkCheck = { valid: true; claims: LinkClaims; expiresAt: Date } | { valid: false; reason: 'expired' | 'invalid' };
+export interface VerifiedLink {
+  claims: LinkClaims;
+  expiresAt: Date;
+}
 
 const ISSUER = 'teams-voice-sync';
+
+const invalid = (): Result<VerifiedLink> => fail('LINK_INVALID', 'This link is not valid: it was changed or was not issued by us.');
 
 export class LinkSigner {
   private readonly key: Uint8Array;
@@ -52,20 +58,20 @@ export class LinkSigner {
       .sign(this.key);
   }
 
-  async verify(token: string, now: Date = new Date()): Promise<LinkCheck> {
+  /** The link's claims, or LINK_EXPIRED / LINK_INVALID (changed, or not issued by us). */
+  async verify(token: string, now: Date = new Date()): Promise<Result<VerifiedLink>> {
     try {
       const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, algorithms: ['HS256'], currentDate: now });
       const { pur, acc, ga, gae, exp } = payload as { pur?: unknown; acc?: unknown; ga?: unknown; gae?: unknown; exp?: number };
       if (pur !== 'integration' || typeof acc !== 'string' || typeof ga !== 'string' || typeof gae !== 'string' || !exp) {
-        return { valid: false, reason: 'invalid' };
+        return invalid();
       }
-      return {
-        valid: true,
+      return ok({
         claims: { purpose: pur, accountId: acc, globalAdminId: ga, globalAdminEmailDigest: gae },
         expiresAt: new Date(exp * 1000),
-      };
+      });
     } catch (err) {
-      return { valid: false, reason: err instanceof errors.JWTExpired ? 'expired' : 'invalid' };
+      return err instanceof errors.JWTExpired ? fail('LINK_EXPIRED', 'This link has expired.') : invalid();
     }
   }
 }

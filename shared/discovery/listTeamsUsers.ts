@@ -3,7 +3,8 @@
  * the eligible ones). Sorted by display name, then UPN and id, so pages are stable between calls.
  */
 import { AccountStore } from '../accounts/ports';
-import { fail, ok, Result } from '../domain/errors';
+import { loadAccount } from '../accounts/loadAccount';
+import { ok, Result } from '../domain/errors';
 import { DiscoveryCounts, DiscoveryStatus, DiscoveryStore, TeamsUserRecord, TeamsUserStore } from './ports';
 
 export type TeamsUserFilter = 'all' | 'eligible' | 'resourceAccounts';
@@ -58,12 +59,12 @@ export function countUsers(users: TeamsUserRecord[]): DiscoveryCounts {
 }
 
 export async function listTeamsUsers(deps: TeamsUsersDeps, accountId: string, query: TeamsUsersQuery): Promise<Result<TeamsUsersPage>> {
-  const [stored, discovery, all] = await Promise.all([
-    deps.accounts.get(accountId),
+  const [loaded, discovery, all] = await Promise.all([
+    loadAccount(deps.accounts, accountId),
     deps.discoveries.get(accountId),
     deps.teamsUsers.list(accountId),
   ]);
-  if (!stored) return fail('ACCOUNT_NOT_FOUND', `There is no account ${accountId}.`);
+  if (!loaded.ok) return loaded;
   const selected = all
     .filter((u) => matches(u, query))
     .sort(

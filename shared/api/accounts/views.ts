@@ -1,9 +1,9 @@
 /** What the API shows of an account. Never the GA's Microsoft object id itself: only whether one is bound. */
-import { DiscoveryStatus } from '../discovery/ports';
+import { AccountOverview } from '../../accounts/getAccount';
+import { Account, effectiveActionNeeded } from '../../domain/account';
+import { licenseUsage, MappingSummary } from '../../domain/mapping';
+import { DiscoveryStatus } from '../../discovery/ports';
 import { discoverySummaryView } from '../discovery/views';
-import { Account, effectiveActionNeeded } from '../domain/account';
-import { licenseUsage, MappingSummary } from '../domain/mapping';
-import { versionEtag } from '../http/etag';
 
 const NO_MAPPING: MappingSummary = { held: 0, queued: 0 };
 
@@ -39,4 +39,7 @@ export function statusView(a: Account, discovery?: DiscoveryStatus, mapping: Map
   };
 }
 
-export const etagOf = (a: Account): string => versionEtag(a.version);
+/** GET /accounts/{id}: the account with its latest discovery (null before the first one). */
+export const accountOverviewView = (o: AccountOverview) => accountView(o.account, o.discovery ?? null, o.mapping);
+
+export const statusOverviewView = (o: AccountOverview) => statusView(o.account, o.discovery, o.mapping);

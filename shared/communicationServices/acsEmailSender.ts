@@ -1,7 +1,8 @@
 /** EmailSender on Azure Communication Services Email (the same code against the local simulator). */
 import { EmailClient, KnownEmailSendStatus } from '@azure/communication-email';
 import { isRestError, RestError } from '@azure/core-rest-pipeline';
-import { EmailSendError, EmailSender } from './ports';
+import { fail, failTransient, ok } from '../domain/errors';
+import { EmailSender } from '../email/ports';
 
 function retryAfterMs(err: RestError): number | undefined {
   const header = err.response?.headers.get('retry-after');
@@ -30,14 +31,14 @@ export function acsEmailSender(connectionString: string, senderAddress: string, 
         );
         try {
           const result = await poller.pollUntilDone();
-          if (result.status === KnownEmailSendStatus.Succeeded) return { status: 'Succeeded' };
-          return { status: 'Failed', reason: `${result.status}: ${result.error?.message ?? 'no reason given'}` };
+          if (result.status === KnownEmailSendStatus.Succeeded) return ok(undefined);
+          return fail('EMAIL_SEND_FAILED', `${result.status}: ${result.error?.message ?? 'no reason given'}`);
         } catch (err) {
           // The poller throws when the operation ends Failed or Canceled: that is the service's final word.
           const state = poller.getOperationState();
           if (state.status === 'failed' || state.status === 'canceled') {
             const reason = state.result?.error?.message ?? state.error?.message ?? (err as Error).message;
-            return { status: 'Failed', reason: `${state.status === 'failed' ? 'Failed' : 'Canceled'}: ${reason}` };
+            return fail('EMAIL_SEND_FAILED', `${state.status === 'failed' ? 'Failed' : 'Canceled'}: ${reason}`);
           }
           throw err;
         }
@@ -45,13 +46,11 @@ export function acsEmailSender(connectionString: string, senderAddress: string, 
         if (isRestError(err)) {
           const status = err.statusCode ?? 0;
           const transient = status === 0 || status === 408 || status === 429 || status >= 500;
-          throw new EmailSendError(
-            `Communication Services answered ${status || 'nothing'}: ${err.message}`,
-            !transient,
-            transient ? retryAfterMs(err) : undefined,
-          );
+          const message = `Communication Services answered ${status || 'nothing'}: ${err.message}`;
+          return transient ? failTransient('EMAIL_SEND_FAILED', message, { retryAfterMs: retryAfterMs(err) }) : fail('EMAIL_SEND_FAILED', message);
         }
-        throw new EmailSendError(err instanceof Error ? err.message : String(err), false);
+        // Anything else (a network fault, a timeout): worth another attempt.
+        return failTransient('EMAIL_SEND_FAILED', err instanceof Error ? err.message : String(err));
       }
     },
   };

@@ -1,8 +1,8 @@
 /**
- * The OpenAPI 3 document, generated from the same zod schemas the endpoints validate with. Each trigger file registers
- * its routes here when it loads; GET /api/openapi.json renders the result.
+ * The OpenAPI registry and the pieces every route's description shares (problems, the function key, actor headers).
+ * Schemas register here where they are defined; each feature's routes.ts registers its paths; document.ts renders.
  */
-import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV3 } from '@asteasolutions/zod-to-openapi';
+import { extendZodWithOpenApi, OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 
 extendZodWithOpenApi(z);
@@ -66,15 +66,3 @@ export const problemResponses = (
   Object.fromEntries(
     statuses.map((s) => [s, { description: 'Problem', content: { 'application/problem+json': { schema: ProblemSchema } } }]),
   );
-
-export function openApiDocument(version: string): unknown {
-  return new OpenApiGeneratorV3(registry.definitions).generateDocument({
-    openapi: '3.0.3',
-    info: {
-      title: 'Teams Voice Sync API',
-      version,
-      description: 'Portal-backend API of Teams Voice Sync. Errors are RFC 9457 problems with a stable code.',
-    },
-    servers: [{ url: '/api' }],
-  });
-}

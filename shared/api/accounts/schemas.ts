@@ -1,12 +1,7 @@
 /** Request and response shapes of the accounts API (validated with zod, published in the OpenAPI document). */
 import { z } from 'zod';
 import { DiscoverySummarySchema } from '../discovery/schemas';
-import { registry } from '../http/openapi';
-
-export const AccountIdSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'an account id is 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit')
-  .openapi({ example: 'acme-001' });
+import { registry } from '../registry';
 
 const GuidSchema = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a GUID');
 

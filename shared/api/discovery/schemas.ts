@@ -1,6 +1,6 @@
 /** Discovery shapes of the API (zod, published in the OpenAPI document). */
 import { z } from 'zod';
-import { registry } from '../http/openapi';
+import { registry } from '../registry';
 
 const CountsSchema = z.object({
   users: z

@@ -1,6 +1,6 @@
 /** What the API shows of a discovery and of the discovered Teams users. */
-import { DiscoveryStatus, TeamsUserRecord } from './ports';
-import { TeamsUsersPage } from './teamsUsers';
+import { DiscoveryStatus, TeamsUserRecord } from '../../discovery/ports';
+import { TeamsUsersPage } from '../../discovery/listTeamsUsers';
 
 export function discoverySummaryView(d: DiscoveryStatus | undefined) {
   if (!d) return null;

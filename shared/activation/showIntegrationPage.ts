@@ -1,0 +1,38 @@
+/**
+ * Use case: what the integration page shows the Global Admin who opened their link — the account, its latest
+ * discovery, the queued mapping changes — and the CSRF token its "Authorize" form carries.
+ */
+import { Account } from '../domain/account';
+import { ok, Result } from '../domain/errors';
+import { DiscoveryStatus, DiscoveryStore } from '../discovery/ports';
+import { VoiceUserStore } from '../mapping/ports';
+import { ActivationDeps } from './deps';
+import { openIntegrationLink } from './openIntegrationLink';
+
+export interface IntegrationPageView {
+  account: Account;
+  discovery: DiscoveryStatus | undefined;
+  link: string;
+  csrfToken: string;
+  queuedChanges: number;
+}
+
+export interface PageDeps extends ActivationDeps {
+  discoveries: Pick<DiscoveryStore, 'get'>;
+  voiceUsers: Pick<VoiceUserStore, 'summary'>;
+}
+
+/** `csrfCookie` is the browser's CSRF cookie (the trigger makes a new one when it has none). */
+export async function showIntegrationPage(deps: PageDeps, link: string, csrfCookie: string): Promise<Result<IntegrationPageView>> {
+  const opened = await openIntegrationLink(deps, link);
+  if (!opened.ok) return opened;
+  const { account } = opened.value.stored;
+  const [discovery, mapping] = await Promise.all([deps.discoveries.get(account.accountId), deps.voiceUsers.summary(account.accountId)]);
+  return ok({
+    account,
+    discovery,
+    link: opened.value.link,
+    csrfToken: deps.csrf.tokenFor(csrfCookie, account.accountId),
+    queuedChanges: mapping.summary.queued,
+  });
+}

@@ -1,0 +1,58 @@
+/** Request and response shapes of the mapping routes (validation and the OpenAPI document). */
+import { z } from 'zod';
+import { MAX_CHANGES_PER_SAVE } from '../../domain/mapping';
+import { registry } from '../registry';
+import { VoiceUserId, VoiceUserSchema } from '../voiceUsers/schemas';
+
+/** A Microsoft Entra object id (a GUID); checked before it is used as a storage key. */
+const TeamsUserId = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'a Teams user id is the Microsoft Entra object id');
+
+export const MappingQuerySchema = z
+  .object({
+    page: z.coerce.number().int().min(1).max(100000).default(1),
+    pageSize: z.coerce.number().int().min(1).max(100).default(10),
+  })
+  .strict();
+
+export const MappingPutSchema = registry.register(
+  'MappingChanges',
+  z
+    .object({
+      changes: z
+        .array(z.object({ voiceUserId: VoiceUserId, teamsUserId: TeamsUserId.nullable() }).strict())
+        .min(1)
+        .max(MAX_CHANGES_PER_SAVE)
+        .openapi({ description: `At most ${MAX_CHANGES_PER_SAVE} changes per save (one atomic write). teamsUserId null unmaps.` }),
+    })
+    .strict(),
+);
+
+const TeamsUserRefSchema = z.object({ id: z.string(), displayName: z.string().nullable(), userPrincipalName: z.string().nullable() });
+const LicensesSchema = z.object({ total: z.number().int(), held: z.number().int(), available: z.number().int() });
+
+export const MappingPageSchema = registry.register(
+  'MappingPage',
+  z.object({
+    version: z.number().int(),
+    page: z.number().int(),
+    pageSize: z.number().int(),
+    total: z.number().int(),
+    totalPages: z.number().int(),
+    rows: z.array(
+      z.object({
+        voiceUser: VoiceUserSchema.extend({ inDirectory: z.boolean() }),
+        teamsUser: TeamsUserRefSchema.nullable(),
+        appliedTeamsUser: TeamsUserRefSchema.nullable(),
+        pendingState: z.enum(['synced', 'pendingAdd', 'pendingChange', 'pendingRemoval', 'unmapped']),
+      }),
+    ),
+    availableTeamsUsers: z.array(TeamsUserRefSchema),
+    licenses: LicensesSchema,
+    queuedChanges: z.number().int(),
+  }),
+);
+
+export const MappingSavedSchema = registry.register(
+  'MappingSaved',
+  z.object({ version: z.number().int(), changed: z.number().int(), licenses: LicensesSchema, queuedChanges: z.number().int() }),
+);
