@@ -1,38 +1,85 @@
 /**
- * Layer rules (checked by `npm test`):
- * - shared/domain is pure: no SDKs, no Node I/O, nothing from the outer layers;
- * - triggers (functions/) reach storage and Microsoft only through use cases and the composition root;
- * - orchestrators stay deterministic: no SDKs or adapters, only the durable-functions SDK and the domain;
- * - nothing in the product imports the local runtime or tests.
+ * Layer rules (checked by `npm test`; tests/unit/layerRules.test.ts proves that each one can fail).
+ *
+ * Layout: shared/domain (pure) · use cases in feature folders shared/{accounts,activation,discovery,mapping,email,health}
+ * · primitives for use cases in shared/security · adapters shared/{storage,microsoft,communicationServices,durable} and
+ * the Azure/Microsoft SDK packages · web plumbing for triggers shared/{http,api,pages} · composition root
+ * shared/container.ts, settings shared/config.ts · triggers functions/, orchestrators orchestrations/, activities
+ * activities/ · local runtime local/, tests tests/.
+ *
+ * 1. domain-is-pure: shared/domain imports only itself and pure libraries (zod, libphonenumber-js, csv-parse's sync
+ *    build): no other shared folder, no outer folder, no other package, no Node I/O module.
+ * 2. use-cases-use-ports: a use case reaches storage, Microsoft, email delivery and Durable Functions through its ports;
+ *    it never imports an adapter, an SDK, the composition root or a trigger/orchestrator/activity (nor the web
+ *    plumbing: rule 6 reports that).
+ * 3. triggers-use-no-adapters: functions/ get adapters only through the composition root (no adapter, no SDK).
+ * 4. activities-use-no-adapters: the same for activities/.
+ * 5. orchestrators-are-deterministic: orchestrations/ import durable-functions, shared/domain and the pure contract
+ *    and port modules of a use case; no adapter, SDK, composition root, other use-case module or Node I/O module.
+ * 6. web-plumbing-is-for-triggers: only functions/ (and the web plumbing itself) use shared/http, shared/api and
+ *    shared/pages; the rest of shared/, orchestrations/ and activities/ do not (shared/domain: rule 1 reports it).
+ * 7. product-does-not-import-local-runtime: nothing in the product imports local/ or tests/.
+ * 8. no-circular: no import cycles.
  */
+
+const USE_CASES = '^shared/(accounts|activation|discovery|mapping|email|health)/';
+const ADAPTERS = '^shared/(storage|microsoft|communicationServices|durable)/';
+const SDK_PACKAGES = '(@azure/(data-tables|identity|keyvault-secrets|communication-email|msal-node)|@microsoft/microsoft-graph-client)';
+// Resolved (node_modules/…, possibly behind a symlink) or, if it could not be resolved, the bare module name.
+const SDKS = `(^|/)node_modules/${SDK_PACKAGES}/|^${SDK_PACKAGES}(/|$)`;
+const CONTAINER = '^shared/container\\.ts$';
+const WEB_PLUMBING = '^shared/(http|api|pages)/';
+const OUTER = '^(functions|orchestrations|activities)/';
+// Node modules that touch the outside world or are non-deterministic; with or without the node: prefix.
+// (Listed one by one: dependency-cruiser rejects nested quantifiers such as `(/.*)?` as unsafe.)
+const NODE_IO = '^(node:)?(fs|fs/promises|http|https|http2|net|tls|dgram|dns|dns/promises|child_process|cluster|worker_threads|crypto)$';
+
 module.exports = {
   forbidden: [
     {
       name: 'domain-is-pure',
       severity: 'error',
-      from: { path: '^shared/domain' },
+      from: { path: '^shared/domain/' },
       to: {
-        path: '^(functions|orchestrations|activities|local|tests)/|^shared/(storage|microsoft|email|secrets|http|container)|node_modules|^(fs|http|https|net|child_process|crypto)$',
-        // Pure computation libraries, no I/O: zod (validation), libphonenumber-js (numbering plans shipped as data),
-        // csv-parse's sync API (string in, records out; its stream API is not allowed).
-        pathNot: '^node_modules/(zod|libphonenumber-js)/|^node_modules/csv-parse/dist/cjs/sync\\.cjs$',
+        path: `^shared/|^(functions|orchestrations|activities|local|tests)/|(^|/)node_modules/|${NODE_IO}`,
+        // Itself, and pure computation libraries, no I/O: zod (validation), libphonenumber-js (numbering plans shipped
+        // as data), csv-parse's sync API (string in, records out; its stream API is not allowed).
+        pathNot: '^shared/domain/|(^|/)node_modules/(zod|libphonenumber-js)/|(^|/)node_modules/csv-parse/dist/cjs/sync\\.cjs$',
       },
+    },
+    {
+      name: 'use-cases-use-ports',
+      severity: 'error',
+      from: { path: USE_CASES },
+      to: { path: [ADAPTERS, SDKS, CONTAINER, OUTER].join('|') },
     },
     {
       name: 'triggers-use-no-adapters',
       severity: 'error',
       from: { path: '^functions/' },
-      to: {
-        path: '^shared/(storage|microsoft|email|secrets)/|@azure/(data-tables|identity|keyvault-secrets|communication-email|msal-node)|@microsoft/microsoft-graph-client',
-      },
+      to: { path: [ADAPTERS, SDKS].join('|') },
+    },
+    {
+      name: 'activities-use-no-adapters',
+      severity: 'error',
+      from: { path: '^activities/' },
+      to: { path: [ADAPTERS, SDKS].join('|') },
     },
     {
       name: 'orchestrators-are-deterministic',
       severity: 'error',
       from: { path: '^orchestrations/' },
       to: {
-        path: '^shared/(storage|microsoft|email|secrets|container)|@azure/(data-tables|identity|keyvault-secrets|communication-email|msal-node)|@microsoft/microsoft-graph-client|^(fs|http|https|net|crypto)$',
+        path: [ADAPTERS, SDKS, CONTAINER, USE_CASES, NODE_IO].join('|'),
+        // A use case's contract (activity names, inputs, outputs) and ports (types) are pure.
+        pathNot: '^shared/(accounts|activation|discovery|mapping|email|health)/(contract|ports)\\.ts$',
       },
+    },
+    {
+      name: 'web-plumbing-is-for-triggers',
+      severity: 'error',
+      from: { path: '^(shared|orchestrations|activities)/', pathNot: '^shared/(http|api|pages|domain)/' },
+      to: { path: WEB_PLUMBING },
     },
     {
       name: 'product-does-not-import-local-runtime',

@@ -3,7 +3,7 @@
  * Environment (all optional):
  *   SIM_HOST (localhost), SIM_SEED (1), SIM_TOKEN_LIFETIME (seconds, or "random" = 60-90 minutes)
  *   SIM_PORT_ENTRA / _GRAPH / _TEAMS / _EMAIL / _KEYVAULT / _CONTROL (defaults 47001..47006; 0 = any free port)
- *   SIM_CA_DIR (<repo>/.local-data/ca), SHARED_DIR (folder with reference/graph/graph-subset.json)
+ *   SIM_CA_DIR (<repo>/.local-data/ca)
  *   SIM_APP_CLIENT_ID, SIM_APP_CLIENT_SECRET, SIM_APP_REDIRECT_URIS (comma separated): an app registration to create
  *   SIM_SETTINGS_FILE: write the app settings (JSON) there once the simulator listens
  *   SIM_GENERATE_USERS: add a generated tenant of that many users (seeded by SIM_SEED)
@@ -61,7 +61,6 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<Runnin
     seed,
     tokenLifetimeSeconds: lifetime,
     caDir: env.SIM_CA_DIR,
-    sharedDir: env.SHARED_DIR,
     tenants,
     apps,
   });
@@ -74,9 +73,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<Runnin
   for (const [k, v] of Object.entries(sim.urls)) console.log(`  ${k.padEnd(9)} ${v}`);
   console.log(`  mailbox   ${sim.urls.control}/mailbox`);
   console.log(`  CA        ${sim.caCertPath} (start clients with NODE_EXTRA_CA_CERTS pointing at it)`);
-  console.log(
-    `  contract  ${sim.contractChecks.enabled ? `checks on (${sim.contractChecks.source})` : `checks OFF: ${sim.contractChecks.reason}`}`,
-  );
+  console.log(`  contract  checks on (${sim.contractChecks.source})`);
   console.log('App settings:');
   console.log(JSON.stringify(settings, null, 2));
   return sim;

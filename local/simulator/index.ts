@@ -11,7 +11,7 @@ import { createControlHandler, SimulatorControl } from './control';
 import { createEmail } from './email';
 import { createEntra } from './entra';
 import { createGraph } from './graph';
-import { defaultSharedDir, GraphContract } from './graph/contract';
+import { GraphContract } from './graph/contract';
 import type { Handler, ServiceName } from './http';
 import { SERVICE_NAMES } from './http';
 import { createKeyVault } from './keyVault';
@@ -29,7 +29,7 @@ export { ensureLocalCa, issueServerCert } from './ca';
 export { SimulatorControl } from './control';
 export { RESOURCE_GRAPH, RESOURCE_TEAMS, RESOURCE_KEY_VAULT } from './state';
 export { GLOBAL_ADMIN_ROLE } from './tenants/model';
-export { probeContract } from './graph/contract';
+export { contractFile } from './graph/contract';
 
 export const REPO_ROOT = findRepoRoot();
 export const DEMO_TENANT_ID = '3f1c5a2e-8b7d-4c19-a6e4-2d9b0f7c3e51';
@@ -54,8 +54,6 @@ export interface StartSimulatorOptions {
   caDir?: string;
   /** tenants to load instead of the demo + Fabrikam tenants (the provider's home tenant is always added) */
   tenants?: TenantSeed[];
-  /** folder holding reference/graph/graph-subset.json (default env SHARED_DIR or <repo>/../shared) */
-  sharedDir?: string;
   /** access-token lifetime: seconds, or 'random' for Microsoft's 60-90 minutes (default) */
   tokenLifetimeSeconds?: number | 'random';
   /** app registrations to start with (more through control.registerApp) */
@@ -99,11 +97,9 @@ export async function startSimulator(opts: StartSimulatorOptions = {}): Promise<
     seeds,
     (opts.apps ?? []).map((a) => ({ homeTenantId: home.id, ...a })),
   );
-  const loaded = GraphContract.load(opts.sharedDir ?? defaultSharedDir());
-  const contract = loaded instanceof GraphContract ? loaded : undefined;
-  state.contractChecks = contract
-    ? { enabled: true, source: contract.source }
-    : { enabled: false, reason: (loaded as { reason: string }).reason };
+  // Always on: the repository carries the contract subset, and a missing file throws here rather than switching off.
+  const contract = GraphContract.load();
+  state.contractChecks = { enabled: true, source: contract.source };
   const control = new SimulatorControl(state);
   const handlers: Record<ServiceName, Handler> = {
     entra: createEntra(state),

@@ -1,7 +1,11 @@
 import { ClientSecretCredential } from '@azure/identity';
 import { Client, PageIterator } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
-import { probeContract, RunningSimulator } from '../../local/simulator';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as nodePath from 'node:path';
+import { contractFile, RunningSimulator } from '../../local/simulator';
+import { GraphContract } from '../../local/simulator/graph/contract';
 import { APP, DEMO_TENANT_ID, GRAPH_SCOPE, startTestSimulator } from './helpers';
 
 const MCOEV = '4828c8ec-dc2e-4779-b502-87ac9ce28ab7';
@@ -275,18 +279,39 @@ describe('graph-client against the simulated Graph', () => {
   });
 });
 
-const probe = probeContract();
-if (!probe.enabled) console.warn(`Graph contract tests are SKIPPED: ${probe.reason}`);
-const contractTest = probe.enabled ? test : test.skip;
-const contractEach = probe.enabled ? test.each : test.skip.each;
-
 describe('contract checks against graph-subset.json', () => {
-  contractTest('contract checks are enabled and reported by the control API', () => {
+  test('contract checks are enabled, read from the repository copy and reported by the control API', () => {
     expect(sim.contractChecks.enabled).toBe(true);
+    expect(sim.contractChecks.source).toBe(contractFile());
+    expect(nodePath.relative(nodePath.resolve(__dirname, '../..'), contractFile())).toBe(
+      nodePath.join('local', 'simulator', 'graph', 'contract', 'graph-subset.json'),
+    );
     expect(sim.control.contractChecks()).toEqual(sim.contractChecks);
   });
 
-  contractTest('valid requests are accepted and leave no violation', async () => {
+  test('provenance.json is the x-source of the subset it sits next to', () => {
+    const subset = JSON.parse(fs.readFileSync(contractFile(), 'utf8'));
+    const provenance = JSON.parse(fs.readFileSync(nodePath.join(nodePath.dirname(contractFile()), 'provenance.json'), 'utf8'));
+    expect(subset['x-source']).toEqual(provenance);
+    expect(provenance['v1.0'].repo).toBe('microsoftgraph/msgraph-metadata');
+  });
+
+  test('a missing or broken contract file is a hard failure, not a silent disable', () => {
+    const dir = fs.mkdtempSync(nodePath.join(os.tmpdir(), 'graph-contract-'));
+    try {
+      expect(() => GraphContract.load(nodePath.join(dir, 'graph-subset.json'))).toThrow(
+        /Graph contract subset not found at .*graph-subset\.json/,
+      );
+      fs.writeFileSync(nodePath.join(dir, 'broken.json'), '{ not json');
+      expect(() => GraphContract.load(nodePath.join(dir, 'broken.json'))).toThrow(/could not be read/);
+      fs.writeFileSync(nodePath.join(dir, 'empty.json'), '{}');
+      expect(() => GraphContract.load(nodePath.join(dir, 'empty.json'))).toThrow(/no "operations" list/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('valid requests are accepted and leave no violation', async () => {
     const user = sim.control.user(DEMO_TENANT_ID, 'lee.gu');
     expect((await raw('GET', '/v1.0/users?$select=id,assignedPlans&$top=999')).status).toBe(200);
     expect((await raw('GET', '/beta/admin/teams/userConfigurations?$top=5')).status).toBe(200);
@@ -344,7 +369,7 @@ describe('contract checks against graph-subset.json', () => {
     ['an unknown path', 'GET', '/v1.0/admin/teams/telephoneNumbers', {}, 'unknown-path'],
     ['an unknown $select property', 'GET', '/v1.0/subscribedSkus?$select=skuId,colour', {}, 'query-value'],
   ];
-  contractEach(invalid)('rejects %s with Graph 400 and records a violation', async (_name, method, path, init, rule) => {
+  test.each(invalid)('rejects %s with Graph 400 and records a violation', async (_name, method, path, init, rule) => {
     const res = await raw(method, path, init);
     expect(res.status).toBe(400);
     expect(res.json.error.code).toBe('BadRequest');
@@ -352,7 +377,7 @@ describe('contract checks against graph-subset.json', () => {
   });
 });
 
-describe('service rules (checked with or without the contract subset)', () => {
+describe('service rules (not in the contract subset, checked on their own)', () => {
   const rules: Array<[string, string, Record<string, string>, string, string]> = [
     [
       'an advanced filter without ConsistencyLevel',

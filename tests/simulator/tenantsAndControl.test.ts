@@ -129,24 +129,3 @@ describe('control API over HTTPS', () => {
     expect(s.EMAIL_SENDER_ADDRESS).toContain('@');
   });
 });
-
-describe('without the shared reference', () => {
-  test('contract checks are off with a reason, and service rules still apply', async () => {
-    const bare = await startTestSimulator({ sharedDir: path.join(os.tmpdir(), 'no-such-shared-dir') });
-    try {
-      expect(bare.contractChecks.enabled).toBe(false);
-      expect(bare.contractChecks.reason).toContain('not found');
-      console.warn(`(expected) contract checks off: ${bare.contractChecks.reason}`);
-      bare.control.grantAdminConsent(DEMO_TENANT_ID, APP.clientId);
-      const cred = new ClientSecretCredential(DEMO_TENANT_ID, APP.clientId, APP.clientSecret, {
-        authorityHost: bare.urls.entra,
-        disableInstanceDiscovery: true,
-      });
-      const h = { authorization: `Bearer ${(await cred.getToken(GRAPH_SCOPE)).token}` };
-      expect((await fetch(`${bare.urls.graph}/v1.0/users?$top=1000`, { headers: h })).status).toBe(400);
-      expect((await fetch(`${bare.urls.graph}/v1.0/users?$top=5`, { headers: h })).status).toBe(200);
-    } finally {
-      await bare.stop();
-    }
-  });
-});

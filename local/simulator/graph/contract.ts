@@ -1,8 +1,9 @@
 /**
- * Checks incoming Graph requests against Microsoft's contract subset kept outside the repository
- * (`<shared>/reference/graph/graph-subset.json`): path (or alias), method, query options, header values and
- * request bodies (required properties, no unknown properties, enum values) — the bodies through the subset's
- * OpenAPI documents compiled with Ajv.
+ * Checks incoming Graph requests against Microsoft's contract subset, which the repository carries in
+ * `local/simulator/graph/contract/graph-subset.json` (see the README there for its provenance): path (or alias), method,
+ * query options, header values and request bodies (required properties, no unknown properties, enum values) — the
+ * bodies through the subset's OpenAPI documents compiled with Ajv. The checks are always on: a missing or unreadable
+ * contract file makes loading throw.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -53,17 +54,12 @@ export type MatchResult =
   | { kind: 'wrong-method'; allowed: string[] }
   | { kind: 'unknown-path' };
 
-export function defaultSharedDir(): string {
-  if (process.env.SHARED_DIR) return path.resolve(process.env.SHARED_DIR);
-  return path.resolve(findRepoRoot(), '../shared');
-}
-
-/** Whether the contract subset can be found (without loading it), and why not. */
-export function probeContract(sharedDir: string = defaultSharedDir()): { enabled: boolean; reason?: string; file: string } {
-  const file = path.join(sharedDir, 'reference', 'graph', 'graph-subset.json');
-  return fs.existsSync(file)
-    ? { enabled: true, file }
-    : { enabled: false, reason: `Graph contract subset not found at ${file} (set SHARED_DIR)`, file };
+/**
+ * The repository's copy of the contract subset. Resolved from the repository root (not `__dirname`) so that the
+ * compiled simulator under dist/ reads the same file: tsc does not copy JSON that is not imported.
+ */
+export function contractFile(): string {
+  return path.join(findRepoRoot(), 'local', 'simulator', 'graph', 'contract', 'graph-subset.json');
 }
 
 function templateToRegex(template: string): RegExp {
@@ -150,15 +146,24 @@ export class GraphContract {
     }
   }
 
-  static load(sharedDir: string): GraphContract | { reason: string } {
-    const file = path.join(sharedDir, 'reference', 'graph', 'graph-subset.json');
-    if (!fs.existsSync(file)) return { reason: `Graph contract subset not found at ${file} (set SHARED_DIR or pass sharedDir)` };
+  /** Loads the subset from `file` (default: the repository's copy); throws if it is missing or unreadable. */
+  static load(file: string = contractFile()): GraphContract {
+    if (!fs.existsSync(file))
+      throw new Error(
+        `Graph contract subset not found at ${file}. The repository carries it in local/simulator/graph/contract/ ` +
+          '(see the README there); restore it from git rather than running without contract checks.',
+      );
+    let subset: { operations: SubsetOperation[]; openapi: Record<string, OpenApiDoc> };
     try {
-      const subset = JSON.parse(fs.readFileSync(file, 'utf8')) as { operations: SubsetOperation[]; openapi: Record<string, OpenApiDoc> };
-      return new GraphContract(file, subset);
+      subset = JSON.parse(fs.readFileSync(file, 'utf8')) as typeof subset;
     } catch (e) {
-      return { reason: `Graph contract subset at ${file} could not be loaded: ${(e as Error).message}` };
+      throw new Error(`Graph contract subset at ${file} could not be read: ${(e as Error).message}`);
     }
+    if (!Array.isArray(subset?.operations) || typeof subset.openapi !== 'object' || subset.openapi === null)
+      throw new Error(`Graph contract subset at ${file} has no "operations" list or no "openapi" documents.`);
+    const contract = new GraphContract(file, subset);
+    if (contract.operationCount === 0) throw new Error(`Graph contract subset at ${file} yielded no operations.`);
+    return contract;
   }
 
   get operationCount(): number {

@@ -17,7 +17,7 @@ const ROUTES: GraphRoute[] = [...userRoutes, ...numberRoutes, ...policyRoutes];
 /** Served, but outside the contract subset (Microsoft documents them; the subset does not list them). */
 const UNCONTRACTED = [/^\/me$/i, /^\/me\/(transitiveM|m)emberOf$/i, /^\/users\/[^/]+\/memberOf$/i];
 
-export function createGraph(state: SimState, contract: GraphContract | undefined) {
+export function createGraph(state: SimState, contract: GraphContract) {
   async function handle(req: SimRequest, inner: boolean): Promise<SimResponse> {
     if (inner) {
       const fault = state.faults.decide('graph', req.method, req.path);
@@ -60,27 +60,25 @@ export function createGraph(state: SimState, contract: GraphContract | undefined
     const caller = auth.caller;
 
     const isBatch = rel === '/$batch' && req.method === 'POST';
-    if (contract) {
-      const match = contract.match(version, req.method, rel);
-      if (match.kind === 'match') {
-        const problems = contract.check(match.op, req.query, req.headers, req.rawBody);
-        if (problems.length) {
-          for (const p of problems) state.violation({ method: req.method, url: req.url, rule: p.rule, message: p.message });
-          return graphError(req, 400, 'BadRequest', problems.map((p) => p.message).join(' '));
-        }
-      } else if (!UNCONTRACTED.some((re) => re.test(rel))) {
-        const message =
-          match.kind === 'wrong-method'
-            ? `${req.method} is not supported on ${rel} (allowed: ${match.allowed.join(', ')}).`
-            : `Resource not found for the segment '${rel.split('/').filter(Boolean).pop() ?? ''}'.`;
-        state.violation({ method: req.method, url: req.url, rule: match.kind, message });
-        return graphError(
-          req,
-          match.kind === 'wrong-method' ? 405 : 400,
-          match.kind === 'wrong-method' ? 'Request_BadRequest' : 'BadRequest',
-          message,
-        );
+    const match = contract.match(version, req.method, rel);
+    if (match.kind === 'match') {
+      const problems = contract.check(match.op, req.query, req.headers, req.rawBody);
+      if (problems.length) {
+        for (const p of problems) state.violation({ method: req.method, url: req.url, rule: p.rule, message: p.message });
+        return graphError(req, 400, 'BadRequest', problems.map((p) => p.message).join(' '));
       }
+    } else if (!UNCONTRACTED.some((re) => re.test(rel))) {
+      const message =
+        match.kind === 'wrong-method'
+          ? `${req.method} is not supported on ${rel} (allowed: ${match.allowed.join(', ')}).`
+          : `Resource not found for the segment '${rel.split('/').filter(Boolean).pop() ?? ''}'.`;
+      state.violation({ method: req.method, url: req.url, rule: match.kind, message });
+      return graphError(
+        req,
+        match.kind === 'wrong-method' ? 405 : 400,
+        match.kind === 'wrong-method' ? 'Request_BadRequest' : 'BadRequest',
+        message,
+      );
     }
 
     let body: unknown;
