@@ -14,7 +14,7 @@ import fg from 'fast-glob';
 import { DurableEmulator, OrchestratorOutcome } from '../durable/emulator';
 import { clientBindingData, ClientUrls, handleDurableRpc } from '../durable/rpc';
 import { Clock, SystemClock } from './clock';
-import { compileRoute, RouteMatcher } from './routes';
+import { compileRoute, decodedSegments, RouteMatcher } from './routes';
 import {
   fromTypedData,
   invoke,
@@ -307,6 +307,11 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     const done = (): void => log(`${req.method} ${pathname} -> ${res.statusCode} (${Date.now() - started} ms)`);
     res.on('finish', done);
     (async () => {
+      // Before routing and before the key check: a path that does not decode names no function at all.
+      if (!decodedSegments(pathname)) {
+        res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }).end('Bad Request: malformed percent-encoding in the URL path.');
+        return;
+      }
       if (parts[0] === 'durabletask') {
         if (!(await handleDurableRpc(durable, urls, req, res, parts.slice(1).join('/'), parsed.searchParams))) res.writeHead(404).end();
         return;

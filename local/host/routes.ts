@@ -38,7 +38,8 @@ export function compileRoute(template: string): RouteMatcher {
     template,
     specificity: segments.filter((s) => s.literal).length * 10 - segments.filter((s) => s.optional).length,
     match(path: string) {
-      const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+      const parts = decodedSegments(path);
+      if (!parts) return undefined;
       const params: Record<string, string> = {};
       for (let i = 0; i < segments.length; i++) {
         const seg = segments[i];
@@ -61,4 +62,13 @@ export function compileRoute(template: string): RouteMatcher {
       return parts.length <= segments.length ? params : undefined;
     },
   };
+}
+
+/** The path's segments, percent-decoded; null when an encoding is malformed (the host answers 400, as Azure's does). */
+export function decodedSegments(path: string): string[] | null {
+  try {
+    return path.split('/').filter(Boolean).map(decodeURIComponent);
+  } catch {
+    return null;
+  }
 }

@@ -179,3 +179,39 @@ test('no input makes a voice-user, mapping or teams-users endpoint answer 500', 
     { numRuns: 200, seed: 20261125 },
   );
 }, 120_000);
+
+describe('malformed percent-encoding in the path', () => {
+  // Every route the app registers, with each segment in turn broken, plus the reported cases: 400, never a 500.
+  const BROKEN = ['%', '%zz', '%E0%A4%A', '%C3%28x'];
+  const templates = (): string[] =>
+    stack.host.functions
+      .filter((f) => f.trigger.type === 'httpTrigger')
+      .map((f) => String((f.trigger as { route?: string }).route ?? f.name).replace(/\{[^}]+\}/g, 'acme'));
+  const variants = (): string[] => {
+    const out = new Set(['accounts/%', 'accounts/%zz/status', 'integration%', '%', 'accounts/%/mapping', 'auth/signin%']);
+    for (const route of templates()) {
+      const segments = route.split('/');
+      segments.forEach((_, i) => {
+        for (const broken of BROKEN) out.add(segments.map((s, j) => (j === i ? `${s}${broken}` : s)).join('/'));
+      });
+    }
+    return [...out];
+  };
+
+  test('every route answers 400 before the key check, with or without a key', async () => {
+    const paths = variants();
+    expect(paths.length).toBeGreaterThan(40);
+    for (const p of paths) {
+      for (const key of [undefined, 'test-function-key']) {
+        const res = await fetch(`${stack.url}/api/${p}${key ? `?code=${key}` : ''}`);
+        expect({ p, status: res.status }).toEqual({ p, status: 400 });
+      }
+    }
+  });
+
+  test('the host surfaces outside /api answer 400 too, not 500', async () => {
+    for (const p of ['durabletask/instances/%zz', 'admin/functions/%', 'runtime/webhooks/durabletask/instances/%E0%A4%A']) {
+      expect((await fetch(`${stack.url}/${p}`)).status).toBe(400);
+    }
+  });
+});
