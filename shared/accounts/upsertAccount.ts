@@ -29,7 +29,9 @@ export function upsertAccount(deps: UpsertDeps, accountId: string, input: Accoun
         currentVersion: stored?.account.version ?? null,
       });
     }
-    const change = stored ? updateAccount(stored.account, input, deps.defaults, now) : ok(enableAccount(accountId, input, deps.defaults, now));
+    const change = stored
+      ? updateAccount(stored.account, input, deps.defaults, now)
+      : ok(enableAccount(accountId, input, deps.defaults, now));
     if (!change.ok) return change;
     if (!change.value.changed) return ok({ account: change.value.account, created: false, changed: false });
     const outbox = await emailsFor(change.value.account, change.value.events, deps, now);

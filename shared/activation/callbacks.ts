@@ -1,5 +1,5 @@
 /** What the Microsoft callbacks share: the single-use state, the way back to the page, and refusals. */
-import { DomainError, fail, ok, Result } from '../domain/errors';
+import { DomainError, fail, Result } from '../domain/errors';
 import { bindingOf } from '../security/browserBinding';
 import { integrationLink } from '../accounts/integrationLink';
 import { ActivationDeps } from './deps';
@@ -17,7 +17,7 @@ export const refused = (error: DomainError, backUrl?: string): CallbackResult =>
   error: backUrl ? { ...error, details: { ...error.details, backUrl } } : error,
 });
 
-/** Consumes the state (once, ever) and checks it was issued for this step and to this browser. */
+/** Consumes the state (once, ever), if it was issued for this step and to this browser (checked first). */
 export async function consumeState(
   deps: Pick<ActivationDeps, 'sessions' | 'now'>,
   state: string | undefined,
@@ -25,13 +25,7 @@ export async function consumeState(
   flowCookie: string | undefined,
 ): Promise<Result<AuthSession>> {
   if (!state) return fail('STATE_UNKNOWN', 'The answer from Microsoft carries no sign-in request.');
-  const session = await deps.sessions.consume(state, deps.now());
-  if (!session.ok) return session;
-  if (session.value.purpose !== purpose) return fail('STATE_WRONG_PURPOSE', 'This answer from Microsoft belongs to another step.');
-  if (!flowCookie || bindingOf(flowCookie) !== session.value.browserBinding) {
-    return fail('STATE_OTHER_BROWSER', 'This sign-in was started in another browser (or its cookies were cleared).');
-  }
-  return ok(session.value);
+  return deps.sessions.consume(state, { purpose, browserBinding: flowCookie ? bindingOf(flowCookie) : null, now: deps.now() });
 }
 
 /** The integration page for the GA the session was started for, while they still are the account's GA. */

@@ -14,7 +14,10 @@ export interface OpenedLink {
   link: string;
 }
 
-export async function openIntegrationLink(deps: Pick<ActivationDeps, 'links' | 'store' | 'now'>, link: string): Promise<Result<OpenedLink>> {
+export async function openIntegrationLink(
+  deps: Pick<ActivationDeps, 'links' | 'store' | 'now'>,
+  link: string,
+): Promise<Result<OpenedLink>> {
   const check = await deps.links.verify(link, deps.now());
   if (!check.ok) return check;
   const loaded = await loadAccount(deps.store, check.value.claims.accountId);

@@ -23,10 +23,12 @@ export interface AuthSession {
 export interface AuthSessionStore {
   create(session: AuthSession): Promise<void>;
   /**
-   * Marks the session used and returns it. Fails with STATE_UNKNOWN, STATE_ALREADY_USED (also when two callbacks race)
-   * or STATE_EXPIRED; a session is never usable twice.
+   * Marks the session used and returns it, after checking it was issued for `expected.purpose` to the browser whose
+   * binding is `expected.browserBinding`. Fails with STATE_UNKNOWN, STATE_WRONG_PURPOSE or STATE_OTHER_BROWSER
+   * (leaving the session untouched, so whoever merely saw a state cannot spoil the real user's flow),
+   * STATE_ALREADY_USED (also when two callbacks race) or STATE_EXPIRED; a session is never usable twice.
    */
-  consume(state: string, now: Date): Promise<Result<AuthSession>>;
+  consume(state: string, expected: { purpose: AuthPurpose; browserBinding: string | null; now: Date }): Promise<Result<AuthSession>>;
   /** Deletes sessions that expired before `before`; returns how many. */
   purgeExpired(before: Date): Promise<number>;
 }

@@ -47,7 +47,9 @@ export function acsEmailSender(connectionString: string, senderAddress: string, 
           const status = err.statusCode ?? 0;
           const transient = status === 0 || status === 408 || status === 429 || status >= 500;
           const message = `Communication Services answered ${status || 'nothing'}: ${err.message}`;
-          return transient ? failTransient('EMAIL_SEND_FAILED', message, { retryAfterMs: retryAfterMs(err) }) : fail('EMAIL_SEND_FAILED', message);
+          return transient
+            ? failTransient('EMAIL_SEND_FAILED', message, { retryAfterMs: retryAfterMs(err) })
+            : fail('EMAIL_SEND_FAILED', message);
         }
         // Anything else (a network fault, a timeout): worth another attempt.
         return failTransient('EMAIL_SEND_FAILED', err instanceof Error ? err.message : String(err));

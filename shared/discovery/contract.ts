@@ -24,7 +24,6 @@ export interface DiscoverTenantInput {
   tenantId: string;
 }
 
-
 export interface BeginInput {
   accountId: string;
   discoveryId: string;

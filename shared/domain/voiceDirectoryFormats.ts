@@ -167,7 +167,6 @@ function readCsv(text: string): Result<CsvRecord[]> {
 
 const lineBreaks = (text: string): number => text.match(/\r\n|\r|\n/g)?.length ?? 0;
 
-
 /**
  * Maps each header cell to a voice-user field. Any header problem stops there: with columns misread, every row's
  * errors would be noise. A nameless column is ignored while all its cells are empty (spreadsheets add such columns).

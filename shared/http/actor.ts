@@ -32,9 +32,13 @@ export function readActor(headers: { get(name: string): string | null }): Result
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    return fail<Actor, ProblemCode>('ACTOR_HEADERS_INVALID', `Actor headers are missing or invalid: x-actor-${String(issue.path[0])}: ${issue.message}.`, {
-      header: `x-actor-${String(issue.path[0])}`,
-    });
+    return fail<Actor, ProblemCode>(
+      'ACTOR_HEADERS_INVALID',
+      `Actor headers are missing or invalid: x-actor-${String(issue.path[0])}: ${issue.message}.`,
+      {
+        header: `x-actor-${String(issue.path[0])}`,
+      },
+    );
   }
   const { id, role, account } = parsed.data;
   return ok({ id, role, accountId: role === 'provider' ? null : (account ?? null) });

@@ -44,7 +44,6 @@ function toRow(a: Account): Row {
   });
 }
 
-
 function fromRow(r: TableEntityResult<Record<string, unknown>>): Account {
   return {
     accountId: r.partitionKey as string,

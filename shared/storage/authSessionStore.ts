@@ -30,7 +30,7 @@ export function tableAuthSessionStore(sessions: Table, sealer: Sealer): AuthSess
       });
     },
 
-    async consume(state, now) {
+    async consume(state, { purpose, browserBinding, now }) {
       if (!/^[A-Za-z0-9_-]{1,100}$/.test(state)) return fail('STATE_UNKNOWN', 'This sign-in request is unknown to us.');
       await sessions.ready();
       let row;
@@ -41,6 +41,11 @@ export function tableAuthSessionStore(sessions: Table, sealer: Sealer): AuthSess
         throw err;
       }
       if (row.used === true) return fail('STATE_ALREADY_USED', 'This sign-in request was already completed once.');
+      // Checked before the session is used up: a state seen by someone else cannot spoil the real user's flow.
+      if (row.purpose !== purpose) return fail('STATE_WRONG_PURPOSE', 'This answer from Microsoft belongs to another step.');
+      if (browserBinding === null || row.browserBinding !== browserBinding) {
+        return fail('STATE_OTHER_BROWSER', 'This sign-in was started in another browser (or its cookies were cleared).');
+      }
       try {
         await sessions.client.updateEntity({ partitionKey: state, rowKey: ROW, used: true, usedAt: now.toISOString() }, 'Merge', {
           etag: row.etag,

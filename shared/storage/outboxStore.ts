@@ -8,7 +8,6 @@ import { isStatus, Table } from './tables';
 
 type Row = TableEntityResult<Record<string, unknown>>;
 
-
 function fromRow(r: Row): OutboxRecord {
   return {
     id: (r.rowKey as string).slice(OUTBOX_PREFIX.length),

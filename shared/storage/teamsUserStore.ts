@@ -12,7 +12,6 @@ export const MAX_TRANSACTION = 100;
 
 type Row = TableEntityResult<Record<string, unknown>>;
 
-
 function toRow(accountId: string, u: TeamsUserRecord): Record<string, unknown> & { partitionKey: string; rowKey: string } {
   return {
     partitionKey: accountId,

@@ -210,6 +210,10 @@ describe('refusals: a clear page with its reason, and nothing bound', () => {
     expect(refusal(stolen.body)).toBe('STATE_OTHER_BROWSER');
     await expectNothingBound(a.accountId);
     await expectNothingBound(b.accountId);
+    // The real user's flow is not spoiled by someone who saw the state: their own browser still completes it.
+    const own = await browserB.request(callbackB);
+    expect(own.status).toBe(303);
+    expect(new URL(own.location as string).pathname).not.toBe('/api/auth/consent');
   });
 
   test('an unknown or missing state is refused', async () => {
@@ -340,7 +344,8 @@ test('an expired state is refused by the session store, and a session is usable 
     createdAt: now.toISOString(),
     expiresAt: new Date(now.getTime() + 60_000).toISOString(),
   });
-  const late = await sessions.consume('expiring-state-0001', new Date(now.getTime() + 61_000));
+  const expected = (at: Date) => ({ purpose: 'signIn' as const, browserBinding: 'b', now: at });
+  const late = await sessions.consume('expiring-state-0001', expected(new Date(now.getTime() + 61_000)));
   expect(late).toMatchObject({ ok: false, error: { code: 'STATE_EXPIRED' } });
 
   await sessions.create({
@@ -353,11 +358,23 @@ test('an expired state is refused by the session store, and a session is usable 
     allowInsecureConnection: true,
   }).getEntity('fresh-state-0002', 'session');
   expect(JSON.stringify(raw)).not.toContain('verifier-secret');
-  const [first, second] = await Promise.all([sessions.consume('fresh-state-0002', now), sessions.consume('fresh-state-0002', now)]);
+  // Another browser, or the other step, is refused without using the session up.
+  expect(await sessions.consume('fresh-state-0002', { ...expected(now), browserBinding: 'other' })).toMatchObject({
+    ok: false,
+    error: { code: 'STATE_OTHER_BROWSER' },
+  });
+  expect(await sessions.consume('fresh-state-0002', { ...expected(now), purpose: 'adminConsent' })).toMatchObject({
+    ok: false,
+    error: { code: 'STATE_WRONG_PURPOSE' },
+  });
+  const [first, second] = await Promise.all([
+    sessions.consume('fresh-state-0002', expected(now)),
+    sessions.consume('fresh-state-0002', expected(now)),
+  ]);
   expect([first.ok, second.ok].sort()).toEqual([false, true]);
   const used = first.ok ? first : second;
   expect(used.ok && used.value.codeVerifier).toBe('verifier-secret');
 
   expect(await sessions.purgeExpired(new Date(now.getTime() + 120_000))).toBeGreaterThanOrEqual(2);
-  expect(await sessions.consume('fresh-state-0002', now)).toMatchObject({ ok: false, error: { code: 'STATE_UNKNOWN' } });
+  expect(await sessions.consume('fresh-state-0002', expected(now))).toMatchObject({ ok: false, error: { code: 'STATE_UNKNOWN' } });
 });

@@ -39,7 +39,9 @@ describe('token failures', () => {
   });
 
   test('an Entra outage or network error is transient', () => {
-    expect(tokenFailure(entraError(503, 'temporarily_unavailable', 'AADSTS90033: A transient error has occurred.')).error.transient).toBe(true);
+    expect(tokenFailure(entraError(503, 'temporarily_unavailable', 'AADSTS90033: A transient error has occurred.')).error.transient).toBe(
+      true,
+    );
     expect(tokenFailure(new Error('connect ECONNREFUSED 127.0.0.1:443')).error.transient).toBe(true);
   });
 });
@@ -90,7 +92,10 @@ test('a next-page link to another origin than Graph is not followed', async () =
 describe('failures reaching the orchestrator', () => {
   test('a transient failure that used up its retries keeps its code', () => {
     const thrown = new TransientFailure({ code: 'DISCOVERY_THROTTLED', message: 'Microsoft Graph kept throttling.' }).message;
-    expect(activityErrorFrom(thrown, DISCOVERY_GAVE_UP)).toEqual({ code: 'DISCOVERY_THROTTLED', message: 'Microsoft Graph kept throttling.' });
+    expect(activityErrorFrom(thrown, DISCOVERY_GAVE_UP)).toEqual({
+      code: 'DISCOVERY_THROTTLED',
+      message: 'Microsoft Graph kept throttling.',
+    });
     // As a host may wrap it.
     expect(activityErrorFrom(`Exception: ${thrown}\n    at stack line`, DISCOVERY_GAVE_UP).code).toBe('DISCOVERY_THROTTLED');
   });

@@ -87,7 +87,10 @@ describe('JSON directory', () => {
   test('an unknown default country is one error for the whole directory', () => {
     expect(parseDirectoryJson({ voiceUsers: [ada] }, { defaultCountry: 'ZZ' })).toEqual({
       ok: false,
-      error: expect.objectContaining({ code: 'DIRECTORY_INVALID', details: { errors: [{ row: 0, line: null, field: 'defaultCountry', value: 'ZZ', message: expect.stringMatching(/ISO 3166/) }] } }),
+      error: expect.objectContaining({
+        code: 'DIRECTORY_INVALID',
+        details: { errors: [{ row: 0, line: null, field: 'defaultCountry', value: 'ZZ', message: expect.stringMatching(/ISO 3166/) }] },
+      }),
     });
   });
 
@@ -104,7 +107,10 @@ describe('JSON directory', () => {
   ])('a body %s is refused whole', (_name, body, field, message) => {
     expect(parseDirectoryJson(body)).toEqual({
       ok: false,
-      error: expect.objectContaining({ code: 'DIRECTORY_INVALID', details: { errors: [{ row: 0, line: null, field, message: expect.stringMatching(message) }] } }),
+      error: expect.objectContaining({
+        code: 'DIRECTORY_INVALID',
+        details: { errors: [{ row: 0, line: null, field, message: expect.stringMatching(message) }] },
+      }),
     });
   });
 
@@ -261,7 +267,12 @@ describe('size limit', () => {
   test('one more is refused with a single error', () => {
     expect(validateDirectory(many(MAX_DIRECTORY_ROWS + 1))).toEqual({
       ok: false,
-      error: expect.objectContaining({ code: 'DIRECTORY_INVALID', details: { errors: [{ row: 0, line: null, field: null, message: `A directory holds at most 10000 voice users; this one has 10001.` }] } }),
+      error: expect.objectContaining({
+        code: 'DIRECTORY_INVALID',
+        details: {
+          errors: [{ row: 0, line: null, field: null, message: `A directory holds at most 10000 voice users; this one has 10001.` }],
+        },
+      }),
     });
   });
 });
@@ -370,7 +381,10 @@ describe('CSV directory', () => {
     const text = csv('id,displayName,extension', 'u-1,Ada,101', '', 'u-2,"Bo,102', 'u-3,Cy,103', 'u-4,Di,104');
     expect(parseDirectoryCsv(text)).toEqual({
       ok: false,
-      error: expect.objectContaining({ code: 'DIRECTORY_INVALID', details: { errors: [{ row: 0, line: 4, field: null, message: expect.stringMatching(/never closed/) }] } }),
+      error: expect.objectContaining({
+        code: 'DIRECTORY_INVALID',
+        details: { errors: [{ row: 0, line: 4, field: null, message: expect.stringMatching(/never closed/) }] },
+      }),
     });
   });
 

@@ -58,4 +58,3 @@ export const ImportOutcomeSchema = registry.register(
     queuedChanges: z.number().int(),
   }),
 );
-
