@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { RunningAzurite, startAzurite } from './azurite';
+import { startTableTraffic, TableTraffic } from './bench/tableTraffic';
 import { Clock } from './host/clock';
 import { RunningHost, startHost } from './host/host';
 import { LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, registerLocalApp } from './appRegistration';
@@ -38,6 +39,8 @@ export interface Stack {
   host: RunningHost;
   simulator: RunningSimulator;
   azurite: RunningAzurite;
+  /** With `tableTraffic: true`: counts the app's Table Storage requests (a proxy between the app and Azurite). */
+  tableTraffic?: TableTraffic;
   /** Calls the API with the function key and actor headers. */
   call(
     method: string,
@@ -47,14 +50,17 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(options: { clock?: Clock; env?: Record<string, string> } = {}): Promise<Stack> {
+export async function startStack(options: { clock?: Clock; env?: Record<string, string>; tableTraffic?: boolean } = {}): Promise<Stack> {
   const azurite = await startAzurite({ inMemory: true });
+  const tableEndpoint = /TableEndpoint=([^;]+)/.exec(azurite.connectionString)?.[1] as string;
+  const tableTraffic = options.tableTraffic ? await startTableTraffic(tableEndpoint) : undefined;
+  const appStorage = tableTraffic ? azurite.connectionString.replace(tableEndpoint, tableTraffic.endpoint) : azurite.connectionString;
   const simulator = await startSimulator({ caDir: path.join(REPO_ROOT, '.local-data', 'ca') });
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   Object.assign(process.env, {
     ...simulator.appSettings(),
-    AzureWebJobsStorage: azurite.connectionString,
+    AzureWebJobsStorage: appStorage,
     DURABLE_TASK_HUB: 'TestHub',
     LINK_SIGNING_KEY,
     PUBLIC_BASE_URL: url,
@@ -97,10 +103,11 @@ export async function startStack(options: { clock?: Clock; env?: Record<string, 
     host,
     simulator,
     azurite,
+    tableTraffic,
     call,
     stop: async () => {
       await host.stop();
-      await Promise.all([simulator.stop(), azurite.stop()]);
+      await Promise.all([simulator.stop(), azurite.stop(), tableTraffic?.stop()]);
     },
   };
 }

@@ -5,7 +5,7 @@
  * app), adds a generated tenant (default 10,000 users) that has consented to the app, and runs the discoverTenant
  * orchestration in the Durable emulator: a first discovery, then a re-run (every user seen again). For each run it
  * prints the time, the Graph and Entra requests (from the simulator's request log), the Table Storage requests and
- * transactions (counted by the table clients' pipeline), and compares them with the minimum: ceil(users / 999) users
+ * transactions (counted by a proxy between the app and Azurite, local/bench/tableTraffic.ts), and compares them with the minimum: ceil(users / 999) users
  * pages + 1 subscribedSkus + 1 token, and ceil(users / 100) transactions. Then it times GET teams-users on the result
  * and checks the counts against the simulator's own view of the tenant.
  *
@@ -17,9 +17,10 @@
 import os from 'node:os';
 import { ensureTrustedCa } from './trustedCa';
 import { parseArgs } from 'node:util';
-import { discoveryInstanceId, OrchestrationStarter, startDiscovery } from '../../shared/discovery/startDiscovery';
+import { OrchestrationClient } from '../../shared/discovery/ports';
+import { discoveryInstanceId, startDiscovery } from '../../shared/discovery/startDiscovery';
 import { tableAccountStore } from '../../shared/storage/accountStore';
-import { table, tableRequestCounts } from '../../shared/storage/tables';
+import { table } from '../../shared/storage/tables';
 import { LOCAL_CLIENT_ID } from '../appRegistration';
 import { DurableEmulator, Instance } from '../durable/emulator';
 import { EventType } from '../durable/history';
@@ -36,7 +37,7 @@ function readOptions(): { users: number; seed: number } {
 }
 
 /** Starts through the emulator directly, as the host's Durable client would. */
-function emulatorStarter(durable: DurableEmulator): OrchestrationStarter {
+function emulatorStarter(durable: DurableEmulator): OrchestrationClient {
   return {
     isRunning: async (id) => ['Pending', 'Running'].includes(durable.instances.get(id)?.status ?? ''),
     start: async (name, id, input) => void durable.startNew(name, input, id),
@@ -66,7 +67,7 @@ interface RunReport {
 
 async function runDiscovery(stack: Stack, accountId: string, tenantId: string): Promise<RunReport> {
   const seq = stack.simulator.control.requestLog().at(-1)?.seq ?? 0;
-  tableRequestCounts.clear();
+  stack.tableTraffic!.clear();
   const stats = { ...stack.host.durable.stats };
   const t0 = performance.now();
   const started = await startDiscovery(emulatorStarter(stack.host.durable), { accountId, tenantId });
@@ -86,7 +87,7 @@ async function runDiscovery(stack: Stack, accountId: string, tenantId: string): 
     graphTotal: log.filter((x) => x.service === 'graph').length,
     graphMs: log.filter((x) => x.service === 'graph').reduce((ms, x) => ms + x.durationMs, 0),
     tokens: log.filter((x) => x.service === 'entra' && x.url.includes('/oauth2/v2.0/token')).length,
-    tables: Object.fromEntries(tableRequestCounts),
+    tables: Object.fromEntries(stack.tableTraffic!.counts()),
     activities: stack.host.durable.stats.activities - stats.activities,
     episodes: stack.host.durable.stats.episodes - stats.episodes,
   };
@@ -142,7 +143,7 @@ async function main(): Promise<void> {
   const o = readOptions();
   const cpus = os.cpus();
   console.log(`Discovery benchmark — Node ${process.version}, ${cpus.length} × ${cpus[0]?.model ?? 'unknown CPU'}`);
-  const stack = await startStack();
+  const stack = await startStack({ tableTraffic: true });
   try {
     const seed = generateTenant({ users: o.users, seed: o.seed });
     seed.adminConsentedClients = [LOCAL_CLIENT_ID];

@@ -7,19 +7,21 @@
 import { parseArgs } from 'node:util';
 import { transition } from '../../shared/domain/account';
 import { tableAccountStore } from '../../shared/storage/accountStore';
-import { table, tableRequestCounts } from '../../shared/storage/tables';
+import { table } from '../../shared/storage/tables';
 import { tableTeamsUserStore } from '../../shared/storage/teamsUserStore';
 import { Stack, startStack } from '../stack';
 import { ensureTrustedCa } from './trustedCa';
 
 const ACCOUNT = 'bench-mapping';
 
+let traffic: NonNullable<Stack['tableTraffic']>;
+
 async function timed<T>(label: string, run: () => Promise<T>): Promise<T> {
-  tableRequestCounts.clear();
+  traffic.clear();
   const t0 = performance.now();
   const result = await run();
   const ms = performance.now() - t0;
-  const voiceUsers = tableRequestCounts.get('voiceUsers');
+  const voiceUsers = traffic.counts().get('voiceUsers');
   console.log(
     `${label.padEnd(44)} ${ms.toFixed(0).padStart(7)} ms   voiceUsers table: ${voiceUsers?.requests ?? 0} requests, ${voiceUsers?.transactions ?? 0} transactions`,
   );
@@ -66,7 +68,8 @@ async function main(): Promise<void> {
   ensureTrustedCa(__filename);
   const { values } = parseArgs({ options: { users: { type: 'string', default: '10000' } } });
   const users = Number(values.users);
-  const stack = await startStack();
+  const stack = await startStack({ tableTraffic: true });
+  traffic = stack.tableTraffic!;
   try {
     const licenses = users; // enough for the 99-change save; the race below uses a fresh account state
     const teamsIds = await seed(stack, users, licenses);
