@@ -7,14 +7,14 @@ import { app, HttpResponseInit } from '@azure/functions';
 import { MappingPutSchema, MappingQuerySchema } from '../shared/api/mapping/schemas';
 import { mappingSavedView } from '../shared/api/mapping/views';
 import { container } from '../shared/container';
-import { accountRoute, ownQuery } from '../shared/http/accountRoute';
-import { api, ApiRequest, jsonResponse, parseWith, problemResponse, readJson } from '../shared/http/api';
+import { accountRoute, readQuery } from '../shared/http/accountRoute';
+import { api, ApiRequest, jsonResponse, problemResponse, readJson } from '../shared/http/api';
 import { requiredIfMatch, versionEtag } from '../shared/http/etag';
 
 export async function getMapping(req: ApiRequest): Promise<HttpResponseInit> {
   const id = accountRoute(req, ['provider', 'admin']);
   if (!id.ok) return problemResponse(id.error, req);
-  const query = parseWith(MappingQuerySchema, ownQuery(req.request), 'query');
+  const query = readQuery(req.request, MappingQuerySchema);
   if (!query.ok) return problemResponse(query.error, req);
   const result = await container().mapping.read(id.value, query.value.page, query.value.pageSize);
   if (!result.ok) return problemResponse(result.error, req);

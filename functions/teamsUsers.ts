@@ -7,13 +7,13 @@ import { app, HttpResponseInit } from '@azure/functions';
 import { TeamsUsersQuerySchema } from '../shared/api/discovery/schemas';
 import { teamsUsersPageView } from '../shared/api/discovery/views';
 import { container } from '../shared/container';
-import { accountRoute, ownQuery } from '../shared/http/accountRoute';
-import { api, ApiRequest, jsonResponse, parseWith, problemResponse } from '../shared/http/api';
+import { accountRoute, readQuery } from '../shared/http/accountRoute';
+import { api, ApiRequest, jsonResponse, problemResponse } from '../shared/http/api';
 
 export async function getTeamsUsers(req: ApiRequest): Promise<HttpResponseInit> {
   const id = accountRoute(req, ['provider', 'admin']);
   if (!id.ok) return problemResponse(id.error, req);
-  const query = parseWith(TeamsUsersQuerySchema, ownQuery(req.request), 'query');
+  const query = readQuery(req.request, TeamsUsersQuerySchema);
   if (!query.ok) return problemResponse(query.error, req);
   const result = await container().discovery.teamsUsers(id.value, query.value);
   if (!result.ok) return problemResponse(result.error, req);

@@ -9,8 +9,8 @@ import { container } from '../shared/container';
 import { Result } from '../shared/domain/errors';
 import { parseDirectoryCsv, parseDirectoryJson } from '../shared/domain/voiceDirectoryFormats';
 import { DirectoryOptions, VoiceUser } from '../shared/domain/voiceUser';
-import { accountRoute, ownQuery } from '../shared/http/accountRoute';
-import { api, ApiRequest, jsonResponse, parseWith, problemResponse, readJson, readText } from '../shared/http/api';
+import { accountRoute, readQuery } from '../shared/http/accountRoute';
+import { api, ApiRequest, jsonResponse, problemResponse, readJson, readText } from '../shared/http/api';
 import { versionEtag } from '../shared/http/etag';
 import { ProblemCode } from '../shared/http/problem';
 
@@ -33,7 +33,7 @@ async function readDirectory(req: ApiRequest, options: DirectoryOptions): Promis
 export async function putVoiceUsers(req: ApiRequest): Promise<HttpResponseInit> {
   const id = accountRoute(req, ['provider', 'admin']);
   if (!id.ok) return problemResponse(id.error, req);
-  const query = parseWith(VoiceUsersQuerySchema, ownQuery(req.request), 'query');
+  const query = readQuery(req.request, VoiceUsersQuerySchema);
   if (!query.ok) return problemResponse(query.error, req);
   const directory = await readDirectory(req, query.value);
   if (!directory.ok) return problemResponse(directory.error, req);

@@ -101,6 +101,19 @@ export function enableAccount(accountId: string, input: AccountInput, defaults: 
 const sameAdmin = (a: GlobalAdmin, b: GlobalAdmin): boolean =>
   a.portalUserId === b.portalUserId && a.displayName === b.displayName && a.email.toLowerCase() === b.email.toLowerCase();
 
+/**
+ * One rule for every write about an account while its removal is pending (account, voice users, mapping): refused
+ * with ACCOUNT_REMOVAL_PENDING, since only the final sync may change what is in Teams now.
+ */
+export function refuseWhileRemovalPending(account: Account): Result<Account> {
+  if (account.state !== 'removalPending') return ok(account);
+  return fail(
+    'ACCOUNT_REMOVAL_PENDING',
+    'The integration is being removed; the Global Admin must run the final sync before the account can change.',
+    { state: account.state },
+  );
+}
+
 /** Applies a provider update. A removed account is enabled afresh; one awaiting its final sync cannot change. */
 export function updateAccount(current: Account, input: AccountInput, defaults: ProviderSettings, now: Date): Result<Change> {
   if (current.state === 'removed') {
@@ -109,12 +122,8 @@ export function updateAccount(current: Account, input: AccountInput, defaults: P
     fresh.account.createdAt = current.createdAt;
     return ok(fresh);
   }
-  if (current.state === 'removalPending') {
-    return fail(
-      'ACCOUNT_REMOVAL_PENDING',
-      'The integration is being removed; the Global Admin must run the final sync before the account can change.',
-    );
-  }
+  const open = refuseWhileRemovalPending(current);
+  if (!open.ok) return open;
   const tenantId = input.tenantId === undefined ? current.tenantId : input.tenantId;
   if (current.tenantBound && tenantId?.toLowerCase() !== current.tenantId?.toLowerCase()) {
     return fail('TENANT_LOCKED', 'The account is already linked to a Microsoft tenant; its tenant id cannot change.', {

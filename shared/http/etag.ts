@@ -9,7 +9,8 @@ export const versionEtag = (version: number): string => `"${version}"`;
 export function versionFromIfMatch(header: string | null): IfMatch | 'invalid' {
   if (header === null) return undefined;
   if (header.trim() === '*') return 'any';
-  const m = /^\s*(?:W\/)?"(\d{1,9})"\s*$/.exec(header);
+  // Any number of digits: a version we never issued is stale (412), not malformed.
+  const m = /^\s*(?:W\/)?"(\d+)"\s*$/.exec(header);
   return m ? Number(m[1]) : 'invalid';
 }
 

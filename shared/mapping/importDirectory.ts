@@ -2,6 +2,7 @@
  * Use case: the portal replaces an account's voice-user directory (already parsed and validated as a whole). Voice
  * users that left while mapped become queued unmappings; mappings of the others are kept.
  */
+import { refuseWhileRemovalPending } from '../domain/account';
 import { ok, Result } from '../domain/errors';
 import { retryOnConflict } from '../domain/retryOnConflict';
 import { reconcileDirectory, summarize } from '../domain/mapping';
@@ -28,6 +29,8 @@ const sameUser = (a: StoredVoiceUser, b: StoredVoiceUser): boolean => JSON.strin
 export async function importDirectory(deps: MappingDeps, accountId: string, directory: VoiceUser[]): Promise<Result<ImportOutcome>> {
   const loaded = await loadAccount(deps.accounts, accountId);
   if (!loaded.ok) return loaded;
+  const open = refuseWhileRemovalPending(loaded.value.account);
+  if (!open.ok) return open;
 
   // A mapping saved meanwhile makes the commit fail; the import is recomputed from what is then stored.
   return retryOnConflict(async () => {

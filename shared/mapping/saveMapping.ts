@@ -2,6 +2,7 @@
  * Use case: an admin saves mapping changes. Checked against the stored version (If-Match), the licence count and
  * eligibility, then written atomically with the version move: two admins saving at once never both win.
  */
+import { refuseWhileRemovalPending } from '../domain/account';
 import { fail, ok, Result } from '../domain/errors';
 import { MappingChange, MappingEntry, MappingSummary, planSave, TeamsCandidate } from '../domain/mapping';
 import { loadAccount } from '../accounts/loadAccount';
@@ -24,13 +25,15 @@ export async function saveMapping(
   if (!loaded.ok) return loaded;
   const stored = loaded.value;
   const { account } = stored;
+  const open = refuseWhileRemovalPending(account);
+  if (!open.ok) return open;
   if (account.state !== 'active') {
     return fail(
       'MAPPING_NOT_AVAILABLE',
-      account.state === 'removalPending'
-        ? 'The integration is being removed; the mapping can no longer change.'
-        : 'The integration is not active yet: the Global Admin must activate it so that Teams users are known.',
-      { state: account.state },
+      'The integration is not active yet: the Global Admin must activate it so that Teams users are known.',
+      {
+        state: account.state,
+      },
     );
   }
 

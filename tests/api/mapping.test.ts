@@ -271,7 +271,7 @@ test('an admin of another account reaches nothing; mapping before activation is 
   });
   expect((await putDirectory(directory(1), 'not-active')).status).toBe(200);
   const early = await stack.call('PUT', 'accounts/not-active/mapping', {
-    body: { changes: [{ voiceUserId: 'v1', teamsUserId: 'x' }] },
+    body: { changes: [{ voiceUserId: 'v1', teamsUserId: '00000000-0000-4000-8000-000000000001' }] },
     headers: { 'if-match': '"1"' },
   });
   expect(early.status).toBe(409);

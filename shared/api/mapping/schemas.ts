@@ -4,8 +4,10 @@ import { MAX_CHANGES_PER_SAVE } from '../../domain/mapping';
 import { registry } from '../registry';
 import { VoiceUserId, VoiceUserSchema } from '../voiceUsers/schemas';
 
-/** A Microsoft Entra object id (a GUID); checked before it is used as a storage key. */
-const TeamsUserId = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'a Teams user id is the Microsoft Entra object id');
+/** A Microsoft Entra object id: a GUID (checked before it is used as a storage key). */
+const TeamsUserId = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'a Teams user id is the Microsoft Entra object id (a GUID)');
 
 export const MappingQuerySchema = z
   .object({
@@ -22,6 +24,15 @@ export const MappingPutSchema = registry.register(
         .array(z.object({ voiceUserId: VoiceUserId, teamsUserId: TeamsUserId.nullable() }).strict())
         .min(1)
         .max(MAX_CHANGES_PER_SAVE)
+        .superRefine((changes, ctx) => {
+          // One change per voice user: two would leave the outcome to their order.
+          const first = new Map<string, number>();
+          changes.forEach((c, i) => {
+            const earlier = first.get(c.voiceUserId);
+            if (earlier === undefined) first.set(c.voiceUserId, i);
+            else ctx.addIssue({ code: 'custom', path: [i, 'voiceUserId'], message: `names the same voice user as changes.${earlier}` });
+          });
+        })
         .openapi({ description: `At most ${MAX_CHANGES_PER_SAVE} changes per save (one atomic write). teamsUserId null unmaps.` }),
     })
     .strict(),
