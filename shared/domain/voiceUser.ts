@@ -8,6 +8,7 @@
  * phone number can be mapped is the mapping rules' decision, not the directory's.
  */
 import { z } from 'zod';
+import { displayNameProblem } from './displayName';
 import { fail, Result } from './errors';
 import { normalizeExtension, normalizePhoneNumber, toCountryCode } from './phoneNumber';
 
@@ -85,8 +86,6 @@ export const rowErrorsOf = (result: Result<unknown>): RowError[] =>
   result.ok ? [] : ((result.error.details?.errors as RowError[] | undefined) ?? []);
 
 const ID_PATTERN = /^[A-Za-z0-9._@-]{1,64}$/;
-/** C0 and C1 controls and DEL: line breaks, tabs, NUL and the like. */
-const CONTROL_CHARACTER = /\p{Cc}/u;
 const TRUE_WORDS = new Set(['true', 'yes', 'y', '1']);
 const FALSE_WORDS = new Set(['false', 'no', 'n', '0']);
 
@@ -139,7 +138,10 @@ function fieldSchemas(defaultCountry: string | undefined) {
         .string({ error: (issue) => (issue.input === undefined ? 'The display name is required.' : 'The display name must be text.') })
         .min(1, 'The display name is required.')
         .max(256, 'A display name has at most 256 characters.')
-        .refine((name) => !CONTROL_CHARACTER.test(name), 'A display name has no line breaks, tabs or other control characters.'),
+        .superRefine((name, ctx) => {
+          const problem = displayNameProblem(name);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        }),
     ),
     email: z.preprocess(
       (value) => (isBlank(value) ? null : trimmed(value)),

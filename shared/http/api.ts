@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { DomainError, fail, ok, Result } from '../domain/errors';
 import { correlationId as readCorrelationId, CORRELATION_HEADER } from './correlation';
 import { HTTP_STATUS, problem, PROBLEM_CONTENT_TYPE, ProblemCode } from './problem';
+import { firstInvalidUtf8Byte } from './utf8';
 
 export const MAX_JSON_BYTES = 256 * 1024;
 
@@ -64,14 +65,32 @@ export function validationFailed(error: z.ZodError, where: 'body' | 'query' | 'p
   };
 }
 
-/** The body as text, refusing more than `maxBytes`. */
+/** The charset a Content-Type names, lower-cased, or undefined when it names none. */
+function charsetOf(contentType: string | null): string | undefined {
+  return /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType ?? '')?.[1]?.toLowerCase();
+}
+
+/**
+ * The body as text: at most `maxBytes`, UTF-8 only. A charset other than UTF-8 is refused (415), and so are bytes
+ * that are not UTF-8 (400, with the offset of the first bad byte) rather than silently replaced.
+ */
 export async function readText(request: HttpRequest, maxBytes: number): Promise<Result<string, ProblemCode>> {
+  const charset = charsetOf(request.headers.get('content-type'));
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+    return fail('UNSUPPORTED_MEDIA_TYPE', `Send the body in UTF-8 (charset=utf-8); charset=${charset.slice(0, 40)} is not accepted.`);
+  }
   // Refuse a declared oversize body before buffering it.
   if (Number(request.headers.get('content-length') ?? 0) > maxBytes) {
     return fail('PAYLOAD_TOO_LARGE', `The body may be at most ${maxBytes} bytes.`);
   }
   const bytes = Buffer.from(await request.arrayBuffer());
   if (bytes.length > maxBytes) return fail('PAYLOAD_TOO_LARGE', `The body may be at most ${maxBytes} bytes.`);
+  const bad = firstInvalidUtf8Byte(bytes);
+  if (bad >= 0) {
+    return fail('BODY_NOT_UTF8', `The body is not valid UTF-8: the byte at offset ${bad} (0x${bytes[bad]?.toString(16)}) is not.`, {
+      byteOffset: bad,
+    });
+  }
   return ok(bytes.toString('utf8'));
 }
 

@@ -4,6 +4,7 @@ import { ErrorCode } from '../domain/errors';
 /** Codes only the HTTP layer raises: about the request itself, not about a rule of the product. */
 export type HttpErrorCode =
   | 'MALFORMED_JSON'
+  | 'BODY_NOT_UTF8'
   | 'ACTOR_HEADERS_INVALID'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'PAYLOAD_TOO_LARGE'
@@ -17,6 +18,7 @@ export type ProblemCode = ErrorCode | HttpErrorCode;
 export const HTTP_STATUS: Record<ProblemCode, number> = {
   VALIDATION_FAILED: 400,
   MALFORMED_JSON: 400,
+  BODY_NOT_UTF8: 400,
   ACTOR_HEADERS_INVALID: 400,
   UNSUPPORTED_MEDIA_TYPE: 415,
   PAYLOAD_TOO_LARGE: 413,

@@ -107,3 +107,63 @@ test('a query parameter given twice is refused, naming it', async () => {
   // The function key in the query (?code=) is the host's, not a parameter of ours.
   expect((await stack.call('GET', 'accounts/rules-query/mapping?page=1&code=test-function-key')).status).toBe(200);
 });
+
+describe('input hygiene', () => {
+  const ga = { portalUserId: 'ga', displayName: 'GA', email: 'ga@rules.example' };
+
+  test.each([
+    ['NUL', 'Acme\u0000Ltd'],
+    ['a right-to-left override', 'Acme \u202Egnp.exe'],
+    ['a lone surrogate', 'Acme \uD800'],
+  ])('an account name with %s is refused like a voice-user name', async (_, name) => {
+    const account = await stack.call('PUT', 'accounts/rules-names', {
+      rawBody: JSON.stringify({ name, licenseCount: 1, globalAdmin: ga }),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(await problemOf(account)).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', errors: [{ field: 'name' }] });
+    const admin = await stack.call('PUT', 'accounts/rules-names', {
+      rawBody: JSON.stringify({ name: 'Acme', licenseCount: 1, globalAdmin: { ...ga, displayName: name } }),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(await problemOf(admin)).toMatchObject({ status: 400, errors: [{ field: 'globalAdmin.displayName' }] });
+  });
+
+  test('a voice-user name with a bidirectional override is refused', async () => {
+    await activeAccount('rules-vu-name');
+    const res = await stack.call('PUT', 'accounts/rules-vu-name/voice-users', {
+      body: { voiceUsers: [{ id: 'v2', displayName: 'Eve \u202Eexe.txt', phoneNumber: '+14255550101' }] },
+    });
+    const problem = await problemOf(res);
+    expect(problem).toMatchObject({ status: 422, code: 'DIRECTORY_INVALID' });
+    expect(problem.errors[0]).toMatchObject({ field: 'displayName', message: expect.stringMatching(/bidirectional/) });
+  });
+
+  test('a CSV upload that is not UTF-8 is refused with the offset of the first bad byte, and changes nothing', async () => {
+    await activeAccount('rules-utf8');
+    const latin1 = Buffer.concat([Buffer.from('id,displayName,phoneNumber\nv9,Zo'), Buffer.from([0xeb]), Buffer.from(',+14255550109\n')]);
+    const res = await fetch(`${stack.url}/api/accounts/rules-utf8/voice-users`, {
+      method: 'PUT',
+      headers: { 'x-functions-key': 'test-function-key', 'x-actor-id': 'p', 'x-actor-role': 'provider', 'content-type': 'text/csv' },
+      body: latin1,
+    });
+    expect(await problemOf(res)).toMatchObject({ status: 400, code: 'BODY_NOT_UTF8', byteOffset: 32 });
+    const page = await json(await stack.call('GET', 'accounts/rules-utf8/mapping'));
+    expect(page.rows.map((r: { voiceUser: { id: string } }) => r.voiceUser.id)).toEqual(['v1']);
+  });
+
+  test('a charset other than UTF-8 is refused clearly', async () => {
+    await activeAccount('rules-charset');
+    const res = await stack.call('PUT', 'accounts/rules-charset/voice-users', {
+      rawBody: 'id,displayName,phoneNumber\nv9,Zoe,+14255550109\n',
+      headers: { 'content-type': 'text/csv; charset=ISO-8859-1' },
+    });
+    const problem = await problemOf(res);
+    expect(problem).toMatchObject({ status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' });
+    expect(problem.detail).toContain('UTF-8');
+    const utf8 = await stack.call('PUT', 'accounts/rules-charset/voice-users', {
+      rawBody: 'id,displayName,phoneNumber\nv9,Zoë,+14255550109\n',
+      headers: { 'content-type': 'text/csv; charset="UTF-8"' },
+    });
+    expect(utf8.status).toBe(200);
+  });
+});

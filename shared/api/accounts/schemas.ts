@@ -1,14 +1,27 @@
 /** Request and response shapes of the accounts API (validated with zod, published in the OpenAPI document). */
 import { z } from 'zod';
+import { displayNameProblem } from '../../domain/displayName';
 import { DiscoverySummarySchema } from '../discovery/schemas';
 import { registry } from '../registry';
 
 const GuidSchema = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a GUID');
 
+/** The one display-name rule (shared/domain/displayName.ts), for every name the API takes. */
+const DisplayName = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .superRefine((name, ctx) => {
+      const problem = displayNameProblem(name);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    });
+
 export const GlobalAdminSchema = z
   .object({
     portalUserId: z.string().trim().min(1).max(128),
-    displayName: z.string().trim().min(1).max(200),
+    displayName: DisplayName(200),
     email: z.string().trim().email().max(254),
   })
   .strict();
@@ -25,7 +38,7 @@ export const AccountPutSchema = registry.register(
   'AccountPut',
   z
     .object({
-      name: z.string().trim().min(1).max(200),
+      name: DisplayName(200),
       licenseCount: z.number().int().min(0).max(100000),
       globalAdmin: GlobalAdminSchema,
       tenantId: GuidSchema.nullable()
