@@ -27,18 +27,18 @@ const CallbackQuery = z.object({
   admin_consent: z.string().max(10).optional(),
 });
 
-const brand = () => container().web.brand;
+const site = () => container().web.site;
 
 function query(request: HttpRequest) {
   return CallbackQuery.safeParse(Object.fromEntries([...request.query.entries()].filter(([k]) => k in CallbackQuery.shape)));
 }
 
 function answer(outcome: CallbackResult, req: PageRequest): HttpResponseInit {
-  return outcome.ok ? redirect(outcome.value, req) : refusalPage(brand(), outcome.error, req);
+  return outcome.ok ? redirect(outcome.value, req) : refusalPage(outcome.error, req);
 }
 
 const badCallback = (req: PageRequest) =>
-  refusalPage(brand(), { code: 'STATE_UNKNOWN', message: 'The answer from Microsoft is not in a form we expect.' }, req);
+  refusalPage({ code: 'STATE_UNKNOWN', message: 'The answer from Microsoft is not in a form we expect.' }, req);
 
 export async function consentCallback(req: PageRequest): Promise<HttpResponseInit> {
   const q = query(req.request);
@@ -69,11 +69,11 @@ export async function signInCallback(req: PageRequest): Promise<HttpResponseInit
   return answer(outcome, req);
 }
 
-app.http('authConsentCallback', { route: 'auth/consent', methods: ['GET'], authLevel: 'anonymous', handler: page(brand, consentCallback) });
+app.http('authConsentCallback', { route: 'auth/consent', methods: ['GET'], authLevel: 'anonymous', handler: page(site, consentCallback) });
 app.http('authSignInCallback', {
   route: 'auth/signin',
   methods: ['GET'],
   authLevel: 'anonymous',
   extraInputs: [df.input.durableClient()],
-  handler: page(brand, signInCallback),
+  handler: page(site, signInCallback),
 });

@@ -21,21 +21,17 @@ const AuthorizeForm = z.object({ link: LinkToken, csrf: z.string().max(200).opti
 const MAX_FORM_BYTES = 16 * 1024;
 
 const web = () => container().web;
-const brand = () => web().brand;
+const site = () => web().site;
 const invalidLink = (req: PageRequest) =>
-  refusalPage(
-    brand(),
-    { code: 'LINK_INVALID', message: 'This link is incomplete or damaged. Use the link from your email, unchanged.' },
-    req,
-  );
+  refusalPage({ code: 'LINK_INVALID', message: 'This link is incomplete or damaged. Use the link from your email, unchanged.' }, req);
 
 export async function showIntegrationPage(req: PageRequest): Promise<HttpResponseInit> {
   const query = PageQuery.safeParse({ link: req.request.query.get('link') ?? undefined });
   if (!query.success) return invalidLink(req);
   const csrfCookie = readCookie(req.request.headers, CSRF_COOKIE) ?? randomValue();
   const shown = await container().activation.showPage(query.data.link, csrfCookie);
-  if (!shown.ok) return refusalPage(brand(), shown.error, req);
-  return htmlResponse(200, renderIntegrationPage(brand(), shown.value), req, {
+  if (!shown.ok) return refusalPage(shown.error, req);
+  return htmlResponse(200, renderIntegrationPage(req.site.brand, shown.value), req, {
     'set-cookie': cookieHeader(CSRF_COOKIE, csrfCookie, '/api/integration', web().publicBaseUrl),
   });
 }
@@ -56,16 +52,16 @@ export async function authorizeIntegration(req: PageRequest): Promise<HttpRespon
     csrfCookie: readCookie(req.request.headers, CSRF_COOKIE),
     flowCookie: readCookie(req.request.headers, FLOW_COOKIE),
   });
-  if (!result.ok) return refusalPage(brand(), result.error, req);
+  if (!result.ok) return refusalPage(result.error, req);
   return redirect(result.value.location, req, {
     'set-cookie': cookieHeader(FLOW_COOKIE, result.value.flowCookie, '/api/auth', web().publicBaseUrl, 3600),
   });
 }
 
-app.http('integrationPage', { route: 'integration', methods: ['GET'], authLevel: 'anonymous', handler: page(brand, showIntegrationPage) });
+app.http('integrationPage', { route: 'integration', methods: ['GET'], authLevel: 'anonymous', handler: page(site, showIntegrationPage) });
 app.http('integrationAuthorize', {
   route: 'integration/authorize',
   methods: ['POST'],
   authLevel: 'anonymous',
-  handler: page(brand, authorizeIntegration),
+  handler: page(site, authorizeIntegration),
 });

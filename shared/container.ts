@@ -64,8 +64,11 @@ function appVersion(): string {
 export interface Container {
   config: Config;
   version: string;
-  /** What the browser pages show of the provider, and the public origin their cookies are scoped to. */
-  web: { brand: { providerName: string; supportContact: string }; publicBaseUrl: string };
+  /**
+   * The browser pages: the provider's brand they show, the origins their forms may lead to (the Microsoft authority),
+   * and the public origin their cookies are scoped to.
+   */
+  web: { site: { brand: { providerName: string; supportContact: string }; formTargets: string[] }; publicBaseUrl: string };
   health: { check(): Promise<HealthReport> };
   accounts: {
     upsert(accountId: string, input: AccountInput, ifMatch?: IfMatch): ReturnType<typeof upsertAccount>;
@@ -158,7 +161,13 @@ export function createContainer(config: Config = loadConfig()): Container {
   return {
     config,
     version,
-    web: { brand: { providerName: config.PROVIDER_NAME, supportContact: config.PROVIDER_SUPPORT_CONTACT }, publicBaseUrl },
+    web: {
+      site: {
+        brand: { providerName: config.PROVIDER_NAME, supportContact: config.PROVIDER_SUPPORT_CONTACT },
+        formTargets: [new URL(config.ENTRA_AUTHORITY_HOST).origin],
+      },
+      publicBaseUrl,
+    },
     health: { check: () => checkHealth(version, [tableStorageProbe(tableServiceClient(storage))]) },
     accounts: {
       upsert: (accountId, input, ifMatch) => upsertAccount({ ...notify, store, defaults, now }, accountId, input, ifMatch),

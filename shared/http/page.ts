@@ -6,7 +6,7 @@
 import { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { DomainError } from '../domain/errors';
 import { renderNotice } from '../pages/noticePage';
-import { PAGE_HEADERS, PageBrand } from '../pages/layout';
+import { pageHeaders, PageSite } from '../pages/layout';
 import { correlationId as readCorrelationId, CORRELATION_HEADER } from './correlation';
 import { HTTP_STATUS, ProblemCode } from './problem';
 
@@ -14,10 +14,11 @@ export interface PageRequest {
   request: HttpRequest;
   context: InvocationContext;
   correlationId: string;
+  site: PageSite;
 }
 
 export function htmlResponse(status: number, body: string, req: PageRequest, headers: Record<string, string> = {}): HttpResponseInit {
-  return { status, body, headers: { ...PAGE_HEADERS, [CORRELATION_HEADER]: req.correlationId, ...headers } };
+  return { status, body, headers: { ...pageHeaders(req.site.formTargets), [CORRELATION_HEADER]: req.correlationId, ...headers } };
 }
 
 export function redirect(location: string, req: PageRequest, headers: Record<string, string> = {}): HttpResponseInit {
@@ -28,18 +29,18 @@ export function redirect(location: string, req: PageRequest, headers: Record<str
  * A refusal: logged with its reason code (never a token or secret), shown as a page saying what to do next, with a
  * link back to the integration page when the use case gave one (`details.backUrl`).
  */
-export function refusalPage(brand: PageBrand, error: DomainError<ProblemCode>, req: PageRequest): HttpResponseInit {
+export function refusalPage(error: DomainError<ProblemCode>, req: PageRequest): HttpResponseInit {
   const { microsoftError, aadsts, backUrl } = (error.details ?? {}) as { microsoftError?: string; aadsts?: string; backUrl?: string };
   req.context.warn(
     `Refused ${new URL(req.request.url).pathname}: ${error.code}` +
       `${microsoftError ? ` (microsoft: ${microsoftError}${aadsts ? ` ${aadsts}` : ''})` : ''} correlation ${req.correlationId}`,
   );
-  return htmlResponse(HTTP_STATUS[error.code], renderNotice(brand, error.code, error.message, backUrl, req.correlationId), req);
+  return htmlResponse(HTTP_STATUS[error.code], renderNotice(req.site.brand, error.code, error.message, backUrl, req.correlationId), req);
 }
 
-export function page(brand: () => PageBrand, handler: (req: PageRequest) => Promise<HttpResponseInit>): HttpHandler {
+export function page(site: () => PageSite, handler: (req: PageRequest) => Promise<HttpResponseInit>): HttpHandler {
   return async (request, context) => {
-    const req = { request, context, correlationId: readCorrelationId(request.headers) };
+    const req = { request, context, correlationId: readCorrelationId(request.headers), site: site() };
     try {
       return await handler(req);
     } catch (err) {
@@ -49,7 +50,7 @@ export function page(brand: () => PageBrand, handler: (req: PageRequest) => Prom
       return htmlResponse(
         500,
         renderNotice(
-          brand(),
+          req.site.brand,
           'INTERNAL_ERROR',
           'Something went wrong on our side. Please try again in a few minutes.',
           undefined,

@@ -6,6 +6,12 @@ export interface PageBrand {
   supportContact: string;
 }
 
+/** What every page of the site needs: the brand, and the origins a form may lead the browser to. */
+export interface PageSite {
+  brand: PageBrand;
+  formTargets: string[];
+}
+
 const STYLE = `
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#f5f6f8;color:#1b1f24;line-height:1.5}
 header{background:#1f3a5f;color:#fff;padding:1rem 1.5rem}header p{margin:0;font-weight:600}
@@ -40,11 +46,16 @@ export function layout(brand: PageBrand, title: string, body: SafeHtml, options:
 }
 
 /** Headers for every page: no caching (links and states are personal), no framing, no third-party anything. */
-export const PAGE_HEADERS = {
-  'content-type': 'text/html; charset=utf-8',
-  'cache-control': 'no-store',
-  'x-frame-options': 'DENY',
-  'content-security-policy':
-    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' https:; frame-ancestors 'none'; base-uri 'none'",
-  'referrer-policy': 'no-referrer',
-};
+/**
+ * Headers of every page. No script at all; forms may only post to us, and the browser may only be sent on from a
+ * form to `formTargets` (the Microsoft authority our "Authorize" redirects to).
+ */
+export function pageHeaders(formTargets: string[]): Record<string, string> {
+  return {
+    'content-type': 'text/html; charset=utf-8',
+    'cache-control': 'no-store',
+    'x-frame-options': 'DENY',
+    'content-security-policy': `default-src 'none'; style-src 'unsafe-inline'; form-action ${["'self'", ...formTargets].join(' ')}; frame-ancestors 'none'; base-uri 'none'`,
+    'referrer-policy': 'no-referrer',
+  };
+}

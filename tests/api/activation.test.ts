@@ -128,6 +128,17 @@ async function expectNothingBound(accountId: string, state = 'invited') {
 
 const refusal = (body: string) => /Reason: ([A-Z_]+)/.exec(body)?.[1];
 
+test('pages allow no script, and their forms lead only to us and to the Microsoft authority', async () => {
+  const { pageUrl } = await enable();
+  const res = await fetch(pageUrl);
+  const csp = res.headers.get('content-security-policy') as string;
+  expect(csp).toContain("default-src 'none'");
+  const formAction = /form-action ([^;]+)/.exec(csp)?.[1]?.trim().split(/\s+/);
+  expect(formAction).toEqual(["'self'", new URL(stack.simulator.urls.entra).origin]);
+  const refused = await fetch(`${stack.url}/api/integration?link=damaged`);
+  expect(refused.headers.get('content-security-policy')).toBe(csp);
+});
+
 describe('refusals: a clear page with its reason, and nothing bound', () => {
   test.each<[string, AuthorizeOutcome, number, string]>([
     ['consent declined', { outcome: 'consentDeclined' }, 403, 'CONSENT_DECLINED'],
