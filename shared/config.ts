@@ -37,6 +37,8 @@ const ConfigSchema = z.object({
   ),
   /** How long an OAuth state (consent or sign-in in progress) stays usable. */
   AUTH_STATE_TTL_MINUTES: z.coerce.number().int().min(1).max(60).default(10),
+  /** A discovery with no progress for this long has stopped (host killed, instance poisoned or terminated). */
+  DISCOVERY_STALL_MINUTES: z.coerce.number().positive().max(1440).default(15),
 
   /** Public origin of this app: the integration page links in emails point here. */
   PUBLIC_BASE_URL: url,

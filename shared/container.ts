@@ -157,6 +157,8 @@ export function createContainer(config: Config = loadConfig()): Container {
     now,
   };
   const mappingDeps = { accounts: store, voiceUsers, teamsUsers };
+  /** Reads a discovery as it stands now (a stalled one counts as failed). */
+  const discoveryNow = { discoveries, now, stallMs: config.DISCOVERY_STALL_MINUTES * 60_000 };
 
   return {
     config,
@@ -171,7 +173,7 @@ export function createContainer(config: Config = loadConfig()): Container {
     health: { check: () => checkHealth(version, [tableStorageProbe(tableServiceClient(storage))]) },
     accounts: {
       upsert: (accountId, input, ifMatch) => upsertAccount({ ...notify, store, defaults, now }, accountId, input, ifMatch),
-      get: (accountId) => getAccount({ store, discoveries, voiceUsers }, accountId),
+      get: (accountId) => getAccount({ ...discoveryNow, store, voiceUsers }, accountId),
       remove: (accountId, ifMatch) => removeIntegration({ ...notify, store, now }, accountId, ifMatch),
     },
     outbox: {
@@ -187,15 +189,19 @@ export function createContainer(config: Config = loadConfig()): Container {
       purgeFinished: () => purgeFinishedEmails({ outbox, now, retentionDays: config.EMAIL_RETENTION_DAYS }),
     },
     activation: {
-      showPage: (link, csrfCookie) => showIntegrationPage({ ...activation, discoveries, voiceUsers }, link, csrfCookie),
+      showPage: (link, csrfCookie) => showIntegrationPage({ ...activation, ...discoveryNow, voiceUsers }, link, csrfCookie),
       authorize: (form) => startActivation(activation, form),
       completeConsent: (callback) => completeConsent(activation, callback),
       completeSignIn: (callback, durable) =>
-        completeSignIn(activation, (input) => startDiscovery(durableOrchestrationClient(durable), input), callback),
+        completeSignIn(
+          activation,
+          (input) => startDiscovery({ ...discoveryNow, orchestrations: durableOrchestrationClient(durable) }, input),
+          callback,
+        ),
       purgeExpiredSessions: () => purgeExpiredSessions(activation),
     },
     discovery: {
-      teamsUsers: (accountId, query) => listTeamsUsers({ accounts: store, teamsUsers, discoveries }, accountId, query),
+      teamsUsers: (accountId, query) => listTeamsUsers({ ...discoveryNow, accounts: store, teamsUsers }, accountId, query),
       steps: discoverySteps({ directory, teamsUsers, discoveries, accounts: store, now }),
     },
     mapping: {

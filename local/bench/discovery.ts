@@ -41,6 +41,7 @@ function emulatorStarter(durable: DurableEmulator): OrchestrationClient {
   return {
     isRunning: async (id) => ['Pending', 'Running'].includes(durable.instances.get(id)?.status ?? ''),
     start: async (name, id, input) => void durable.startNew(name, input, id),
+    terminate: async (id, reason) => void durable.terminate(id, reason),
   };
 }
 
@@ -70,7 +71,10 @@ async function runDiscovery(stack: Stack, accountId: string, tenantId: string): 
   stack.tableTraffic!.clear();
   const stats = { ...stack.host.durable.stats };
   const t0 = performance.now();
-  const started = await startDiscovery(emulatorStarter(stack.host.durable), { accountId, tenantId });
+  const started = await startDiscovery(
+    { orchestrations: emulatorStarter(stack.host.durable), discoveries: { get: async () => undefined }, now: () => new Date(), stallMs: 60_000 },
+    { accountId, tenantId },
+  );
   if (started.alreadyRunning) throw new Error('a discovery was already running');
   const instance = await finished(stack, discoveryInstanceId(accountId));
   const seconds = (performance.now() - t0) / 1000;

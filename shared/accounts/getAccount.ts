@@ -1,5 +1,6 @@
 /** Use case: an account as the portal reads it — the account, its latest discovery and its mapping's summary. */
-import { DiscoveryStatus, DiscoveryStore } from '../discovery/ports';
+import { currentDiscovery, CurrentDiscoveryDeps } from '../discovery/currentDiscovery';
+import { DiscoveryStatus } from '../discovery/ports';
 import { Account } from '../domain/account';
 import { ok, Result } from '../domain/errors';
 import { MappingSummary } from '../domain/mapping';
@@ -14,15 +15,14 @@ export interface AccountOverview {
   mapping: MappingSummary;
 }
 
-export interface GetAccountDeps {
+export interface GetAccountDeps extends CurrentDiscoveryDeps {
   store: AccountStore;
-  discoveries: Pick<DiscoveryStore, 'get'>;
   voiceUsers: Pick<VoiceUserStore, 'summary'>;
 }
 
 export async function getAccount(deps: GetAccountDeps, accountId: string): Promise<Result<AccountOverview>> {
   const loaded = await loadAccount(deps.store, accountId);
   if (!loaded.ok) return loaded;
-  const [discovery, mapping] = await Promise.all([deps.discoveries.get(accountId), deps.voiceUsers.summary(accountId)]);
+  const [discovery, mapping] = await Promise.all([currentDiscovery(deps, accountId), deps.voiceUsers.summary(accountId)]);
   return ok({ account: loaded.value.account, discovery, mapping: mapping.summary });
 }

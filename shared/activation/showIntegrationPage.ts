@@ -4,7 +4,8 @@
  */
 import { Account } from '../domain/account';
 import { ok, Result } from '../domain/errors';
-import { DiscoveryStatus, DiscoveryStore } from '../discovery/ports';
+import { currentDiscovery, CurrentDiscoveryDeps } from '../discovery/currentDiscovery';
+import { DiscoveryStatus } from '../discovery/ports';
 import { VoiceUserStore } from '../mapping/ports';
 import { ActivationDeps } from './deps';
 import { openIntegrationLink } from './openIntegrationLink';
@@ -17,8 +18,7 @@ export interface IntegrationPageView {
   queuedChanges: number;
 }
 
-export interface PageDeps extends ActivationDeps {
-  discoveries: Pick<DiscoveryStore, 'get'>;
+export interface PageDeps extends ActivationDeps, CurrentDiscoveryDeps {
   voiceUsers: Pick<VoiceUserStore, 'summary'>;
 }
 
@@ -27,7 +27,7 @@ export async function showIntegrationPage(deps: PageDeps, link: string, csrfCook
   const opened = await openIntegrationLink(deps, link);
   if (!opened.ok) return opened;
   const { account } = opened.value.stored;
-  const [discovery, mapping] = await Promise.all([deps.discoveries.get(account.accountId), deps.voiceUsers.summary(account.accountId)]);
+  const [discovery, mapping] = await Promise.all([currentDiscovery(deps, account.accountId), deps.voiceUsers.summary(account.accountId)]);
   return ok({
     account,
     discovery,

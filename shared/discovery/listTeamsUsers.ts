@@ -5,7 +5,8 @@
 import { AccountStore } from '../accounts/ports';
 import { loadAccount } from '../accounts/loadAccount';
 import { ok, Result } from '../domain/errors';
-import { DiscoveryCounts, DiscoveryStatus, DiscoveryStore, TeamsUserRecord, TeamsUserStore } from './ports';
+import { currentDiscovery, CurrentDiscoveryDeps } from './currentDiscovery';
+import { DiscoveryCounts, DiscoveryStatus, TeamsUserRecord, TeamsUserStore } from './ports';
 
 export type TeamsUserFilter = 'all' | 'eligible' | 'resourceAccounts';
 
@@ -28,10 +29,9 @@ export interface TeamsUsersPage {
   users: TeamsUserRecord[];
 }
 
-export interface TeamsUsersDeps {
+export interface TeamsUsersDeps extends CurrentDiscoveryDeps {
   accounts: AccountStore;
   teamsUsers: TeamsUserStore;
-  discoveries: DiscoveryStore;
 }
 
 const sortKey = (u: TeamsUserRecord): string => (u.displayName ?? u.userPrincipalName ?? '').toLowerCase();
@@ -61,7 +61,7 @@ export function countUsers(users: TeamsUserRecord[]): DiscoveryCounts {
 export async function listTeamsUsers(deps: TeamsUsersDeps, accountId: string, query: TeamsUsersQuery): Promise<Result<TeamsUsersPage>> {
   const [loaded, discovery, all] = await Promise.all([
     loadAccount(deps.accounts, accountId),
-    deps.discoveries.get(accountId),
+    currentDiscovery(deps, accountId),
     deps.teamsUsers.list(accountId),
   ]);
   if (!loaded.ok) return loaded;

@@ -1,5 +1,6 @@
 /** What discovery needs from the outside world (Graph, Table Storage) and what it reports. */
 import { Classification, DirectoryUser, LicenceCount, SubscribedSku } from '../domain/eligibility';
+import { Account } from '../domain/account';
 import { Result } from '../domain/errors';
 
 export interface DiscoveryCounts {
@@ -19,6 +20,8 @@ export interface DiscoveryStatus {
   status: 'running' | 'succeeded' | 'failed';
   startedAt: string;
   finishedAt: string | null;
+  /** When the discovery last wrote progress (null on rows from before this was recorded). */
+  progressAt: string | null;
   pagesRead: number;
   usersSeen: number;
   counts: DiscoveryCounts | null;
@@ -79,8 +82,21 @@ export interface DiscoveryStore {
    * Applies `patch` to the account's discovery when it is still `discoveryId` (a later discovery wins over a late,
    * duplicate step of an earlier one). Returns false when another discovery has replaced it.
    */
-  update(accountId: string, discoveryId: string, patch: Partial<Omit<DiscoveryStatus, 'discoveryId'>>): Promise<boolean>;
+  update(accountId: string, discoveryId: string, patch: DiscoveryPatch): Promise<boolean>;
+  /**
+   * Records the discovery as succeeded with `patch` and, in the same transaction, saves `activation.account` (the
+   * account it activates) under `activation.etag`: nobody ever sees one without the other. ok(false) when another
+   * discovery has replaced this one; CONCURRENT_UPDATE when either row changed meanwhile.
+   */
+  succeed(
+    accountId: string,
+    discoveryId: string,
+    patch: DiscoveryPatch,
+    activation: { account: Account; etag: string } | null,
+  ): Promise<Result<boolean>>;
 }
+
+export type DiscoveryPatch = Partial<Omit<DiscoveryStatus, 'discoveryId' | 'progressAt'>>;
 
 /**
  * The part of the Durable client that starting orchestrations needs (adapter: shared/durable/orchestrationClient.ts).
@@ -92,4 +108,6 @@ export interface OrchestrationClient {
   isRunning(instanceId: string): Promise<boolean>;
   /** Starts (or restarts, when the instance finished) `name` under `instanceId`. */
   start(name: string, instanceId: string, input: unknown): Promise<void>;
+  /** Asks the runtime to end a pending or running instance (it may take a moment to be seen as ended). */
+  terminate(instanceId: string, reason: string): Promise<void>;
 }

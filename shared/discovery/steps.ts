@@ -89,28 +89,26 @@ export function discoverySteps(deps: DiscoveryDeps): DiscoverySteps {
     },
 
     async complete({ accountId, discoveryId, finishedAt, counts }) {
-      const current = await deps.discoveries.update(accountId, discoveryId, {
-        status: 'succeeded',
-        finishedAt,
-        counts,
-        usersSeen: counts.users,
-        error: null,
-      });
-      // A newer discovery took over the row: it decides the account's state.
-      if (!current) return { accountState: null };
-      const activated = await retryOnConflict(async (): Promise<Result<string | null>> => {
+      // The discovery's success and the account's activation (consented → active) are one write.
+      const outcome = await retryOnConflict(async (): Promise<Result<string | null>> => {
         const stored = await deps.accounts.get(accountId);
-        if (!stored) return ok(null);
         // Only a consented account becomes active; an active one stays so (a re-run), others are left alone.
-        if (stored.account.state !== 'consented') return ok(stored.account.state);
-        const moved = transition(stored.account, 'active', deps.now());
-        if (!moved.ok) return ok(stored.account.state);
-        const saved = await deps.accounts.save(moved.value, stored.etag, []);
-        return saved.ok ? ok(saved.value.account.state) : saved;
+        const moved = stored?.account.state === 'consented' ? transition(stored.account, 'active', deps.now()) : undefined;
+        const activation = stored && moved?.ok ? { account: moved.value, etag: stored.etag } : null;
+        const done = await deps.discoveries.succeed(
+          accountId,
+          discoveryId,
+          { status: 'succeeded', finishedAt, counts, usersSeen: counts.users, error: null },
+          activation,
+        );
+        if (!done.ok) return done;
+        // A newer discovery took over the row: it decides the account's state.
+        if (!done.value) return ok(null);
+        return ok(activation ? activation.account.state : (stored?.account.state ?? null));
       }, 'The account kept changing while discovery tried to activate it.');
       // Unexpected here: thrown, so the activity retry runs the step again.
-      if (!activated.ok) throw new Error(`${activated.error.code}: ${activated.error.message}`);
-      return { accountState: activated.value };
+      if (!outcome.ok) throw new Error(`${outcome.error.code}: ${outcome.error.message}`);
+      return { accountState: outcome.value };
     },
 
     async fail({ accountId, discoveryId, finishedAt, error }) {

@@ -37,6 +37,7 @@ export const ERROR_CODES = [
   'DISCOVERY_FORBIDDEN',
   'DISCOVERY_THROTTLED',
   'DISCOVERY_FAILED',
+  'DISCOVERY_STALLED',
   // Voice-user directory and mapping.
   'DIRECTORY_INVALID',
   'MAPPING_NOT_AVAILABLE',

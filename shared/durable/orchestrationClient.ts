@@ -5,13 +5,15 @@ import { OrchestrationClient } from '../discovery/ports';
 const RUNNING = ['Pending', 'Running', 'ContinuedAsNew', 'Suspended'];
 
 /**
- * The SDK (v3) answers an unknown instance id with a plain Error whose text is its own fixed sentence about the
- * extension's HTTP 404: no status property to read. Matched here, against that sentence, and nowhere else.
+ * The SDK (v3) answers an unknown instance id with a plain Error whose text is one of its own fixed sentences (about
+ * the extension's HTTP 404): no status property to read. Matched here, against those sentences, and nowhere else.
  */
 const isUnknownInstance = (err: unknown): boolean =>
-  err instanceof Error && err.message.includes('Durable Functions extension replied with HTTP 404 response');
+  err instanceof Error &&
+  (err.message.includes('Durable Functions extension replied with HTTP 404 response') ||
+    /^No instance with ID '.*' found\.$/.test(err.message));
 
-export function durableOrchestrationClient(client: Pick<DurableClient, 'getStatus' | 'startNew'>): OrchestrationClient {
+export function durableOrchestrationClient(client: Pick<DurableClient, 'getStatus' | 'startNew' | 'terminate'>): OrchestrationClient {
   return {
     async isRunning(instanceId) {
       try {
@@ -24,6 +26,15 @@ export function durableOrchestrationClient(client: Pick<DurableClient, 'getStatu
     },
     async start(name, instanceId, input) {
       await client.startNew(name, { instanceId, input });
+    },
+    /** `reason` goes into the URL as given by the SDK: keep it to a plain token. */
+    async terminate(instanceId, reason) {
+      try {
+        await client.terminate(instanceId, reason);
+      } catch (err) {
+        // Already gone: nothing left to end.
+        if (!isUnknownInstance(err)) throw err;
+      }
     },
   };
 }

@@ -85,7 +85,7 @@ export function graphFailure(err: unknown, what: string): Failure {
     const retryAfter = e.headers?.get?.('retry-after');
     return failure(
       'DISCOVERY_THROTTLED',
-      `Microsoft Graph kept throttling ${what}${retryAfter ? ` (Retry-After ${retryAfter} s)` : ''}; discovery will try again.`,
+      `Microsoft Graph kept throttling ${what}${retryAfter ? ` (Retry-After ${retryAfter} s)` : ''}.`,
       true,
       details,
     );

@@ -34,6 +34,9 @@ interface View {
   refresh: boolean;
 }
 
+/** Failures the Global Admin fixes in Microsoft (consent, permissions) before authorizing again. */
+const PERMISSION_CODES = new Set(['DISCOVERY_NOT_CONSENTED', 'DISCOVERY_FORBIDDEN']);
+
 function view({ account, discovery, queuedChanges }: IntegrationPageModel): View {
   if (account.state === 'removalPending') {
     return {
@@ -66,7 +69,9 @@ function view({ account, discovery, queuedChanges }: IntegrationPageModel): View
       explanation: html`<p class="error">
           ${discovery.error?.message ?? 'Microsoft did not answer as expected.'} (reason: ${discovery.error?.code ?? 'unknown'})
         </p>
-        <p>Check that the permissions were granted for your organization, then authorize again.</p>`,
+        <p>
+          ${PERMISSION_CODES.has(discovery.error?.code ?? '') ? 'Check that the permissions were granted for your organization, then authorize again.' : 'This attempt has ended. Authorize again to read your Teams users anew.'}
+        </p>`,
       action: 'retry',
       refresh: false,
     };

@@ -18,7 +18,8 @@ type Row = TableEntity<Record<string, unknown>>;
 /** Table Storage keeps no nulls: absent properties read back as null. */
 const withoutNulls = (row: Row): Row => Object.fromEntries(Object.entries(row).filter(([, v]) => v !== null && v !== undefined)) as Row;
 
-function toRow(a: Account): Row {
+/** The account's profile row (the discovery store writes it in the same transaction as a finished discovery). */
+export function accountRow(a: Account): Row {
   return withoutNulls({
     partitionKey: a.accountId,
     rowKey: PROFILE_ROW,
@@ -100,7 +101,7 @@ export function tableAccountStore(accounts: Table): AccountStore {
     async save(account, etag, outbox): Promise<Result<StoredAccount>> {
       await accounts.ready();
       const actions: TransactionAction[] = [
-        etag === null ? ['create', toRow(account)] : ['update', toRow(account), 'Replace', { etag }],
+        etag === null ? ['create', accountRow(account)] : ['update', accountRow(account), 'Replace', { etag }],
         // The outbox row id comes from the event's dedupe key: an event queued twice makes the transaction fail.
         ...outbox.map((m): TransactionAction => ['create', outboxRow(m)]),
       ];

@@ -2,10 +2,11 @@
  * The account's latest discovery: one row in its partition of the accounts table (RowKey "discovery"), replaced when
  * the next discovery begins. Counts and licences are small JSON columns.
  */
-import { TableEntityResult } from '@azure/data-tables';
-import { DiscoveryStatus, DiscoveryStore } from '../discovery/ports';
+import { TableEntityResult, TransactionAction } from '@azure/data-tables';
+import { DiscoveryPatch, DiscoveryStatus, DiscoveryStore } from '../discovery/ports';
 import { fail, ok, Result } from '../domain/errors';
 import { retryOnConflict } from '../domain/retryOnConflict';
+import { accountRow } from './accountStore';
 import { str } from './columns';
 import { isStatus, Table } from './tables';
 
@@ -21,6 +22,7 @@ function fromRow(r: Row): DiscoveryStatus {
     discoveryId: r.discoveryId as string,
     status: r.status as DiscoveryStatus['status'],
     startedAt: r.startedAt as string,
+    progressAt: str(r.progressAt),
     finishedAt: str(r.finishedAt),
     pagesRead: (r.pagesRead as number) ?? 0,
     usersSeen: (r.usersSeen as number) ?? 0,
@@ -30,9 +32,12 @@ function fromRow(r: Row): DiscoveryStatus {
   };
 }
 
-/** Empty strings stand for null: Table Storage has no nulls and Merge keeps properties that are left out. */
-function toColumns(patch: Partial<Omit<DiscoveryStatus, 'discoveryId'>>): Record<string, unknown> {
-  const columns: Record<string, unknown> = {};
+/**
+ * Empty strings stand for null: Table Storage has no nulls and Merge keeps properties that are left out. Every write
+ * records when it happened (`progressAt`): a running discovery that stops writing has stopped.
+ */
+function toColumns(patch: DiscoveryPatch): Record<string, unknown> {
+  const columns: Record<string, unknown> = { progressAt: new Date().toISOString() };
   if (patch.status !== undefined) columns.status = patch.status;
   if (patch.startedAt !== undefined) columns.startedAt = patch.startedAt;
   if (patch.finishedAt !== undefined) columns.finishedAt = patch.finishedAt ?? '';
@@ -110,6 +115,23 @@ export function tableDiscoveryStore(accounts: Table): DiscoveryStore {
       });
       if (!updated.ok) throw new Error(`The discovery row of ${accountId} kept changing; giving up this update.`);
       return updated.value;
+    },
+
+    async succeed(accountId, discoveryId, patch, activation) {
+      const current = await read(accountId);
+      if (!current || current.discoveryId !== discoveryId) return ok(false);
+      // Both rows live in the account's partition of the accounts table: one transaction writes them.
+      const actions: TransactionAction[] = [
+        ['update', { partitionKey: accountId, rowKey: DISCOVERY_ROW, ...toColumns(patch) }, 'Merge', { etag: current.etag }],
+        ...(activation ? [['update', accountRow(activation.account), 'Replace', { etag: activation.etag }] as TransactionAction] : []),
+      ];
+      try {
+        await client.submitTransaction(actions);
+        return ok(true);
+      } catch (err) {
+        if (isStatus(err, 409, 412)) return fail('CONCURRENT_UPDATE', 'The discovery or its account changed at the same time.');
+        throw err;
+      }
     },
   };
 }

@@ -38,6 +38,14 @@ function httpStarter(): OrchestrationClient {
   return durableOrchestrationClient(new DurableClient(data));
 }
 
+/** Start deps with no stalled discovery to replace. */
+const startingWith = (orchestrations: OrchestrationClient) => ({
+  orchestrations,
+  discoveries: { get: async () => undefined },
+  now: () => new Date(),
+  stallMs: 15 * 60_000,
+});
+
 /** Creates the account through the API, then records consent and the bound tenant as activation would. */
 async function consentedAccount(accountId: string, tenantId: string): Promise<void> {
   const res = await stack.call('PUT', `accounts/${accountId}`, {
@@ -69,7 +77,7 @@ async function finished(accountId: string, timeoutMs = 45_000): Promise<Instance
 }
 
 async function discover(accountId: string, tenantId: string): Promise<Instance> {
-  const started = await startDiscovery(httpStarter(), { accountId, tenantId });
+  const started = await startDiscovery(startingWith(httpStarter()), { accountId, tenantId });
   expect(started).toEqual({ alreadyRunning: false });
   return finished(accountId);
 }
@@ -361,8 +369,8 @@ describe('discovery over time and faults', () => {
     await consentedAccount('busy', seed.id);
     stack.simulator.control.injectFault({ service: 'graph', path: '/users', latencyMs: 1500, times: 1 });
     const starter = httpStarter();
-    expect(await startDiscovery(starter, { accountId: 'busy', tenantId: seed.id })).toEqual({ alreadyRunning: false });
-    expect(await startDiscovery(starter, { accountId: 'busy', tenantId: seed.id })).toEqual({ alreadyRunning: true });
+    expect(await startDiscovery(startingWith(starter), { accountId: 'busy', tenantId: seed.id })).toEqual({ alreadyRunning: false });
+    expect(await startDiscovery(startingWith(starter), { accountId: 'busy', tenantId: seed.id })).toEqual({ alreadyRunning: true });
     let status: any;
     for (let i = 0; i < 50 && !status?.discovery; i++) {
       status = await json(await stack.call('GET', 'accounts/busy/status'));

@@ -4,7 +4,7 @@ import { GraphError } from '@microsoft/microsoft-graph-client';
 import { graphFailure, graphTenantDirectory, tokenFailure } from '../../shared/microsoft/graphDirectory';
 import { activityErrorFrom, TransientFailure } from '../../shared/domain/activityFailure';
 import { DISCOVERY_GAVE_UP } from '../../shared/discovery/contract';
-import { OrchestrationClient } from '../../shared/discovery/ports';
+import { DiscoveryStatus, OrchestrationClient } from '../../shared/discovery/ports';
 import { discoveryInstanceId, startDiscovery } from '../../shared/discovery/startDiscovery';
 import { durableOrchestrationClient } from '../../shared/durable/orchestrationClient';
 
@@ -113,8 +113,13 @@ describe('failures reaching the orchestrator', () => {
 describe('starting discovery', () => {
   const fakeStarter = (running: Set<string>, failStart = false) => {
     const started: Array<{ name: string; id: string; input: unknown }> = [];
+    const terminated: string[] = [];
     const starter: OrchestrationClient = {
       isRunning: async (id) => running.has(id),
+      terminate: async (id) => {
+        terminated.push(id);
+        running.delete(id);
+      },
       start: async (name, id, input) => {
         if (failStart) {
           running.add(id);
@@ -124,20 +129,39 @@ describe('starting discovery', () => {
         running.add(id);
       },
     };
-    return { starter, started };
+    return { starter, started, terminated };
   };
+  const startingWith = (orchestrations: OrchestrationClient, discovery?: Partial<DiscoveryStatus>) => ({
+    orchestrations,
+    discoveries: { get: async () => (discovery ? ({ status: 'running', startedAt: '2026-01-01T00:00:00Z', ...discovery } as DiscoveryStatus) : undefined) },
+    now: () => new Date('2026-01-01T01:00:00Z'),
+    stallMs: 15 * 60_000,
+  });
 
   test('one fixed instance per account; a second start while it runs is a no-op', async () => {
     const { starter, started } = fakeStarter(new Set());
     expect(discoveryInstanceId('acme')).toBe('discovery-acme');
-    expect(await startDiscovery(starter, { accountId: 'acme', tenantId: 't' })).toEqual({ alreadyRunning: false });
-    expect(await startDiscovery(starter, { accountId: 'acme', tenantId: 't' })).toEqual({ alreadyRunning: true });
+    expect(await startDiscovery(startingWith(starter), { accountId: 'acme', tenantId: 't' })).toEqual({ alreadyRunning: false });
+    expect(await startDiscovery(startingWith(starter), { accountId: 'acme', tenantId: 't' })).toEqual({ alreadyRunning: true });
     expect(started).toEqual([{ name: 'discoverTenant', id: 'discovery-acme', input: { accountId: 'acme', tenantId: 't' } }]);
+  });
+
+  test('a running instance whose discovery stalled is ended and replaced; a live one is left alone', async () => {
+    const live = fakeStarter(new Set(['discovery-acme']));
+    const fresh = { progressAt: '2026-01-01T00:55:00Z' };
+    expect(await startDiscovery(startingWith(live.starter, fresh), { accountId: 'acme', tenantId: 't' })).toEqual({ alreadyRunning: true });
+    expect(live.terminated).toEqual([]);
+
+    const stuck = fakeStarter(new Set(['discovery-acme']));
+    const stale = { progressAt: '2026-01-01T00:30:00Z' };
+    expect(await startDiscovery(startingWith(stuck.starter, stale), { accountId: 'acme', tenantId: 't' })).toEqual({ alreadyRunning: false });
+    expect(stuck.terminated).toEqual(['discovery-acme']);
+    expect(stuck.started).toHaveLength(1);
   });
 
   test('losing the race to another start reports it as already running', async () => {
     const { starter } = fakeStarter(new Set(), true);
-    expect(await startDiscovery(starter, { accountId: 'acme', tenantId: 't' })).toEqual({ alreadyRunning: true });
+    expect(await startDiscovery(startingWith(starter), { accountId: 'acme', tenantId: 't' })).toEqual({ alreadyRunning: true });
   });
 
   test('the Durable client adapter: unknown ids are not running, finished ones may start again', async () => {
@@ -155,6 +179,7 @@ describe('starting discovery', () => {
         return { runtimeStatus } as never;
       },
       startNew,
+      terminate: jest.fn(async () => undefined),
     };
     const starter = durableOrchestrationClient(client);
     expect(await starter.isRunning('pending')).toBe(true);
