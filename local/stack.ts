@@ -10,6 +10,7 @@ import { Clock } from './host/clock';
 import { RunningHost, startHost } from './host/host';
 import { LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, registerLocalApp } from './appRegistration';
 import { freePort } from './ports';
+import { singleKey } from '../shared/security/keyRing';
 import { RunningSimulator, startSimulator } from './simulator';
 
 /** The repository root, from the sources (local/) or the build (dist/local/). */
@@ -21,6 +22,9 @@ export const REPO_ROOT = ((): string => {
 export const FUNCTION_KEY = 'test-function-key';
 export const MASTER_KEY = 'test-master-key';
 export const LINK_SIGNING_KEY = 'test-link-signing-key-0123456789abcdef';
+export const LINK_SIGNING_KEY_ID = 'test-k1';
+/** The stack's key ring, for tests that sign links or seal values as the app does. */
+export const LINK_KEYS = singleKey(LINK_SIGNING_KEY_ID, LINK_SIGNING_KEY);
 
 export interface Actor {
   id: string;
@@ -63,6 +67,8 @@ export async function startStack(options: { clock?: Clock; env?: Record<string, 
     AzureWebJobsStorage: appStorage,
     DURABLE_TASK_HUB: 'TestHub',
     LINK_SIGNING_KEY,
+    LINK_SIGNING_KEY_ID,
+    LINK_SIGNING_KEYS_PREVIOUS: '',
     PUBLIC_BASE_URL: url,
     PROVIDER_NAME: 'Example Voice',
     PROVIDER_SUPPORT_CONTACT: 'support@voice.example',

@@ -3,8 +3,38 @@
  * readable message instead of failing on first use. Names match local.settings.sample.json and infra/.
  */
 import { z } from 'zod';
+import { DEFAULT_KEY_ID } from './security/keyRing';
 
 const url = z.string().url();
+
+const MIN_SECRET = 32;
+const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
+const KEY_ID_RULE = 'a key id is 1-32 letters, digits, _ or -';
+/** "id:secret,…" (a secret holds no comma). Problems name the entry by position: an entry may be a secret. */
+const previousKeys = z.string().transform((list, ctx) => {
+  const keys: { id: string; secret: string }[] = [];
+  list
+    .split(',')
+    .map((entry) => entry.trim())
+    .forEach((entry, i) => {
+      if (!entry) return;
+      const at = entry.indexOf(':');
+      const [id, secret] = at < 0 ? ['', ''] : [entry.slice(0, at), entry.slice(at + 1)];
+      const problem =
+        at < 0
+          ? 'expected "id:secret"'
+          : !KEY_ID.test(id)
+            ? KEY_ID_RULE
+            : secret.length < MIN_SECRET
+              ? 'a secret needs at least 32 characters'
+              : keys.some((k) => k.id === id)
+                ? `the key id "${id}" appears twice`
+                : undefined;
+      if (problem) ctx.addIssue({ code: 'custom', message: `entry ${i + 1}: ${problem}` });
+      else keys.push({ id, secret });
+    });
+  return keys;
+});
 /** An empty setting is an absent one (App Settings cannot hold "unset"). */
 const blankIsAbsent = <T extends z.ZodTypeAny>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema);
 
@@ -42,8 +72,14 @@ const ConfigSchema = z.object({
 
   /** Public origin of this app: the integration page links in emails point here. */
   PUBLIC_BASE_URL: url,
-  /** HMAC key for signed email links; at least 32 characters (a Key Vault reference in Azure). */
-  LINK_SIGNING_KEY: z.string().min(32, 'the link signing key needs at least 32 characters'),
+  /**
+   * The current master secret (a Key Vault reference in Azure) and its id: email links, CSRF tokens and sealed values
+   * each use their own key derived from it (shared/security/keyRing.ts). Rotation: docs/operations.md.
+   */
+  LINK_SIGNING_KEY: z.string().min(MIN_SECRET, 'the link signing key needs at least 32 characters'),
+  LINK_SIGNING_KEY_ID: z.string().regex(KEY_ID, KEY_ID_RULE).default(DEFAULT_KEY_ID),
+  /** Previous master secrets, "id:secret,id:secret": still accepted to verify and open, never used to sign or seal. */
+  LINK_SIGNING_KEYS_PREVIOUS: z.preprocess((v) => v ?? '', previousKeys),
   LINK_TTL_HOURS: z.coerce
     .number()
     .int()
@@ -74,6 +110,9 @@ const ConfigSchema = z.object({
 const CheckedConfigSchema = ConfigSchema.refine((c) => !!c.ENTRA_CLIENT_SECRET !== !!c.ENTRA_CLIENT_CERTIFICATE_PEM, {
   message: 'set exactly one of ENTRA_CLIENT_SECRET and ENTRA_CLIENT_CERTIFICATE_PEM',
   path: ['ENTRA_CLIENT_SECRET'],
+}).refine((c) => !c.LINK_SIGNING_KEYS_PREVIOUS.some((k) => k.id === c.LINK_SIGNING_KEY_ID), {
+  message: 'a previous key has the id of the current one (LINK_SIGNING_KEY_ID): give the new key a new id',
+  path: ['LINK_SIGNING_KEYS_PREVIOUS'],
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

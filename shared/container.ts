@@ -37,6 +37,7 @@ import { AppCredential } from './microsoft/appCredential';
 import { entraSignIn } from './microsoft/entraSignIn';
 import { graphTenantDirectory } from './microsoft/graphDirectory';
 import { CsrfTokens } from './security/csrf';
+import { KeyRing } from './security/keyRing';
 import { Sealer } from './security/sealer';
 import { LinkSigner } from './security/signedLinks';
 import { tableAccountStore } from './storage/accountStore';
@@ -115,7 +116,11 @@ export function createContainer(config: Config = loadConfig()): Container {
   const outbox = tableOutboxStore(accountsTable);
   const voiceUsers = tableVoiceUserStore(table(storage, 'voiceUsers'));
   const teamsUsers = tableTeamsUserStore(table(storage, 'teamsUsers'));
-  const sessions = tableAuthSessionStore(table(storage, 'authSessions'), new Sealer(config.LINK_SIGNING_KEY, 'auth-sessions'));
+  const keys: KeyRing = {
+    current: { id: config.LINK_SIGNING_KEY_ID, secret: config.LINK_SIGNING_KEY },
+    previous: config.LINK_SIGNING_KEYS_PREVIOUS,
+  };
+  const sessions = tableAuthSessionStore(table(storage, 'authSessions'), new Sealer(keys));
   const tenantLinks = tableTenantLinks(table(storage, 'tenantLinks'));
   const sender = acsEmailSender(config.EMAIL_CONNECTION_STRING, config.EMAIL_SENDER_ADDRESS);
   const appCredential: AppCredential = config.ENTRA_CLIENT_CERTIFICATE_PEM
@@ -138,7 +143,7 @@ export function createContainer(config: Config = loadConfig()): Container {
 
   // What several use cases share
   const integrationLinks = {
-    links: new LinkSigner(config.LINK_SIGNING_KEY, config.LINK_TTL_HOURS * 3600),
+    links: new LinkSigner(keys, config.LINK_TTL_HOURS * 3600),
     integrationPageUrl: `${publicBaseUrl}/api/integration`,
   };
   const notify = {
@@ -152,7 +157,7 @@ export function createContainer(config: Config = loadConfig()): Container {
     sessions,
     tenantLinks,
     microsoft,
-    csrf: new CsrfTokens(config.LINK_SIGNING_KEY),
+    csrf: new CsrfTokens(keys),
     stateTtlMinutes: config.AUTH_STATE_TTL_MINUTES,
     now,
   };

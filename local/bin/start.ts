@@ -10,6 +10,7 @@ import { startAzurite } from '../azurite';
 import { LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, registerLocalApp } from '../appRegistration';
 import { preferredPort } from '../ports';
 import { ensureLocalCa } from '../simulator/ca';
+import { DEFAULT_KEY_ID, KeyRing, singleKey } from '../../shared/security/keyRing';
 import { LinkSigner } from '../../shared/security/signedLinks';
 import { DEMO_TENANT_ID, startSimulator } from '../simulator';
 
@@ -83,7 +84,10 @@ async function main(): Promise<void> {
 
   await new Promise<void>((resolve) => host.once('message', () => resolve()));
   const base = `http://127.0.0.1:${port}`;
-  const demoPage = await seedDemoAccount(base, functionKey, settings.LINK_SIGNING_KEY).catch((err: Error) => {
+  const signingKey = settings.LINK_SIGNING_KEY
+    ? singleKey(settings.LINK_SIGNING_KEY_ID ?? DEFAULT_KEY_ID, settings.LINK_SIGNING_KEY)
+    : undefined;
+  const demoPage = await seedDemoAccount(base, functionKey, signingKey).catch((err: Error) => {
     console.warn(`The demo account could not be created: ${err.message}`);
     return undefined;
   });
@@ -118,7 +122,7 @@ async function main(): Promise<void> {
 }
 
 /** Enables the demo account (an identical PUT changes nothing) and returns a fresh link to its integration page. */
-async function seedDemoAccount(base: string, functionKey: string, signingKey: string | undefined): Promise<string | undefined> {
+async function seedDemoAccount(base: string, functionKey: string, signingKey: KeyRing | undefined): Promise<string | undefined> {
   const globalAdmin = { portalUserId: 'demo-ga', displayName: 'Megan Bowen', email: 'megan.bowen@contoso-demo.example' };
   const res = await fetch(`${base}/api/accounts/demo`, {
     method: 'PUT',

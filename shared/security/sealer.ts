@@ -1,32 +1,42 @@
 /**
- * Authenticated encryption (AES-256-GCM) for short-lived secrets that must sit in a table row for a few minutes,
- * such as a PKCE verifier: a row read by someone else reveals nothing and cannot be altered unnoticed.
+ * Authenticated encryption for short-lived secrets that must sit in a table row for a few minutes, such as a PKCE
+ * verifier: a row read by someone else reveals nothing and cannot be altered unnoticed. A compact JWE (jose,
+ * `dir` + `A256GCM`, full 128-bit tags only) with the key id (`kid`) and the value's place (`ctx`, e.g. table, row
+ * and field) in the protected header, which GCM authenticates: a value copied into another row does not open.
  */
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { CompactEncrypt, compactDecrypt } from 'jose';
+import { KeyRing, PurposeKeys } from './keyRing';
+
+const ALG = 'dir';
+const ENC = 'A256GCM';
 
 export class Sealer {
-  private readonly key: Buffer;
+  private readonly keys: PurposeKeys;
 
-  /** `purpose` separates keys derived from the same secret. */
-  constructor(secret: string, purpose: string) {
-    this.key = Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), `teams-voice-sync/${purpose}`, 32));
+  constructor(ring: KeyRing) {
+    this.keys = new PurposeKeys(ring, 'sealing');
   }
 
-  seal(plain: string): string {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
-    const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-    return [iv, cipher.getAuthTag(), body].map((b) => b.toString('base64url')).join('.');
+  /** `context` names where the value lives (e.g. `authSessions/{state}/verifier`); open needs the same. */
+  async seal(plain: string, context: string): Promise<string> {
+    const { kid, key } = this.keys.current;
+    return new CompactEncrypt(new TextEncoder().encode(plain)).setProtectedHeader({ alg: ALG, enc: ENC, kid, ctx: context }).encrypt(key);
   }
 
-  /** The plain text, or undefined when the value was not sealed with this key or was altered. */
-  open(sealed: string): string | undefined {
-    const [iv, tag, body] = sealed.split('.').map((p) => Buffer.from(p, 'base64url'));
-    if (!iv || !tag || !body) return undefined;
+  /** The plain text, or undefined when the value was altered, sealed for another place, or under a key we do not hold. */
+  async open(sealed: string, context: string): Promise<string | undefined> {
     try {
-      const decipher = createDecipheriv('aes-256-gcm', this.key, iv);
-      decipher.setAuthTag(tag);
-      return Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');
+      const { plaintext, protectedHeader } = await compactDecrypt(
+        sealed,
+        (header) => {
+          const key = this.keys.byId(header.kid);
+          if (!key) throw new Error('unknown key id');
+          return key;
+        },
+        { keyManagementAlgorithms: [ALG], contentEncryptionAlgorithms: [ENC] },
+      );
+      if (protectedHeader.ctx !== context) return undefined;
+      return new TextDecoder('utf-8', { fatal: true }).decode(plaintext);
     } catch {
       return undefined;
     }

@@ -1,11 +1,13 @@
 /**
  * Signed, expiring links for emails (HS256 JWS): bound to a purpose, an account, its Global Admin and the GA's email
  * address (as a digest), so a link kept after the GA or their mailbox changed opens nothing. The page they open
- * re-checks everything.
+ * re-checks everything. Each link names its key (`kid`): after a rotation, links signed with a previous key keep
+ * opening while that key is still configured (docs/operations.md).
  */
 import { jwtVerify, SignJWT, errors } from 'jose';
 import { createHash, randomUUID } from 'node:crypto';
 import { fail, ok, Result } from '../domain/errors';
+import { KeyRing, PurposeKeys } from './keyRing';
 
 export type LinkPurpose = 'integration';
 
@@ -38,30 +40,35 @@ const ISSUER = 'teams-voice-sync';
 const invalid = (): Result<VerifiedLink> => fail('LINK_INVALID', 'This link is not valid: it was changed or was not issued by us.');
 
 export class LinkSigner {
-  private readonly key: Uint8Array;
+  private readonly keys: PurposeKeys;
 
   constructor(
-    secret: string,
+    ring: KeyRing,
     private readonly ttlSeconds: number,
   ) {
-    this.key = new TextEncoder().encode(secret);
+    this.keys = new PurposeKeys(ring, 'links');
   }
 
   async sign(claims: LinkRequest, now: Date = new Date()): Promise<string> {
     const iat = Math.floor(now.getTime() / 1000);
     return new SignJWT({ pur: claims.purpose, acc: claims.accountId, ga: claims.globalAdminId, gae: emailDigest(claims.globalAdminEmail) })
-      .setProtectedHeader({ alg: 'HS256' })
+      .setProtectedHeader({ alg: 'HS256', kid: this.keys.current.kid })
       .setIssuer(ISSUER)
       .setIssuedAt(iat)
       .setExpirationTime(iat + this.ttlSeconds)
       .setJti(randomUUID())
-      .sign(this.key);
+      .sign(this.keys.current.key);
   }
 
-  /** The link's claims, or LINK_EXPIRED / LINK_INVALID (changed, or not issued by us). */
+  /** The link's claims, or LINK_EXPIRED / LINK_INVALID (changed, not issued by us, or its key is no longer held). */
   async verify(token: string, now: Date = new Date()): Promise<Result<VerifiedLink>> {
+    const keyOf = (header: { kid?: unknown }): Uint8Array => {
+      const key = this.keys.byId(header.kid);
+      if (!key) throw new Error('unknown key id');
+      return key;
+    };
     try {
-      const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, algorithms: ['HS256'], currentDate: now });
+      const { payload } = await jwtVerify(token, keyOf, { issuer: ISSUER, algorithms: ['HS256'], currentDate: now });
       const { pur, acc, ga, gae, exp } = payload as { pur?: unknown; acc?: unknown; ga?: unknown; gae?: unknown; exp?: number };
       if (pur !== 'integration' || typeof acc !== 'string' || typeof ga !== 'string' || typeof gae !== 'string' || !exp) {
         return invalid();

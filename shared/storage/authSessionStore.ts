@@ -1,6 +1,6 @@
 /**
  * The authSessions table: one row per OAuth round trip in progress (PartitionKey = the random state). The PKCE
- * verifier and nonce are sealed; a session is consumed with an ETag-conditional write, so two callbacks racing
+ * verifier and nonce are sealed, each bound to its row and field (a sealed value copied elsewhere does not open); a session is consumed with an ETag-conditional write, so two callbacks racing
  * with the same state cannot both win.
  */
 import { AuthSession, AuthSessionStore } from '../activation/ports';
@@ -10,6 +10,8 @@ import { isStatus, Table } from './tables';
 import { odata } from '@azure/data-tables';
 
 const ROW = 'session';
+/** Where a sealed value lives: it opens only there. */
+const sealedAt = (state: string, field: 'verifier' | 'nonce'): string => `authSessions/${state}/${field}`;
 
 export function tableAuthSessionStore(sessions: Table, sealer: Sealer): AuthSessionStore {
   return {
@@ -22,8 +24,8 @@ export function tableAuthSessionStore(sessions: Table, sealer: Sealer): AuthSess
         accountId: s.accountId,
         globalAdminId: s.globalAdminId,
         browserBinding: s.browserBinding,
-        sealedVerifier: s.codeVerifier ? sealer.seal(s.codeVerifier) : '',
-        sealedNonce: s.nonce ? sealer.seal(s.nonce) : '',
+        sealedVerifier: s.codeVerifier ? await sealer.seal(s.codeVerifier, sealedAt(s.state, 'verifier')) : '',
+        sealedNonce: s.nonce ? await sealer.seal(s.nonce, sealedAt(s.state, 'nonce')) : '',
         createdAt: s.createdAt,
         expiresAt: s.expiresAt,
         used: false,
@@ -57,15 +59,16 @@ export function tableAuthSessionStore(sessions: Table, sealer: Sealer): AuthSess
       if (new Date(row.expiresAt as string).getTime() <= now.getTime()) {
         return fail('STATE_EXPIRED', 'This sign-in request took too long and has expired.');
       }
-      const open = (v: unknown): string | undefined => (typeof v === 'string' && v ? sealer.open(v) : undefined);
+      const open = async (v: unknown, field: 'verifier' | 'nonce'): Promise<string | undefined> =>
+        typeof v === 'string' && v ? sealer.open(v, sealedAt(state, field)) : undefined;
       return ok({
         state,
         purpose: row.purpose as AuthSession['purpose'],
         accountId: row.accountId as string,
         globalAdminId: row.globalAdminId as string,
         browserBinding: row.browserBinding as string,
-        codeVerifier: open(row.sealedVerifier),
-        nonce: open(row.sealedNonce),
+        codeVerifier: await open(row.sealedVerifier, 'verifier'),
+        nonce: await open(row.sealedNonce, 'nonce'),
         createdAt: row.createdAt as string,
         expiresAt: row.expiresAt as string,
       });

@@ -1,8 +1,9 @@
 /** Accounts API and its emails, end to end: local host + Azurite + simulator mailbox. */
 import { TableClient } from '@azure/data-tables';
+import { decodeProtectedHeader } from 'jose';
 import { LinkSigner } from '../../shared/security/signedLinks';
 import { isInsecure } from '../../shared/storage/tables';
-import { json, LINK_SIGNING_KEY, Stack, startStack } from '../support/stack';
+import { json, LINK_KEYS, LINK_SIGNING_KEY_ID, Stack, startStack } from '../support/stack';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -45,9 +46,10 @@ test('creating an account sends "activate" and "you are the Global Admin", each 
     'Activate the Microsoft Teams integration for Acme Ltd',
     'You are now the Global Admin of the Teams integration for Acme Ltd',
   ]);
-  const signer = new LinkSigner(LINK_SIGNING_KEY, 3600);
+  const signer = new LinkSigner(LINK_KEYS, 3600);
   for (const mail of mails) {
     const check = await signer.verify(linkIn(mail.plainText));
+    expect(decodeProtectedHeader(linkIn(mail.plainText)).kid).toBe(LINK_SIGNING_KEY_ID);
     expect(check).toMatchObject({ ok: true, value: { claims: { purpose: 'integration', accountId: 'acme', globalAdminId: 'u-ga-1' } } });
     expect(mail.html).toContain('Example Voice');
     expect(mail.html).not.toContain('<script');
@@ -118,7 +120,7 @@ test('a new address for the same Global Admin gets the links again; the binding 
   await deliver();
   const mails = mailTo(moved.email);
   expect(mails.map((m) => m.subject)).toEqual(['You are now the Global Admin of the Teams integration for Acme Ltd']);
-  expect(await new LinkSigner(LINK_SIGNING_KEY, 60).verify(linkIn(mails[0]?.plainText))).toMatchObject({ ok: true });
+  expect(await new LinkSigner(LINK_KEYS, 60).verify(linkIn(mails[0]?.plainText))).toMatchObject({ ok: true });
   expect(mailTo(first.email).some((m) => m.subject.startsWith('You are no longer'))).toBe(false);
   expect((await json(await stack.call('GET', 'accounts/movers/status'))).globalAdmin.microsoftIdentityBound).toBe(true);
 });
@@ -135,7 +137,7 @@ test('removal of an activated account asks for a final sync; an account never ac
   await deliver();
   const mail = mailTo('sam@acme.example').find((m) => m.subject.includes('removed'));
   expect(mail?.plainText).toContain('Run the final sync');
-  expect(await new LinkSigner(LINK_SIGNING_KEY, 60).verify(linkIn(mail?.plainText))).toMatchObject({ ok: true });
+  expect(await new LinkSigner(LINK_KEYS, 60).verify(linkIn(mail?.plainText))).toMatchObject({ ok: true });
 
   const blocked = await stack.call('PUT', 'accounts/acme', { body: body() });
   expect(blocked.status).toBe(409);

@@ -4,6 +4,7 @@
  */
 import { TableClient } from '@azure/data-tables';
 import { LinkSigner } from '../../shared/security/signedLinks';
+import { singleKey } from '../../shared/security/keyRing';
 import { Sealer } from '../../shared/security/sealer';
 import { tableAuthSessionStore } from '../../shared/storage/authSessionStore';
 import { isInsecure } from '../../shared/storage/tables';
@@ -11,7 +12,7 @@ import { AuthorizeOutcome } from '../../local/simulator/state';
 import { DEMO_TENANT_ID, OTHER_TENANT_ID } from '../../local/simulator';
 import { generateTenant } from '../../local/simulator/tenants/generator';
 import { Browser, formField } from '../support/browser';
-import { json, LINK_SIGNING_KEY, Stack, startStack } from '../support/stack';
+import { json, LINK_KEYS, LINK_SIGNING_KEY_ID, Stack, startStack } from '../support/stack';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -242,7 +243,7 @@ describe('refusals: a clear page with its reason, and nothing bound', () => {
 
   test('an expired link', async () => {
     const { accountId } = await enable();
-    const signer = new LinkSigner(LINK_SIGNING_KEY, 3600);
+    const signer = new LinkSigner(LINK_KEYS, 3600);
     const old = await signer.sign(
       { purpose: 'integration', accountId, globalAdminId: `ga-${seq}`, globalAdminEmail: `ga-${seq}@customer.example` },
       new Date(Date.now() - 2 * 3600_000),
@@ -258,7 +259,7 @@ describe('refusals: a clear page with its reason, and nothing bound', () => {
     const [h, p, sig] = link.split('.') as [string, string, string];
     const payload = JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>;
     const tampered = `${h}.${Buffer.from(JSON.stringify({ ...payload, acc: 'act-1' })).toString('base64url')}.${sig}`;
-    const foreign = await new LinkSigner('another-key-of-at-least-32-characters!!', 3600).sign({
+    const foreign = await new LinkSigner(singleKey(LINK_SIGNING_KEY_ID, 'another-key-of-at-least-32-characters!!'), 3600).sign({
       purpose: 'integration',
       accountId: payload.acc as string,
       globalAdminId: payload.ga as string,
@@ -330,16 +331,17 @@ describe('refusals: a clear page with its reason, and nothing bound', () => {
   });
 });
 
+const sessionsTable = (): TableClient =>
+  TableClient.fromConnectionString(stack.azurite.connectionString, 'authSessions', {
+    allowInsecureConnection: isInsecure(stack.azurite.connectionString),
+  });
+const sessionStore = () => {
+  const client = sessionsTable();
+  return tableAuthSessionStore({ client, ready: () => client.createTable() }, new Sealer(LINK_KEYS));
+};
+
 test('an expired state is refused by the session store, and a session is usable only once', async () => {
-  const sessions = tableAuthSessionStore(
-    {
-      client: TableClient.fromConnectionString(stack.azurite.connectionString, 'authSessions', {
-        allowInsecureConnection: isInsecure(stack.azurite.connectionString),
-      }),
-      ready: async () => undefined,
-    },
-    new Sealer(LINK_SIGNING_KEY, 'auth-sessions'),
-  );
+  const sessions = sessionStore();
   const now = new Date();
   const base = {
     purpose: 'signIn' as const,
@@ -388,4 +390,31 @@ test('an expired state is refused by the session store, and a session is usable 
 
   expect(await sessions.purgeExpired(new Date(now.getTime() + 120_000))).toBeGreaterThanOrEqual(2);
   expect(await sessions.consume('fresh-state-0002', expected(now))).toMatchObject({ ok: false, error: { code: 'STATE_UNKNOWN' } });
+});
+
+test("a sealed verifier or nonce copied into another session's row does not open there", async () => {
+  const sessions = sessionStore();
+  const now = new Date();
+  const session = (state: string, secret: string) => ({
+    state,
+    purpose: 'signIn' as const,
+    accountId: 'x',
+    globalAdminId: 'g',
+    browserBinding: 'b',
+    codeVerifier: `verifier-${secret}`,
+    nonce: `nonce-${secret}`,
+    createdAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + 60_000).toISOString(),
+  });
+  await sessions.create(session('victim-state-0003', 'victim'));
+  await sessions.create(session('attacker-state-0004', 'attacker'));
+  const victim = await sessionsTable().getEntity<{ sealedVerifier: string; sealedNonce: string }>('victim-state-0003', 'session');
+  await sessionsTable().updateEntity(
+    { partitionKey: 'attacker-state-0004', rowKey: 'session', sealedVerifier: victim.sealedVerifier, sealedNonce: victim.sealedNonce },
+    'Merge',
+  );
+  const moved = await sessions.consume('attacker-state-0004', { purpose: 'signIn', browserBinding: 'b', now });
+  expect(moved).toMatchObject({ ok: true, value: { codeVerifier: undefined, nonce: undefined } });
+  const own = await sessions.consume('victim-state-0003', { purpose: 'signIn', browserBinding: 'b', now });
+  expect(own).toMatchObject({ ok: true, value: { codeVerifier: 'verifier-victim', nonce: 'nonce-victim' } });
 });

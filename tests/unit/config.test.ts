@@ -59,3 +59,48 @@ test('a secret value never appears in the error message', () => {
     expect((err as Error).message).not.toContain('TOPSECRETVALUE');
   }
 });
+
+describe('signing keys', () => {
+  const secret = (c: string) => c.repeat(32);
+
+  test('a current key with an id (k1 by default) and previous keys as "id:secret,…"', () => {
+    expect(loadConfig(required)).toMatchObject({ LINK_SIGNING_KEY_ID: 'k1', LINK_SIGNING_KEYS_PREVIOUS: [] });
+    const config = loadConfig({
+      ...required,
+      LINK_SIGNING_KEY_ID: '2025-06_b',
+      LINK_SIGNING_KEYS_PREVIOUS: ` k1:${secret('a')} , k0:${secret('b')}:with:colons ,`,
+    });
+    expect(config.LINK_SIGNING_KEYS_PREVIOUS).toEqual([
+      { id: 'k1', secret: secret('a') },
+      { id: 'k0', secret: `${secret('b')}:with:colons` },
+    ]);
+    expect(loadConfig({ ...required, LINK_SIGNING_KEYS_PREVIOUS: '' }).LINK_SIGNING_KEYS_PREVIOUS).toEqual([]);
+  });
+
+  test.each([
+    ['an entry without an id', `${secret('a')}`, 'LINK_SIGNING_KEYS_PREVIOUS: entry 1: expected "id:secret"'],
+    ['a bad id', `k1:${secret('a')},bad id!:${secret('b')}`, 'entry 2: a key id is 1-32 letters, digits, _ or -'],
+    ['a too long id', `${'k'.repeat(33)}:${secret('a')}`, 'entry 1: a key id is 1-32 letters, digits, _ or -'],
+    ['an empty id', `:${secret('a')}`, 'entry 1: a key id is 1-32 letters, digits, _ or -'],
+    ['a short secret', 'k0:too-short-SECRETVALUE', 'entry 1: a secret needs at least 32 characters'],
+    ['a duplicate id', `k0:${secret('a')},k0:${secret('b')}`, 'entry 2: the key id "k0" appears twice'],
+    ['the current id', `k1:${secret('a')}`, 'a previous key has the id of the current one'],
+  ])('refused: %s', (_name, previous, message) => {
+    let error: unknown;
+    try {
+      loadConfig({ ...required, LINK_SIGNING_KEYS_PREVIOUS: previous });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toContain(message);
+    // Problems name entries by position: a secret never appears in the message.
+    expect((error as ConfigError).message).not.toMatch(/aaaa|bbbb|SECRETVALUE/);
+  });
+
+  test('the current key id follows the same rule', () => {
+    expect(() => loadConfig({ ...required, LINK_SIGNING_KEY_ID: 'has space' })).toThrow(
+      'LINK_SIGNING_KEY_ID: a key id is 1-32 letters, digits, _ or -',
+    );
+  });
+});
