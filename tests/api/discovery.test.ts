@@ -4,7 +4,6 @@
  * Expected users come from the simulator's own view of its tenants, not from our classification.
  */
 import { EventType } from '../../local/durable/history';
-import { clientBindingData } from '../../local/durable/rpc';
 import { Instance } from '../../local/durable/emulator';
 import { DEMO_TENANT_ID } from '../../local/simulator';
 import { generateTenant } from '../../local/simulator/tenants/generator';
@@ -15,7 +14,7 @@ import { durableOrchestrationClient } from '../../shared/durable/orchestrationCl
 import { tableAccountStore } from '../../shared/storage/accountStore';
 import { table } from '../../shared/storage/tables';
 import { LOCAL_CLIENT_ID } from '../../local/appRegistration';
-import { json, MASTER_KEY, Stack, startStack } from '../support/stack';
+import { json, Stack, startStack } from '../support/stack';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -26,16 +25,10 @@ afterAll(() => stack?.stop());
 const ga = { portalUserId: 'u-ga-1', displayName: 'Megan Bowen', email: 'megan@contoso.example' };
 const adminOf = (account: string) => ({ id: 'portal-admin', role: 'admin' as const, account });
 
-/** The orchestration client the app would use, over the local host's Durable RPC endpoints (a real DurableClient). */
+/** The orchestration client the app uses: a real DurableClient on the binding data the host gives its functions. */
 function httpStarter(): OrchestrationClient {
   const { DurableClient } = require('durable-functions/lib/src/durableClient/DurableClient');
-  const data = clientBindingData({
-    rpcBaseUrl: `${stack.url}/durabletask/`,
-    webhookBaseUrl: `${stack.url}/runtime/webhooks/durabletask/`,
-    taskHubName: 'TestHub',
-    systemKey: MASTER_KEY,
-  });
-  return durableOrchestrationClient(new DurableClient(data));
+  return durableOrchestrationClient(new DurableClient(stack.host.durableClientData));
 }
 
 /** Creates the account through the API, then records consent and the bound tenant as activation would. */
