@@ -47,6 +47,9 @@ export function checkSignIn(account: Account, who: MicrosoftIdentity): Result<Mi
   return ok(who);
 }
 
+/** The account is bound to this tenant (proved by its Global Admin's sign-in), compared without case. */
+export const boundToTenant = (account: Account, tenantId: string): boolean => account.tenantBound && sameId(account.tenantId, tenantId);
+
 /** How long a tenant claim counts before its account is bound to the tenant (the sign-in binding right after it). */
 export const TENANT_CLAIM_GRACE_MS = 5 * 60_000;
 
@@ -55,7 +58,7 @@ export const TENANT_CLAIM_GRACE_MS = 5 * 60_000;
  * binding it right now. Any other link was left by a sign-in that lost its race or stopped half-way: it is abandoned.
  */
 export function tenantLinkAbandoned(holder: Account | null, tenantId: string, claimedAt: Date, now: Date): boolean {
-  if (holder?.tenantBound && sameId(holder.tenantId, tenantId)) return false;
+  if (holder && boundToTenant(holder, tenantId)) return false;
   return now.getTime() - claimedAt.getTime() >= TENANT_CLAIM_GRACE_MS;
 }
 

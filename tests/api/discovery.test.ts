@@ -291,6 +291,40 @@ describe('discovery over time and faults', () => {
     expect(back.users.find((u: any) => u.id === leaver.id)).toMatchObject({ gone: false, goneSince: null });
   });
 
+  test("an orchestration started for another tenant than the account's fails with TENANT_MISMATCH and writes nothing", async () => {
+    const own = tenant(510, 8);
+    const other = tenant(511, 12); // consented too: only the tenant check stands between its users and the account
+    await consentedAccount('bound-elsewhere', own.id);
+    expect((await discover('bound-elsewhere', own.id)).status).toBe('Completed');
+    const before = await allTeamsUsers('bound-elsewhere', 'filter=all');
+    const statusBefore = await json(await stack.call('GET', 'accounts/bound-elsewhere/status'));
+
+    for (const tenantId of [other.id, other.id.toUpperCase(), undefined]) {
+      const id = `wrong-tenant-${tenantId ?? 'none'}`;
+      stack.host.durable.startNew('discoverTenant', { accountId: 'bound-elsewhere', tenantId }, id);
+      await stack.host.durable.whenIdle();
+      const run = stack.host.durable.instances.get(id)!;
+      expect(run.status).toBe('Completed');
+      expect(run.output).toMatchObject({ status: 'failed', error: { code: 'TENANT_MISMATCH' } });
+    }
+    const after = await allTeamsUsers('bound-elsewhere', 'filter=all');
+    expect(after).toEqual(before);
+    const otherIds = new Set(stack.simulator.control.users(other.id).map((u) => u.id));
+    expect(after.some((u) => otherIds.has(u.id))).toBe(false);
+    // The account's own discovery record is untouched as well.
+    expect((await json(await stack.call('GET', 'accounts/bound-elsewhere/status'))).discovery).toEqual(statusBefore.discovery);
+
+    // An account not bound to any tenant yet is refused the same way, even for the tenant the provider named.
+    const res = await stack.call('PUT', 'accounts/not-bound-yet', {
+      body: { name: 'Not bound yet', licenseCount: 5, globalAdmin: ga, tenantId: other.id },
+    });
+    expect(res.status).toBe(201);
+    stack.host.durable.startNew('discoverTenant', { accountId: 'not-bound-yet', tenantId: other.id }, 'not-bound-yet-run');
+    await stack.host.durable.whenIdle();
+    expect(stack.host.durable.instances.get('not-bound-yet-run')!.output).toMatchObject({ error: { code: 'TENANT_MISMATCH' } });
+    expect((await json(await teamsUsers('not-bound-yet', 'filter=all'))).users).toEqual([]);
+  });
+
   test('a 429 with Retry-After is waited out and discovery completes', async () => {
     const seed = tenant(502, 20);
     await consentedAccount('throttled', seed.id);
