@@ -47,7 +47,7 @@ export function* discoverTenant(context: OrchestrationContext): Generator<Task, 
 
   function* run(): Generator<Task, Outcome, unknown> {
     report('starting');
-    // Null in histories recorded before begin checked the tenant.
+    // Empty in histories recorded before begin checked the tenant (it returned nothing then).
     const begun = (yield context.df.callActivityWithRetry(A.begin, retry, {
       accountId,
       tenantId,

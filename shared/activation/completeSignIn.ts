@@ -4,7 +4,14 @@
  * Only then are tenant and GA bound and discovery started. Any refusal changes nothing.
  */
 import { StoredAccount } from '../accounts/ports';
-import { bindMicrosoftIdentity, canActivate, checkSignIn, refusalForMicrosoftError, tenantLinkAbandoned } from '../domain/activation';
+import {
+  bindMicrosoftIdentity,
+  boundToTenant,
+  canActivate,
+  checkSignIn,
+  refusalForMicrosoftError,
+  tenantLinkAbandoned,
+} from '../domain/activation';
 import { integrationLink } from '../accounts/integrationLink';
 import { fail, ok, Result } from '../domain/errors';
 import { retryOnConflict } from '../domain/retryOnConflict';
@@ -90,6 +97,6 @@ async function abandonedLink(deps: ActivationDeps, link: TenantLink, tenantId: s
 /** Releases this sign-in's claim unless the account is bound to the tenant after all (a parallel sign-in of it won). */
 async function releaseUnbound(deps: ActivationDeps, accountId: string, tenantId: string, claim: TenantClaim): Promise<void> {
   const stored = await deps.store.get(accountId);
-  if (stored?.account.tenantBound && stored.account.tenantId === tenantId.toLowerCase()) return;
+  if (stored && boundToTenant(stored.account, tenantId)) return;
   await deps.tenantLinks.release(tenantId, accountId, claim);
 }
