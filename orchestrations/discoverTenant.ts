@@ -1,7 +1,8 @@
 /**
  * Discovery of a customer tenant (started after activation; the sync engine reuses it): begin → one activity per
  * Graph users page (following @odata.nextLink) → licences → mark users not seen as gone → complete (account
- * consented → active). Any failure is recorded on the discovery with a stable code and ends the run.
+ * consented → active). Any failure is recorded on the discovery with a stable code and ends the run; an account that
+ * is not bound to the given tenant fails it at once (TENANT_MISMATCH), before anything is read or written.
  *
  * Deterministic: the discovery id comes from newGuid, time from currentUtcDateTime; only ids, links and counts pass
  * through the history. Transient faults are retried by callActivityWithRetry (on top of the Graph client's own
@@ -46,7 +47,14 @@ export function* discoverTenant(context: OrchestrationContext): Generator<Task, 
 
   function* run(): Generator<Task, Outcome, unknown> {
     report('starting');
-    yield context.df.callActivityWithRetry(A.begin, retry, { accountId, discoveryId, startedAt: now() });
+    // Empty in histories recorded before begin checked the tenant (it returned nothing then).
+    const begun = (yield context.df.callActivityWithRetry(A.begin, retry, {
+      accountId,
+      tenantId,
+      discoveryId,
+      startedAt: now(),
+    })) as Result<void> | null;
+    if (begun && !begun.ok) return begun;
     const counts = emptyCounts();
     let nextLink: string | null = null;
     report('users');

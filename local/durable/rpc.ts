@@ -1,6 +1,8 @@
 /**
  * The Durable extension's HTTP endpoints that DurableClient (durable-functions v3) calls: the RPC surface under
- * `rpcBaseUrl` (`/durabletask/...`) and the public webhook form (`/runtime/webhooks/durabletask/...`).
+ * `rpcBaseUrl` (`/durabletask/...`, served by the host on a loopback-only listener) and the public webhook form
+ * (`/runtime/webhooks/durabletask/...`, behind the system key). Their answers carry management URLs with the system
+ * key, so the host serves them only to the in-process client and to callers that presented the key.
  */
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { DurableEmulator, EmulatorError, Instance, RuntimeStatus } from './emulator';

@@ -48,6 +48,11 @@ export interface RunningHost {
   url: string;
   functions: RegisteredFunction[];
   durable: DurableEmulator;
+  /**
+   * The durableClient binding data the app's functions receive: its `rpcBaseUrl` is the loopback-only RPC listener
+   * (tests in this process build a DurableClient from it, as the app does).
+   */
+  durableClientData: unknown;
   /** Runs a timer function now, as `POST /admin/functions/{name}` does. */
   runTimer(name: string): Promise<void>;
   stop(): Promise<void>;
@@ -132,8 +137,18 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   // DurableClient rewrites management URLs to localhost:7071 unless WEBSITE_HOSTNAME names this host.
   process.env.WEBSITE_HOSTNAME ??= `127.0.0.1:${address.port}`;
 
+  // The Durable RPC surface is not on the public port: as the extension's LocalHttpListener, it listens on loopback
+  // only, on a port of its own that only the durableClient binding data names. The public port has the webhook form,
+  // which needs the system (here: master) key.
+  const rpcServer: Server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    rpcServer.once('error', reject);
+    rpcServer.listen(0, '127.0.0.1', () => resolve());
+  });
+  const rpcUrl = `http://127.0.0.1:${(rpcServer.address() as AddressInfo).port}`;
+
   const urls: ClientUrls = {
-    rpcBaseUrl: `${url}/durabletask/`,
+    rpcBaseUrl: `${rpcUrl}/durabletask/`,
     webhookBaseUrl: `${url}/runtime/webhooks/durabletask/`,
     taskHubName: process.env.DURABLE_TASK_HUB ?? 'TeamsVoiceSyncLocal',
     systemKey: options.masterKey,
@@ -312,22 +327,34 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
         res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }).end('Bad Request: malformed percent-encoding in the URL path.');
         return;
       }
-      if (parts[0] === 'durabletask') {
-        if (!(await handleDurableRpc(durable, urls, req, res, parts.slice(1).join('/'), parsed.searchParams))) res.writeHead(404).end();
-        return;
-      }
       if (parts[0] === 'runtime' && parts[1] === 'webhooks' && parts[2] === 'durabletask') {
         if (!authorised(req, parsed.searchParams, 'admin')) return void res.writeHead(401).end();
         if (!(await handleDurableRpc(durable, urls, req, res, parts.slice(3).join('/'), parsed.searchParams))) res.writeHead(404).end();
         return;
       }
       if (parts[0] === 'admin' && parts[1] === 'functions') return handleAdmin(req, res, parts.slice(1), parsed.searchParams);
-      if (parts[0] === 'admin' && parts[1] === 'host' && parts[2] === 'status') {
+      if (parts[0] === 'admin' && parts[1] === 'host' && parts[2] === 'status' && parts.length === 3) {
+        // As in Azure, /admin/* is for the master key only.
+        if (!authorised(req, parsed.searchParams, 'admin')) return void res.writeHead(401).end();
         return sendJson(res, 200, { state: 'Running', version: '4-local', functions: functions.length });
       }
       await handleHttpTrigger(req, res, pathname, parsed.searchParams);
     })().catch((err: Error) => {
       log(`error host ${err.stack ?? err.message}`);
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+
+  rpcServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const parsed = new URL(req.url ?? '/', rpcUrl);
+    const parts = parsed.pathname.split('/').filter(Boolean);
+    (async () => {
+      if (!decodedSegments(parsed.pathname)) return void res.writeHead(400).end();
+      if (parts[0] !== 'durabletask') return void res.writeHead(404).end();
+      if (!(await handleDurableRpc(durable, urls, req, res, parts.slice(1).join('/'), parsed.searchParams))) res.writeHead(404).end();
+    })().catch((err: Error) => {
+      log(`error durable rpc ${err.stack ?? err.message}`);
       if (!res.headersSent) res.writeHead(500);
       res.end();
     });
@@ -348,11 +375,16 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     url,
     functions,
     durable,
+    durableClientData: clientBindingData(urls),
     runTimer,
     stop: async () => {
       cancelTimers.forEach((cancel) => cancel());
-      server.closeAllConnections?.();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.all(
+        [server, rpcServer].map((s) => {
+          s.closeAllConnections?.();
+          return new Promise<void>((resolve) => s.close(() => resolve()));
+        }),
+      );
     },
   };
 }

@@ -4,13 +4,21 @@
  * Only then are tenant and GA bound and discovery started. Any refusal changes nothing.
  */
 import { StoredAccount } from '../accounts/ports';
-import { bindMicrosoftIdentity, canActivate, checkSignIn, refusalForMicrosoftError } from '../domain/activation';
+import {
+  bindMicrosoftIdentity,
+  boundToTenant,
+  canActivate,
+  checkSignIn,
+  refusalForMicrosoftError,
+  tenantLinkAbandoned,
+} from '../domain/activation';
 import { integrationLink } from '../accounts/integrationLink';
 import { fail, ok, Result } from '../domain/errors';
 import { retryOnConflict } from '../domain/retryOnConflict';
 import { StartDiscovery } from '../discovery/startDiscovery';
 import { aadstsIn, backTo, CallbackResult, consumeState, refused } from './callbacks';
 import { ActivationDeps } from './deps';
+import { TenantClaim, TenantLink } from './ports';
 
 export interface SignInCallback {
   state?: string;
@@ -47,6 +55,7 @@ export async function completeSignIn(deps: ActivationDeps, startDiscovery: Start
   if (!who.ok) return refused(who.error, back);
 
   // The account may have changed during the round trip: re-read and re-check on every attempt.
+  let claim: TenantClaim | undefined;
   const bound = await retryOnConflict(async (): Promise<Result<StoredAccount>> => {
     const stored = await deps.store.get(session.value.accountId);
     if (!stored) return fail('LINK_INVALID', 'The account no longer exists.');
@@ -61,16 +70,33 @@ export async function completeSignIn(deps: ActivationDeps, startDiscovery: Start
     const next = bindMicrosoftIdentity(account, who.value, deps.now());
     if (!next) return ok(stored);
     if (!account.tenantBound) {
-      const linked = await deps.tenantLinks.claim(who.value.tenantId, account.accountId);
+      const linked = await deps.tenantLinks.claim(who.value.tenantId, account.accountId, deps.now(), (link) =>
+        abandonedLink(deps, link, who.value.tenantId),
+      );
       if (!linked.ok) return linked;
+      claim = linked.value;
     }
     return deps.store.save(next, stored.etag, []);
   }, 'The account was being changed at the same time; please try again.');
   if (!bound.ok) {
+    // Claim and binding are one outcome: a claim whose binding lost (say, to another tenant's sign-in) is given back.
+    if (claim) await releaseUnbound(deps, session.value.accountId, who.value.tenantId, claim);
     const noWayBack = bound.error.code === 'LINK_INVALID' || bound.error.code === 'LINK_SUPERSEDED';
     return refused(bound.error, noWayBack ? undefined : back);
   }
   const { account } = bound.value;
   await startDiscovery({ accountId: account.accountId, tenantId: account.tenantId as string });
   return ok(await integrationLink(deps, account, deps.now()));
+}
+
+async function abandonedLink(deps: ActivationDeps, link: TenantLink, tenantId: string): Promise<boolean> {
+  const holder = await deps.store.get(link.accountId);
+  return tenantLinkAbandoned(holder?.account ?? null, tenantId, link.claimedAt, deps.now());
+}
+
+/** Releases this sign-in's claim unless the account is bound to the tenant after all (a parallel sign-in of it won). */
+async function releaseUnbound(deps: ActivationDeps, accountId: string, tenantId: string, claim: TenantClaim): Promise<void> {
+  const stored = await deps.store.get(accountId);
+  if (stored && boundToTenant(stored.account, tenantId)) return;
+  await deps.tenantLinks.release(tenantId, accountId, claim);
 }

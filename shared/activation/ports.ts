@@ -33,13 +33,33 @@ export interface AuthSessionStore {
   purgeExpired(before: Date): Promise<number>;
 }
 
+/** Who holds a tenant, and since when (a claim is written just before the account is bound). */
+export interface TenantLink {
+  accountId: string;
+  claimedAt: Date;
+}
+
+/** One successful claim's own write: any later claim of the tenant (by anyone) replaces it. */
+export interface TenantClaim {
+  etag: string;
+}
+
 /**
  * Which account each Microsoft tenant is linked to: one tenant serves one account, or two accounts' syncs would undo
  * each other's work in Teams.
  */
 export interface TenantLinks {
-  /** Links the tenant to the account; fails with TENANT_ALREADY_LINKED when another account holds it. Idempotent. */
-  claim(tenantId: string, accountId: string): Promise<Result<void>>;
+  /**
+   * Links the tenant to the account (writing the claim anew when it holds the tenant already). A link of another
+   * account is taken over, ETag-conditionally, only when `abandoned(link)` says so; otherwise TENANT_ALREADY_LINKED.
+   * CONCURRENT_UPDATE when the link kept changing under the claim.
+   */
+  claim(tenantId: string, accountId: string, at: Date, abandoned: (link: TenantLink) => Promise<boolean>): Promise<Result<TenantClaim>>;
+  /**
+   * Deletes the link if the account holds it (and, given `claim`, only while that claim is still the last one written),
+   * ETag-conditionally, so a link meanwhile taken by someone else stays. Idempotent.
+   */
+  release(tenantId: string, accountId: string, claim?: TenantClaim): Promise<void>;
 }
 
 export interface SignInStart {

@@ -3,7 +3,8 @@
  * the orchestration history, so it stays small: ids, links, counts and error codes, never user lists or tokens.
  * Pure (no I/O), so the deterministic orchestrator may import it. Steps answer with a Result: a permanent failure
  * comes back as a value (code and message only); transient ones are thrown as TransientFailure, which
- * callActivityWithRetry retries.
+ * callActivityWithRetry retries. Every step given an account and a tenant first checks that the account is bound to
+ * that tenant (TENANT_MISMATCH otherwise): whoever starts the orchestration cannot point one account at another tenant.
  */
 import { ActivityError } from '../domain/activityFailure';
 import { DiscoveryCounts } from './ports';
@@ -26,6 +27,7 @@ export interface DiscoverTenantInput {
 
 export interface BeginInput {
   accountId: string;
+  tenantId: string;
   discoveryId: string;
   startedAt: string;
 }

@@ -5,6 +5,7 @@
  */
 import { AccountStore } from '../accounts/ports';
 import { transition } from '../domain/account';
+import { boundToTenant } from '../domain/activation';
 import { TransientFailure } from '../domain/activityFailure';
 import { classifyUser, licenceCount } from '../domain/eligibility';
 import { fail, ok, Result } from '../domain/errors';
@@ -29,7 +30,7 @@ async function settle<T, U>(result: Result<T>, then: (value: T) => Promise<U>): 
 }
 
 export interface DiscoverySteps {
-  begin(input: BeginInput): Promise<void>;
+  begin(input: BeginInput): Promise<Result<void>>;
   usersPage(input: UsersPageInput): Promise<Result<UsersPageOutput>>;
   licences(input: LicencesInput): Promise<Result<{ skus: number }>>;
   markGone(input: MarkGoneInput): Promise<{ gone: number }>;
@@ -37,11 +38,28 @@ export interface DiscoverySteps {
   fail(input: FailInput): Promise<void>;
 }
 
+/** Before anything is read or written: the account must be bound to the tenant the step was given. */
+async function checkTenant(deps: DiscoveryDeps, accountId: string, tenantId: string): Promise<Result<void>> {
+  const stored = await deps.accounts.get(accountId);
+  if (!stored) return fail('ACCOUNT_NOT_FOUND', 'The account of this discovery no longer exists.');
+  if (typeof tenantId !== 'string' || !boundToTenant(stored.account, tenantId)) {
+    return fail('TENANT_MISMATCH', 'This discovery was started for another tenant than the one the account is linked to.');
+  }
+  return ok(undefined);
+}
+
 export function discoverySteps(deps: DiscoveryDeps): DiscoverySteps {
   return {
-    begin: ({ accountId, discoveryId, startedAt }) => deps.discoveries.begin(accountId, discoveryId, startedAt),
+    async begin({ accountId, tenantId, discoveryId, startedAt }) {
+      const checked = await checkTenant(deps, accountId, tenantId);
+      if (!checked.ok) return checked;
+      await deps.discoveries.begin(accountId, discoveryId, startedAt);
+      return ok(undefined);
+    },
 
     async usersPage(input) {
+      const checked = await checkTenant(deps, input.accountId, input.tenantId);
+      if (!checked.ok) return checked;
       const page = await deps.directory.usersPage(input.tenantId, input.nextLink);
       return settle(page, async ({ users, nextLink }) => {
         const records: TeamsUserRecord[] = users.map((u) => {
@@ -76,6 +94,8 @@ export function discoverySteps(deps: DiscoveryDeps): DiscoverySteps {
     },
 
     async licences({ accountId, tenantId, discoveryId }) {
+      const checked = await checkTenant(deps, accountId, tenantId);
+      if (!checked.ok) return checked;
       const skus = await deps.directory.subscribedSkus(tenantId);
       return settle(skus, async (list) => {
         const licences = list.map(licenceCount).sort((a, b) => a.skuPartNumber.localeCompare(b.skuPartNumber));

@@ -47,6 +47,21 @@ export function checkSignIn(account: Account, who: MicrosoftIdentity): Result<Mi
   return ok(who);
 }
 
+/** The account is bound to this tenant (proved by its Global Admin's sign-in), compared without case. */
+export const boundToTenant = (account: Account, tenantId: string): boolean => account.tenantBound && sameId(account.tenantId, tenantId);
+
+/** How long a tenant claim counts before its account is bound to the tenant (the sign-in binding right after it). */
+export const TENANT_CLAIM_GRACE_MS = 5 * 60_000;
+
+/**
+ * A tenant link counts while its account is bound to that tenant, or while it is young enough to be a sign-in that is
+ * binding it right now. Any other link was left by a sign-in that lost its race or stopped half-way: it is abandoned.
+ */
+export function tenantLinkAbandoned(holder: Account | null, tenantId: string, claimedAt: Date, now: Date): boolean {
+  if (holder && boundToTenant(holder, tenantId)) return false;
+  return now.getTime() - claimedAt.getTime() >= TENANT_CLAIM_GRACE_MS;
+}
+
 /**
  * Binds the tenant and the GA's Microsoft identity; an invited account becomes consented (discovery follows).
  * Null when everything is bound already (a repeat sign-in changes nothing, so the provider's ETag stays valid).

@@ -1,25 +1,70 @@
-/** The tenantLinks table: one row per Microsoft tenant (PartitionKey = tenant id) naming the account it serves. */
+/**
+ * The tenantLinks table: one row per Microsoft tenant (PartitionKey = tenant id, lower case) naming the account it
+ * serves and when it was claimed. Every write is ETag-conditional, so claims and releases never undo each other.
+ */
 import { TenantLinks } from '../activation/ports';
+import { CONFLICT_ATTEMPTS } from '../domain/retryOnConflict';
 import { fail, ok } from '../domain/errors';
 import { isStatus, Table } from './tables';
 
 const ROW = 'account';
 
+interface LinkRow {
+  accountId: string;
+  /** Absent on rows written before claims were dated: the row's own timestamp stands in. */
+  claimedAt?: string;
+  timestamp?: string;
+  etag: string;
+}
+
 export function tableTenantLinks(links: Table): TenantLinks {
+  const read = async (partitionKey: string): Promise<LinkRow | undefined> => {
+    try {
+      return await links.client.getEntity<LinkRow>(partitionKey, ROW);
+    } catch (err) {
+      if (isStatus(err, 404)) return undefined;
+      throw err;
+    }
+  };
+
   return {
-    async claim(tenantId, accountId) {
+    async claim(tenantId, accountId, at, abandoned) {
       await links.ready();
       const partitionKey = tenantId.toLowerCase();
-      try {
-        await links.client.createEntity({ partitionKey, rowKey: ROW, accountId });
-        return ok(undefined);
-      } catch (err) {
-        if (!isStatus(err, 409)) throw err;
+      const row = { partitionKey, rowKey: ROW, accountId, claimedAt: at.toISOString() };
+      for (let attempt = 1; attempt <= CONFLICT_ATTEMPTS; attempt++) {
+        const existing = await read(partitionKey);
+        try {
+          if (!existing) return ok({ etag: (await links.client.createEntity(row)).etag as string });
+          const claimedAt = new Date(existing.claimedAt ?? existing.timestamp ?? 0);
+          if (existing.accountId !== accountId && !(await abandoned({ accountId: existing.accountId, claimedAt }))) {
+            return fail('TENANT_ALREADY_LINKED', 'This Microsoft tenant is already linked to another account of the provider.');
+          }
+          // Rewritten even when the account holds it already: the claim is fresh, and an older claim's release misses.
+          return ok({ etag: (await links.client.updateEntity(row, 'Replace', { etag: existing.etag })).etag as string });
+        } catch (err) {
+          if (!isStatus(err, 409, 412, 404)) throw err;
+        }
       }
-      const existing = await links.client.getEntity<{ accountId: string }>(partitionKey, ROW);
-      return existing.accountId === accountId
-        ? ok(undefined)
-        : fail('TENANT_ALREADY_LINKED', 'This Microsoft tenant is already linked to another account of the provider.');
+      return fail('CONCURRENT_UPDATE', 'The tenant link was being changed at the same time; please try again.');
+    },
+
+    async release(tenantId, accountId, claim) {
+      await links.ready();
+      const partitionKey = tenantId.toLowerCase();
+      for (let attempt = 1; attempt <= CONFLICT_ATTEMPTS; attempt++) {
+        const existing = await read(partitionKey);
+        if (!existing || existing.accountId !== accountId) return;
+        if (claim && existing.etag !== claim.etag) return;
+        try {
+          await links.client.deleteEntity(partitionKey, ROW, { etag: existing.etag });
+          return;
+        } catch (err) {
+          if (isStatus(err, 404)) return;
+          if (!isStatus(err, 412)) throw err;
+        }
+      }
+      throw new Error('The tenant link kept changing while it was being released.');
     },
   };
 }

@@ -7,8 +7,10 @@ import { LinkSigner } from '../../shared/security/signedLinks';
 import { singleKey } from '../../shared/security/keyRing';
 import { Sealer } from '../../shared/security/sealer';
 import { tableAuthSessionStore } from '../../shared/storage/authSessionStore';
+import { tableTenantLinks } from '../../shared/storage/tenantLinkStore';
 import { isInsecure } from '../../shared/storage/tables';
 import { AuthorizeOutcome } from '../../local/simulator/state';
+import { TENANT_CLAIM_GRACE_MS } from '../../shared/domain/activation';
 import { DEMO_TENANT_ID, OTHER_TENANT_ID } from '../../local/simulator';
 import { generateTenant } from '../../local/simulator/tenants/generator';
 import { Browser, formField } from '../support/browser';
@@ -193,6 +195,43 @@ describe('refusals: a clear page with its reason, and nothing bound', () => {
     expect(refusal(last.body)).toBe('TENANT_ALREADY_LINKED');
     await expectNothingBound(second.accountId);
     expect((await status(first.accountId)).state).toBe('active');
+  });
+
+  /** Consent and sign-in up to Microsoft's redirect back to our sign-in callback (not requested yet). */
+  async function signInCallbackUrl(browser: Browser, pageUrl: string, ga: AuthorizeOutcome): Promise<string> {
+    const consentUrl = await pressAuthorize(browser, pageUrl);
+    stack.simulator.control.scriptAuthorize(ga);
+    const consentCallback = await browser.request((await browser.request(consentUrl)).location as string);
+    expect(consentCallback.status).toBe(303);
+    stack.simulator.control.scriptAuthorize(ga);
+    return (await browser.request(consentCallback.location as string)).location as string;
+  }
+
+  test('two tenants finishing sign-in for one account at once: one wins, the loser keeps its tenant free', async () => {
+    // The race is between both callbacks reading the unbound account and either saving it: repeated to hit it surely.
+    for (let round = 0; round < 4; round++) {
+      const a = ownTenant();
+      const b = ownTenant();
+      const contested = await enable(null);
+      const [browserA, browserB] = [new Browser(), new Browser()];
+      const callbackA = await signInCallbackUrl(browserA, contested.pageUrl, a.ga1);
+      const callbackB = await signInCallbackUrl(browserB, contested.pageUrl, b.ga1);
+      const [hopA, hopB] = await Promise.all([browserA.request(callbackA), browserB.request(callbackB)]);
+      const [won, lost] = hopA.status === 303 ? [a, b] : [b, a];
+      const loserHop = hopA.status === 303 ? hopB : hopA;
+      expect([hopA.status, hopB.status]).toContain(303);
+      expect(refusal(loserHop.body)).toBe('TENANT_MISMATCH');
+      await stack.host.durable.whenIdle();
+      const account = await json(await stack.call('GET', `accounts/${contested.accountId}`));
+      expect(account).toMatchObject({ state: 'active', tenantId: won.tenantId });
+      // The losing tenant was not left linked to the contested account: its own account activates with it.
+      const own = await enable(null);
+      const { last } = await activate(new Browser(), own.pageUrl, lost.ga1, lost.ga1);
+      expect(refusal(last.body)).toBeUndefined();
+      expect(last.status).toBe(303);
+      await stack.host.durable.whenIdle();
+      expect(await json(await stack.call('GET', `accounts/${own.accountId}`))).toMatchObject({ state: 'active', tenantId: lost.tenantId });
+    }
   });
 
   test('a replayed state is refused', async () => {
@@ -417,4 +456,70 @@ test("a sealed verifier or nonce copied into another session's row does not open
   expect(moved).toMatchObject({ ok: true, value: { codeVerifier: undefined, nonce: undefined } });
   const own = await sessions.consume('victim-state-0003', { purpose: 'signIn', browserBinding: 'b', now });
   expect(own).toMatchObject({ ok: true, value: { codeVerifier: 'verifier-victim', nonce: 'nonce-victim' } });
+});
+
+describe('tenant links', () => {
+  const client = () => TableClient.fromConnectionString(stack.azurite.connectionString, 'tenantLinks', { allowInsecureConnection: true });
+  const links = () =>
+    tableTenantLinks({
+      client: client(),
+      ready: () =>
+        client()
+          .createTable()
+          .catch(() => undefined) as Promise<void>,
+    });
+  const never = async () => false;
+  let n = 0;
+  const tenant = () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`;
+
+  test("release deletes only the holder's link, only its own claim when given one, and is idempotent", async () => {
+    const t = tenant();
+    const first = await links().claim(t, 'acc-1', new Date(), never);
+    expect(first.ok).toBe(true);
+    expect(await links().claim(t.toUpperCase(), 'acc-2', new Date(), never)).toMatchObject({
+      ok: false,
+      error: { code: 'TENANT_ALREADY_LINKED' },
+    });
+    const again = await links().claim(t, 'acc-1', new Date(), never);
+    expect(again.ok && first.ok && again.value.etag !== first.value.etag).toBe(true);
+    // An older claim of the holder, or another account, releases nothing.
+    if (first.ok) await links().release(t, 'acc-1', first.value);
+    await links().release(t, 'acc-2');
+    expect((await links().claim(t, 'acc-2', new Date(), never)).ok).toBe(false);
+    await links().release(t.toUpperCase(), 'acc-1');
+    await links().release(t, 'acc-1');
+    expect((await links().claim(t, 'acc-2', new Date(), never)).ok).toBe(true);
+  });
+
+  test('a link is taken over only when the claimant finds it abandoned, and the old claim cannot release the new', async () => {
+    const t = tenant();
+    const old = await links().claim(t, 'acc-1', new Date('2026-01-01T00:00:00Z'), never);
+    const seen: unknown[] = [];
+    const taken = await links().claim(t, 'acc-2', new Date(), async (link) => {
+      seen.push(link);
+      return true;
+    });
+    expect(seen).toEqual([{ accountId: 'acc-1', claimedAt: new Date('2026-01-01T00:00:00Z') }]);
+    expect(taken.ok).toBe(true);
+    if (old.ok) await links().release(t, 'acc-1', old.value);
+    await links().release(t, 'acc-1');
+    expect((await client().getEntity(t, 'account')).accountId).toBe('acc-2');
+  });
+
+  test('a claim left by a sign-in that stopped before binding lapses after the grace; a fresh one still holds', async () => {
+    const t = stack.simulator.control.addTenant(generateTenant({ users: 6, seed: 900 })).id;
+    const ga: AuthorizeOutcome = { outcome: 'signIn', user: 'ga1', tenantId: t };
+    const halfWay = await enable(null);
+    await client().upsertEntity({ partitionKey: t, rowKey: 'account', accountId: halfWay.accountId, claimedAt: new Date().toISOString() });
+    const blocked = await enable(null);
+    expect(refusal((await activate(new Browser(), blocked.pageUrl, ga, ga)).last.body)).toBe('TENANT_ALREADY_LINKED');
+
+    const stale = new Date(Date.now() - TENANT_CLAIM_GRACE_MS - 1000).toISOString();
+    await client().upsertEntity({ partitionKey: t, rowKey: 'account', accountId: halfWay.accountId, claimedAt: stale });
+    const own = await enable(null);
+    const { last } = await activate(new Browser(), own.pageUrl, ga, ga);
+    expect(last.status).toBe(303);
+    expect((await client().getEntity(t, 'account')).accountId).toBe(own.accountId);
+    await stack.host.durable.whenIdle();
+  });
 });

@@ -4,7 +4,6 @@
  * Expected users come from the simulator's own view of its tenants, not from our classification.
  */
 import { EventType } from '../../local/durable/history';
-import { clientBindingData } from '../../local/durable/rpc';
 import { Instance } from '../../local/durable/emulator';
 import { DEMO_TENANT_ID } from '../../local/simulator';
 import { generateTenant } from '../../local/simulator/tenants/generator';
@@ -15,7 +14,7 @@ import { durableOrchestrationClient } from '../../shared/durable/orchestrationCl
 import { tableAccountStore } from '../../shared/storage/accountStore';
 import { table } from '../../shared/storage/tables';
 import { LOCAL_CLIENT_ID } from '../../local/appRegistration';
-import { json, MASTER_KEY, Stack, startStack } from '../support/stack';
+import { json, Stack, startStack } from '../support/stack';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -26,16 +25,10 @@ afterAll(() => stack?.stop());
 const ga = { portalUserId: 'u-ga-1', displayName: 'Megan Bowen', email: 'megan@contoso.example' };
 const adminOf = (account: string) => ({ id: 'portal-admin', role: 'admin' as const, account });
 
-/** The orchestration client the app would use, over the local host's Durable RPC endpoints (a real DurableClient). */
+/** The orchestration client the app uses: a real DurableClient on the binding data the host gives its functions. */
 function httpStarter(): OrchestrationClient {
   const { DurableClient } = require('durable-functions/lib/src/durableClient/DurableClient');
-  const data = clientBindingData({
-    rpcBaseUrl: `${stack.url}/durabletask/`,
-    webhookBaseUrl: `${stack.url}/runtime/webhooks/durabletask/`,
-    taskHubName: 'TestHub',
-    systemKey: MASTER_KEY,
-  });
-  return durableOrchestrationClient(new DurableClient(data));
+  return durableOrchestrationClient(new DurableClient(stack.host.durableClientData));
 }
 
 /** Start deps with no stalled discovery to replace. */
@@ -304,6 +297,40 @@ describe('discovery over time and faults', () => {
     expect((await discover('fabrikam', seed.id)).output).toMatchObject({ counts: { gone: 0 } });
     const back = await json(await teamsUsers('fabrikam', 'filter=eligible&pageSize=1000'));
     expect(back.users.find((u: any) => u.id === leaver.id)).toMatchObject({ gone: false, goneSince: null });
+  });
+
+  test("an orchestration started for another tenant than the account's fails with TENANT_MISMATCH and writes nothing", async () => {
+    const own = tenant(510, 8);
+    const other = tenant(511, 12); // consented too: only the tenant check stands between its users and the account
+    await consentedAccount('bound-elsewhere', own.id);
+    expect((await discover('bound-elsewhere', own.id)).status).toBe('Completed');
+    const before = await allTeamsUsers('bound-elsewhere', 'filter=all');
+    const statusBefore = await json(await stack.call('GET', 'accounts/bound-elsewhere/status'));
+
+    for (const tenantId of [other.id, other.id.toUpperCase(), undefined]) {
+      const id = `wrong-tenant-${tenantId ?? 'none'}`;
+      stack.host.durable.startNew('discoverTenant', { accountId: 'bound-elsewhere', tenantId }, id);
+      await stack.host.durable.whenIdle();
+      const run = stack.host.durable.instances.get(id)!;
+      expect(run.status).toBe('Completed');
+      expect(run.output).toMatchObject({ status: 'failed', error: { code: 'TENANT_MISMATCH' } });
+    }
+    const after = await allTeamsUsers('bound-elsewhere', 'filter=all');
+    expect(after).toEqual(before);
+    const otherIds = new Set(stack.simulator.control.users(other.id).map((u) => u.id));
+    expect(after.some((u) => otherIds.has(u.id))).toBe(false);
+    // The account's own discovery record is untouched as well.
+    expect((await json(await stack.call('GET', 'accounts/bound-elsewhere/status'))).discovery).toEqual(statusBefore.discovery);
+
+    // An account not bound to any tenant yet is refused the same way, even for the tenant the provider named.
+    const res = await stack.call('PUT', 'accounts/not-bound-yet', {
+      body: { name: 'Not bound yet', licenseCount: 5, globalAdmin: ga, tenantId: other.id },
+    });
+    expect(res.status).toBe(201);
+    stack.host.durable.startNew('discoverTenant', { accountId: 'not-bound-yet', tenantId: other.id }, 'not-bound-yet-run');
+    await stack.host.durable.whenIdle();
+    expect(stack.host.durable.instances.get('not-bound-yet-run')!.output).toMatchObject({ error: { code: 'TENANT_MISMATCH' } });
+    expect((await json(await teamsUsers('not-bound-yet', 'filter=all'))).users).toEqual([]);
   });
 
   test('a 429 with Retry-After is waited out and discovery completes', async () => {

@@ -114,8 +114,16 @@ test('the SDK DurableClient works unchanged: start, status with history, check-s
   expect(conflict.status).toBe(500); // the fixture lets the client's error surface; the product maps it to 409
   expect(lines.some((l) => l.includes('409') && l.includes('already exists'))).toBe(true);
 
-  const list = (await json(await fetch(`${host.url}/durabletask/instances/?runtimeStatus=Running`))) as { instanceId: string }[];
+  // The management API: the webhook form on the public port with the master key, the RPC form on loopback only.
+  const webhookList = `${host.url}/runtime/webhooks/durabletask/instances/?runtimeStatus=Running`;
+  expect((await fetch(webhookList)).status).toBe(401);
+  expect((await fetch(`${host.url}/durabletask/instances/`)).status).toBe(404);
+  const list = (await json(await fetch(`${webhookList}&code=test-master-key`))) as { instanceId: string }[];
   expect(list.map((i) => i.instanceId)).toContain('client-wait');
+  const rpcBaseUrl = (host.durableClientData as { rpcBaseUrl: string }).rpcBaseUrl;
+  expect(new URL(rpcBaseUrl).hostname).toBe('127.0.0.1');
+  expect(new URL(rpcBaseUrl).port).not.toBe(new URL(host.url).port);
+  expect((await json(await fetch(`${rpcBaseUrl}instances/?runtimeStatus=Running`))).length).toBe(list.length);
   expect(list.map((i) => i.instanceId)).not.toContain('client-test');
   host.durable.terminate('client-wait', 'test done');
 });

@@ -4,6 +4,8 @@ import {
   checkSignIn,
   GLOBAL_ADMIN_ROLE_TEMPLATE_ID,
   refusalForMicrosoftError,
+  TENANT_CLAIM_GRACE_MS,
+  tenantLinkAbandoned,
 } from '../../shared/domain/activation';
 import { renderIntegrationPage } from '../../shared/pages/integrationPage';
 import { renderNotice } from '../../shared/pages/noticePage';
@@ -79,6 +81,24 @@ describe('sign-in checks', () => {
       ok: false,
       error: { code: 'GLOBAL_ADMIN_MISMATCH' },
     });
+  });
+});
+
+describe('tenant links', () => {
+  const now = new Date('2026-01-01T12:00:00Z');
+  const ago = (ms: number) => new Date(now.getTime() - ms);
+  const bound = { ...account(null), tenantId: TENANT, tenantBound: true };
+
+  test('a link whose account is bound to the tenant always counts, the tenant id compared without case', () => {
+    expect(tenantLinkAbandoned(bound, TENANT.toUpperCase(), ago(365 * 86_400_000), now)).toBe(false);
+  });
+
+  test('a young link counts (a sign-in binding right now); once the grace is over, an unbound or missing holder lets go', () => {
+    expect(tenantLinkAbandoned(account(null), TENANT, ago(TENANT_CLAIM_GRACE_MS - 1), now)).toBe(false);
+    expect(tenantLinkAbandoned(account(null), TENANT, ago(TENANT_CLAIM_GRACE_MS), now)).toBe(true);
+    expect(tenantLinkAbandoned(null, TENANT, ago(TENANT_CLAIM_GRACE_MS), now)).toBe(true);
+    const otherTenant = { ...bound, tenantId: '9a7e4d21-3c5b-4f08-b1d6-7e2a9c4f0b83' };
+    expect(tenantLinkAbandoned(otherTenant, TENANT, ago(TENANT_CLAIM_GRACE_MS), now)).toBe(true);
   });
 });
 
