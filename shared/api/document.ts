@@ -11,7 +11,7 @@ import './voiceUsers/routes';
 import { registry } from './registry';
 
 export function openApiDocument(version: string): unknown {
-  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+  const { webhooks, ...document } = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {
       title: 'Teams Voice Sync API',
@@ -22,4 +22,5 @@ export function openApiDocument(version: string): unknown {
     },
     servers: [{ url: '/api' }],
   });
+  return Object.keys(webhooks ?? {}).length ? { ...document, webhooks } : document; // no webhooks: no empty member
 }

@@ -67,7 +67,7 @@ const correlationIdHeader = registry.registerComponent('headers', 'CorrelationId
 export const responseHeaders = {
   correlationId: { 'x-correlation-id': correlationIdHeader.ref },
   etag: (resource: string) => ({
-    ETag: { description: `The ${resource} version in quotes ("3"), for If-Match.`, required: true, schema: { type: 'string' as const } },
+    ETag: { description: `The ${resource} version, for If-Match.`, required: true, schema: { type: 'string' as const } },
   }),
   location: { Location: { description: 'The URL path of the new resource.', required: true, schema: { type: 'string' as const } } },
 };
