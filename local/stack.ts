@@ -7,7 +7,7 @@ import path from 'node:path';
 import { RunningAzurite, startAzurite } from './azurite';
 import { startTableTraffic, TableTraffic } from './bench/tableTraffic';
 import { Clock } from './host/clock';
-import { RunningHost, startHost } from './host/host';
+import { HttpExchange, RunningHost, startHost } from './host/host';
 import { LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, registerLocalApp } from './appRegistration';
 import { freePort } from './ports';
 import { singleKey } from '../shared/security/keyRing';
@@ -54,7 +54,15 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(options: { clock?: Clock; env?: Record<string, string>; tableTraffic?: boolean } = {}): Promise<Stack> {
+export interface StackOptions {
+  clock?: Clock;
+  env?: Record<string, string>;
+  tableTraffic?: boolean;
+  /** Sees every answer of the app's HTTP functions (tests check them against the OpenAPI document). */
+  onHttpResponse?: (exchange: HttpExchange) => void;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const azurite = await startAzurite({ inMemory: true });
   const tableEndpoint = /TableEndpoint=([^;]+)/.exec(azurite.connectionString)?.[1] as string;
   const tableTraffic = options.tableTraffic ? await startTableTraffic(tableEndpoint) : undefined;
@@ -85,6 +93,7 @@ export async function startStack(options: { clock?: Clock; env?: Record<string, 
     functionKey: FUNCTION_KEY,
     masterKey: MASTER_KEY,
     enableTimers: false,
+    onHttpResponse: options.onHttpResponse,
     log: process.env.STACK_LOG ? (line: string) => console.log(line) : () => undefined,
   });
 

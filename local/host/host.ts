@@ -42,6 +42,17 @@ export interface HostOptions {
   log?: (line: string) => void;
   /** Load the app (default); tests that register fixture functions themselves pass false. */
   loadApp?: boolean;
+  /** Sees every answer to a request that reached an HTTP function's route (the host's own 401 included). */
+  onHttpResponse?: (exchange: HttpExchange) => void;
+}
+
+export interface HttpExchange {
+  functionName: string;
+  method: string;
+  path: string;
+  status: number;
+  headers: Record<string, string | string[]>;
+  body: Buffer;
 }
 
 export interface RunningHost {
@@ -277,7 +288,12 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     const found = candidates.find((c) => c.r.methods.includes(method));
     if (!found) return void res.writeHead(405, { allow: candidates.flatMap((c) => c.r.methods).join(', ') }).end();
     const { r, params } = found;
-    if (!authorised(req, query, r.authLevel)) return void res.writeHead(401).end();
+    const answer = (status: number, outHeaders: Record<string, string | string[]> = {}, payload = Buffer.alloc(0)): void => {
+      options.onHttpResponse?.({ functionName: r.fn.name, method, path: pathname, status, headers: outHeaders, body: payload });
+      res.writeHead(status, outHeaders);
+      res.end(payload);
+    };
+    if (!authorised(req, query, r.authLevel)) return answer(401);
     const body = await readBody(req);
     const headers: Record<string, string> = {};
     for (const [key, value] of Object.entries(req.headers))
@@ -296,11 +312,11 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     });
     if (result.error) {
       log(`error [${r.fn.name} ${result.invocationId}] ${result.error.stack ?? result.error.message}`);
-      return void res.writeHead(500).end();
+      return answer(500);
     }
     const response = result.response;
     const out = (response?.returnValue?.http ?? response?.outputData?.find((o) => o.data?.http)?.data?.http) as RpcHttpData | undefined;
-    if (!out) return void res.writeHead(204).end();
+    if (!out) return answer(204);
     const outHeaders: Record<string, string | string[]> = { ...(out.headers ?? {}) };
     const cookies = (out.cookies ?? []) as Record<string, unknown>[];
     if (cookies.length) outHeaders['set-cookie'] = cookies.map(cookieHeader);
@@ -310,8 +326,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       : bodyData?.string != null
         ? Buffer.from(bodyData.string)
         : Buffer.alloc(0);
-    res.writeHead(Number(out.statusCode ?? 200), outHeaders);
-    res.end(payload);
+    answer(Number(out.statusCode ?? 200), outHeaders, payload);
   };
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {

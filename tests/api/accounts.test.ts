@@ -204,7 +204,7 @@ test('a bad account id or If-Match is a 400 problem', async () => {
 
 test('the OpenAPI document describes these routes with their schemas', async () => {
   const doc = await json(await fetch(`${stack.url}/api/openapi.json`));
-  expect(doc.openapi).toBe('3.0.3');
+  expect(doc.openapi).toBe('3.1.0');
   expect(Object.keys(doc.paths)).toEqual(
     expect.arrayContaining(['/accounts/{accountId}', '/accounts/{accountId}/status', '/accounts/{accountId}/integration']),
   );

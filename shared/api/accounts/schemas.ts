@@ -57,6 +57,12 @@ export const AccountPutSchema = registry.register(
     }),
 );
 
+/**
+ * A union, not `.nullable()`: the generator renders a nullable registered schema as `allOf` with the reference, which
+ * still refuses null; the union renders as `anyOf: [$ref, {type: 'null'}]`.
+ */
+const nullableDiscovery = z.union([DiscoverySummarySchema, z.null()]);
+
 export const AccountSchema = registry.register(
   'Account',
   z.object({
@@ -71,7 +77,7 @@ export const AccountSchema = registry.register(
     version: z.number().int().openapi({ description: 'Also sent as the ETag; send it back in If-Match to update safely.' }),
     createdAt: z.string(),
     updatedAt: z.string(),
-    discovery: DiscoverySummarySchema.nullable()
+    discovery: nullableDiscovery
       .optional()
       .openapi({ description: 'The latest tenant discovery (on GET only); null before the first one.' }),
   }),
@@ -88,7 +94,7 @@ export const AccountStatusSchema = registry.register(
     licenses: z.object({ total: z.number().int(), held: z.number().int(), available: z.number().int() }),
     queuedChanges: z.number().int(),
     runningRunId: z.string().nullable(),
-    discovery: DiscoverySummarySchema.nullable().openapi({ description: 'The latest tenant discovery; null before the first one.' }),
+    discovery: nullableDiscovery.openapi({ description: 'The latest tenant discovery; null before the first one.' }),
   }),
 );
 
