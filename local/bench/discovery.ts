@@ -72,7 +72,12 @@ async function runDiscovery(stack: Stack, accountId: string, tenantId: string): 
   const stats = { ...stack.host.durable.stats };
   const t0 = performance.now();
   const started = await startDiscovery(
-    { orchestrations: emulatorStarter(stack.host.durable), discoveries: { get: async () => undefined }, now: () => new Date(), stallMs: 60_000 },
+    {
+      orchestrations: emulatorStarter(stack.host.durable),
+      discoveries: { get: async () => undefined },
+      now: () => new Date(),
+      stallMs: 60_000,
+    },
     { accountId, tenantId },
   );
   if (started.alreadyRunning) throw new Error('a discovery was already running');

@@ -133,7 +133,10 @@ describe('starting discovery', () => {
   };
   const startingWith = (orchestrations: OrchestrationClient, discovery?: Partial<DiscoveryStatus>) => ({
     orchestrations,
-    discoveries: { get: async () => (discovery ? ({ status: 'running', startedAt: '2026-01-01T00:00:00Z', ...discovery } as DiscoveryStatus) : undefined) },
+    discoveries: {
+      get: async () =>
+        discovery ? ({ status: 'running', startedAt: '2026-01-01T00:00:00Z', ...discovery } as DiscoveryStatus) : undefined,
+    },
     now: () => new Date('2026-01-01T01:00:00Z'),
     stallMs: 15 * 60_000,
   });
@@ -154,7 +157,9 @@ describe('starting discovery', () => {
 
     const stuck = fakeStarter(new Set(['discovery-acme']));
     const stale = { progressAt: '2026-01-01T00:30:00Z' };
-    expect(await startDiscovery(startingWith(stuck.starter, stale), { accountId: 'acme', tenantId: 't' })).toEqual({ alreadyRunning: false });
+    expect(await startDiscovery(startingWith(stuck.starter, stale), { accountId: 'acme', tenantId: 't' })).toEqual({
+      alreadyRunning: false,
+    });
     expect(stuck.terminated).toEqual(['discovery-acme']);
     expect(stuck.started).toHaveLength(1);
   });
