@@ -24,7 +24,8 @@
 
 const USE_CASES = '^shared/(accounts|activation|discovery|mapping|email|health)/';
 const ADAPTERS = '^shared/(storage|microsoft|communicationServices|durable)/';
-const SDK_PACKAGES = '(@azure/(data-tables|identity|keyvault-secrets|communication-email|msal-node)|@microsoft/microsoft-graph-client)';
+const SDK_PACKAGES =
+  '(@azure/(data-tables|storage-queue|identity|keyvault-secrets|communication-email|msal-node)|@microsoft/microsoft-graph-client)';
 // Resolved (node_modules/…, possibly behind a symlink) or, if it could not be resolved, the bare module name.
 const SDKS = `(^|/)node_modules/${SDK_PACKAGES}/|^${SDK_PACKAGES}(/|$)`;
 const CONTAINER = '^shared/container\\.ts$';

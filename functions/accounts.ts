@@ -22,11 +22,17 @@ export async function putAccount(req: ApiRequest): Promise<HttpResponseInit> {
   if (!body.ok) return problemResponse(body.error, req);
   const result = await container().accounts.upsert(id.value, body.value, version.value);
   if (!result.ok) return problemResponse(result.error, req);
-  const { account, created } = result.value;
+  const { account, created, signalFailure } = result.value;
+  if (signalFailure) warnUnsignalled(req, account.accountId, signalFailure);
   return jsonResponse(created ? 201 : 200, accountView(account), req, {
     etag: versionEtag(account.version),
     ...(created ? { location: `/api/accounts/${encodeURIComponent(account.accountId)}` } : {}),
   });
+}
+
+/** The change and its emails are saved; only their prompt delivery was lost, and the outbox timer sends them. */
+function warnUnsignalled(req: ApiRequest, accountId: string, reason: string): void {
+  req.context.warn(`Emails queued for account ${accountId} were not signalled (${reason}); the outbox timer sends them.`);
 }
 
 /** GET of the account and of its status: the same read, two views. */
@@ -51,7 +57,9 @@ export async function deleteIntegration(req: ApiRequest): Promise<HttpResponseIn
   if (!version.ok) return problemResponse(version.error, req);
   const result = await container().accounts.remove(id.value, version.value);
   if (!result.ok) return problemResponse(result.error, req);
-  return jsonResponse(202, accountView(result.value), req, { etag: versionEtag(result.value.version) });
+  const { account, signalFailure } = result.value;
+  if (signalFailure) warnUnsignalled(req, account.accountId, signalFailure);
+  return jsonResponse(202, accountView(account), req, { etag: versionEtag(account.version) });
 }
 
 app.http('putAccount', { route: 'accounts/{accountId}', methods: ['PUT'], authLevel: 'function', handler: api(putAccount) });

@@ -51,6 +51,11 @@ export interface Stack {
     route: string,
     options?: { actor?: Actor | null; body?: unknown; rawBody?: string; headers?: Record<string, string> },
   ): Promise<Response>;
+  /**
+   * Sends what the app would have sent by now: the queue-triggered fast path finishes, then the deliverOutbox timer
+   * sweeps up the rest (retries, and everything when queue triggers are off).
+   */
+  deliverEmails(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -60,13 +65,21 @@ export interface StackOptions {
   tableTraffic?: boolean;
   /** Sees every answer of the app's HTTP functions (tests check them against the OpenAPI document). */
   onHttpResponse?: (exchange: HttpExchange) => void;
+  /**
+   * Poll the queues of queue triggers (default true, as the app runs; timers are run on demand). False leaves the
+   * outbox's queue signals unread, for tests of what the deliverOutbox timer does alone.
+   */
+  queueTriggers?: boolean;
+  /** Rewrites the storage connection string the app gets (e.g. a queue endpoint that is down). */
+  appStorage?: (connectionString: string) => string;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const azurite = await startAzurite({ inMemory: true });
   const tableEndpoint = /TableEndpoint=([^;]+)/.exec(azurite.connectionString)?.[1] as string;
   const tableTraffic = options.tableTraffic ? await startTableTraffic(tableEndpoint) : undefined;
-  const appStorage = tableTraffic ? azurite.connectionString.replace(tableEndpoint, tableTraffic.endpoint) : azurite.connectionString;
+  const proxied = tableTraffic ? azurite.connectionString.replace(tableEndpoint, tableTraffic.endpoint) : azurite.connectionString;
+  const appStorage = options.appStorage ? options.appStorage(proxied) : proxied;
   const simulator = await startSimulator({ caDir: path.join(REPO_ROOT, '.local-data', 'ca') });
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -94,6 +107,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     masterKey: MASTER_KEY,
     enableTimers: false,
     onHttpResponse: options.onHttpResponse,
+    enableQueueTriggers: options.queueTriggers !== false,
     log: process.env.STACK_LOG ? (line: string) => console.log(line) : () => undefined,
   });
 
@@ -120,6 +134,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     azurite,
     tableTraffic,
     call,
+    deliverEmails: async () => {
+      await host.queuesIdle();
+      await host.runTimer('deliverOutbox');
+    },
     stop: async () => {
       await host.stop();
       await Promise.all([simulator.stop(), azurite.stop(), tableTraffic?.stop()]);

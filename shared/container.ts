@@ -7,7 +7,7 @@ import type { DurableClient } from 'durable-functions';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { getAccount, AccountOverview } from './accounts/getAccount';
-import { removeIntegration } from './accounts/removeIntegration';
+import { removeIntegration, RemoveOutcome } from './accounts/removeIntegration';
 import { upsertAccount } from './accounts/upsertAccount';
 import { CallbackResult } from './activation/callbacks';
 import { completeConsent, ConsentCallback } from './activation/completeConsent';
@@ -21,13 +21,13 @@ import { Config, loadConfig } from './config';
 import { discoverySteps, DiscoverySteps } from './discovery/steps';
 import { listTeamsUsers, TeamsUsersPage, TeamsUsersQuery } from './discovery/listTeamsUsers';
 import { startDiscovery } from './discovery/startDiscovery';
-import { Account, AccountInput } from './domain/account';
+import { AccountInput } from './domain/account';
 import { Result } from './domain/errors';
 import { MappingChange } from './domain/mapping';
 import { VoiceUser } from './domain/voiceUser';
 import { IfMatch } from './domain/version';
 import { durableOrchestrationClient } from './durable/orchestrationClient';
-import { deliverOutbox, DeliveryReport } from './email/deliverOutbox';
+import { deliverOutbox, deliverQueued, DeliveryReport } from './email/deliverOutbox';
 import { purgeFinishedEmails } from './email/purgeFinished';
 import { checkHealth, HealthReport } from './health/checkHealth';
 import { importDirectory } from './mapping/importDirectory';
@@ -43,6 +43,7 @@ import { LinkSigner } from './security/signedLinks';
 import { tableAccountStore } from './storage/accountStore';
 import { tableAuthSessionStore } from './storage/authSessionStore';
 import { tableDiscoveryStore } from './storage/discoveryStore';
+import { storageQueueSignal } from './storage/outboxQueue';
 import { tableOutboxStore } from './storage/outboxStore';
 import { tableServiceClient, tableStorageProbe } from './storage/tableService';
 import { table } from './storage/tables';
@@ -74,10 +75,13 @@ export interface Container {
   accounts: {
     upsert(accountId: string, input: AccountInput, ifMatch?: IfMatch): ReturnType<typeof upsertAccount>;
     get(accountId: string): Promise<Result<AccountOverview>>;
-    remove(accountId: string, ifMatch?: IfMatch): Promise<Result<Account>>;
+    remove(accountId: string, ifMatch?: IfMatch): Promise<Result<RemoveOutcome>>;
   };
   outbox: {
+    /** The timer's sweep: every due email within the sending rate. */
     deliver(): Promise<DeliveryReport>;
+    /** The queue trigger's fast path: the emails one signal names. */
+    deliverQueued(accountId: string, messageIds: string[]): Promise<DeliveryReport>;
     /** Drops the records of emails finished longer ago than the retention; returns how many. */
     purgeFinished(): Promise<number>;
   };
@@ -114,6 +118,7 @@ export function createContainer(config: Config = loadConfig()): Container {
   const store = tableAccountStore(accountsTable);
   const discoveries = tableDiscoveryStore(accountsTable);
   const outbox = tableOutboxStore(accountsTable);
+  const signal = storageQueueSignal(storage);
   const voiceUsers = tableVoiceUserStore(table(storage, 'voiceUsers'));
   const teamsUsers = tableTeamsUserStore(table(storage, 'teamsUsers'));
   const keys: KeyRing = {
@@ -164,6 +169,14 @@ export function createContainer(config: Config = loadConfig()): Container {
   const mappingDeps = { accounts: store, voiceUsers, teamsUsers };
   /** Reads a discovery as it stands now (a stalled one counts as failed). */
   const discoveryNow = { discoveries, now, stallMs: config.DISCOVERY_STALL_MINUTES * 60_000 };
+  const delivery = {
+    outbox,
+    sender,
+    now,
+    perMinute: config.EMAIL_RATE_PER_MINUTE,
+    perHour: config.EMAIL_RATE_PER_HOUR,
+    maxAttempts: config.EMAIL_MAX_ATTEMPTS,
+  };
 
   return {
     config,
@@ -177,20 +190,13 @@ export function createContainer(config: Config = loadConfig()): Container {
     },
     health: { check: () => checkHealth(version, [tableStorageProbe(tableServiceClient(storage))]) },
     accounts: {
-      upsert: (accountId, input, ifMatch) => upsertAccount({ ...notify, store, defaults, now }, accountId, input, ifMatch),
+      upsert: (accountId, input, ifMatch) => upsertAccount({ ...notify, store, signal, defaults, now }, accountId, input, ifMatch),
       get: (accountId) => getAccount({ ...discoveryNow, store, voiceUsers }, accountId),
-      remove: (accountId, ifMatch) => removeIntegration({ ...notify, store, now }, accountId, ifMatch),
+      remove: (accountId, ifMatch) => removeIntegration({ ...notify, store, signal, now }, accountId, ifMatch),
     },
     outbox: {
-      deliver: () =>
-        deliverOutbox({
-          outbox,
-          sender,
-          now,
-          perMinute: config.EMAIL_RATE_PER_MINUTE,
-          perHour: config.EMAIL_RATE_PER_HOUR,
-          maxAttempts: config.EMAIL_MAX_ATTEMPTS,
-        }),
+      deliver: () => deliverOutbox(delivery),
+      deliverQueued: (accountId, messageIds) => deliverQueued(delivery, accountId, messageIds),
       purgeFinished: () => purgeFinishedEmails({ outbox, now, retentionDays: config.EMAIL_RETENTION_DAYS }),
     },
     activation: {

@@ -1,8 +1,9 @@
 /**
  * Local Functions host: loads the built app, serves its HTTP triggers with the host's route prefix and auth levels,
- * runs its timers on their NCRONTAB schedules (and on demand through the admin API), and runs its orchestrations and
- * activities through the Durable emulator. It executes the app's real registrations (app.http, app.timer,
- * df.app.*), captured by the "@azure/functions-core" stand-in.
+ * runs its timers on their NCRONTAB schedules (and on demand through the admin API), its queue triggers on Azurite
+ * queues (local/host/queues.ts), and its orchestrations and activities through the Durable emulator. It executes the
+ * app's real registrations (app.http, app.timer, app.storageQueue, df.app.*), captured by the "@azure/functions-core"
+ * stand-in.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ import fg from 'fast-glob';
 import { DurableEmulator, OrchestratorOutcome } from '../durable/emulator';
 import { clientBindingData, ClientUrls, handleDurableRpc } from '../durable/rpc';
 import { Clock, SystemClock } from './clock';
+import { QueuePoller, queueSettings, startQueuePoller } from './queues';
 import { compileRoute, decodedSegments, RouteMatcher } from './routes';
 import {
   fromTypedData,
@@ -39,6 +41,11 @@ export interface HostOptions {
   masterKey: string;
   /** Run timers on their schedules (tests usually trigger them on demand). */
   enableTimers?: boolean;
+  /**
+   * Poll the queues of queue triggers (default true, timers or not: the app's prompt paths run on them). Tests that
+   * examine what a timer alone does pass false.
+   */
+  enableQueueTriggers?: boolean;
   log?: (line: string) => void;
   /** Load the app (default); tests that register fixture functions themselves pass false. */
   loadApp?: boolean;
@@ -66,6 +73,8 @@ export interface RunningHost {
   durableClientData: unknown;
   /** Runs a timer function now, as `POST /admin/functions/{name}` does. */
   runTimer(name: string): Promise<void>;
+  /** Resolves once every queue-trigger queue has no visible message and no queue-triggered run is in flight. */
+  queuesIdle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -85,14 +94,15 @@ export function loadApp(appRoot: string): string[] {
   return files;
 }
 
-function readRoutePrefix(appRoot: string): string {
+interface HostJson {
+  extensions?: { http?: { routePrefix?: string }; queues?: Record<string, unknown> };
+}
+
+function readHostJson(appRoot: string): HostJson {
   try {
-    const hostJson = JSON.parse(readFileSync(path.join(appRoot, 'host.json'), 'utf8')) as {
-      extensions?: { http?: { routePrefix?: string } };
-    };
-    return hostJson.extensions?.http?.routePrefix ?? 'api';
+    return JSON.parse(readFileSync(path.join(appRoot, 'host.json'), 'utf8')) as HostJson;
   } catch {
-    return 'api';
+    return {};
   }
 }
 
@@ -135,7 +145,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   setLogSink(sink);
   if (options.loadApp !== false) loadApp(options.appRoot);
   const functions = registeredFunctions();
-  const routePrefix = readRoutePrefix(options.appRoot);
+  const hostJson = readHostJson(options.appRoot);
+  const routePrefix = hostJson.extensions?.http?.routePrefix ?? 'api';
   const byName = new Map(functions.map((f) => [f.name.toLowerCase(), f]));
 
   const server: Server = createServer();
@@ -247,6 +258,34 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       };
       arm();
       if (fn.trigger.runOnStartup) void runTimer(fn.name).catch((err: Error) => log(`error [${fn.name}] ${err.message}`));
+    }
+  }
+
+  const queuePollers: QueuePoller[] = [];
+  if (options.enableQueueTriggers !== false) {
+    const settings = queueSettings(hostJson);
+    for (const fn of functions.filter((f) => f.trigger.type === 'queueTrigger')) {
+      const setting = String(fn.trigger.connection ?? 'AzureWebJobsStorage');
+      // As the host resolves it: the setting itself, or with the AzureWebJobs prefix.
+      const connectionString = process.env[setting] ?? process.env[`AzureWebJobs${setting}`];
+      if (!connectionString) throw new Error(`Function "${fn.name}": the connection setting "${setting}" is not set.`);
+      queuePollers.push(
+        startQueuePoller({
+          functionName: fn.name,
+          queueName: String(fn.trigger.queueName),
+          connectionString,
+          settings,
+          log,
+          run: async (text, triggerMetadata) => {
+            const result = await invoke(fn.name, {
+              inputData: [{ name: fn.triggerName, data: { string: text } }, ...extraInputs(fn)],
+              triggerMetadata,
+              log: sink,
+            });
+            return result.error;
+          },
+        }),
+      );
     }
   }
 
@@ -382,7 +421,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       ? `[${route.methods.join(',')}] ${url}/${route.matcher.template} (${route.authLevel})`
       : fn.trigger.type === 'timerTrigger'
         ? `timer ${fn.trigger.schedule}`
-        : String(fn.trigger.type);
+        : fn.trigger.type === 'queueTrigger'
+          ? `queue ${fn.trigger.queueName}${options.enableQueueTriggers === false ? ' (not polled)' : ''}`
+          : String(fn.trigger.type);
     log(`  ${fn.name}: ${detail}`);
   }
 
@@ -392,8 +433,12 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     durable,
     durableClientData: clientBindingData(urls),
     runTimer,
+    queuesIdle: async () => {
+      await Promise.all(queuePollers.map((p) => p.idle()));
+    },
     stop: async () => {
       cancelTimers.forEach((cancel) => cancel());
+      await Promise.all(queuePollers.map((p) => p.stop()));
       await Promise.all(
         [server, rpcServer].map((s) => {
           s.closeAllConnections?.();

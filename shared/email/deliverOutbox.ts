@@ -1,9 +1,11 @@
 /**
- * Use case: deliver due outbox messages within the sending rate. Each attempt leases its message first (so two
+ * Use cases: deliver due outbox messages within the sending rate (the timer's sweep, and the queue trigger's prompt
+ * delivery of the messages a change just queued, through the same steps). Each attempt leases its message first (so two
  * senders never send one message at once) and uses the message id as the send operation id, so a sender that died
  * after sending but before recording it repeats the same operation and the mail is not delivered twice.
  */
 import { DomainError, failTransient, Result } from '../domain/errors';
+import { OutboxRecord } from './outboxMessage';
 import { EmailSender, OutboxStore } from './ports';
 
 export interface DeliveryDeps {
@@ -25,6 +27,7 @@ export interface DeliveryReport {
 }
 
 const MINUTE = 60_000;
+const SEND_CONCURRENCY = 4;
 
 /** Exponential backoff from 30 s, capped at one hour. */
 export function backoffMs(attempts: number): number {
@@ -45,45 +48,67 @@ const retryAfterMs = (error: DomainError): number => {
   return typeof value === 'number' ? value : 0;
 };
 
-export async function deliverOutbox(deps: DeliveryDeps): Promise<DeliveryReport> {
+/** The timer's sweep: every due message, oldest first, within the sending rate. */
+export function deliverOutbox(deps: DeliveryDeps): Promise<DeliveryReport> {
+  return deliver(deps, () => true);
+}
+
+/**
+ * The queue trigger's delivery: only the messages a signal names, and only while they are due and within the rate
+ * window the sweep would give them (oldest first), so the fast path never jumps ahead of older deferred emails.
+ * A message already sent, failed, waiting for a retry, leased by another sender or unknown is left alone.
+ */
+export function deliverQueued(deps: DeliveryDeps, accountId: string, messageIds: string[]): Promise<DeliveryReport> {
+  const named = new Set(messageIds);
+  return deliver(deps, (m) => m.accountId === accountId && named.has(m.id));
+}
+
+async function deliver(deps: DeliveryDeps, wanted: (message: OutboxRecord) => boolean): Promise<DeliveryReport> {
   const report: DeliveryReport = { sent: 0, failed: 0, retrying: 0, deferred: 0 };
   const start = deps.now();
   const [lastMinute, lastHour] = await Promise.all([
-    deps.outbox.sentSince(new Date(start.getTime() - MINUTE)),
-    deps.outbox.sentSince(new Date(start.getTime() - 60 * MINUTE)),
+    deps.outbox.sentSince(new Date(start.getTime() - MINUTE), start),
+    deps.outbox.sentSince(new Date(start.getTime() - 60 * MINUTE), start),
   ]);
   const budget = Math.max(0, Math.min(deps.perMinute - lastMinute, deps.perHour - lastHour));
   const due = await deps.outbox.due(start, budget + 50);
-  report.deferred = Math.max(0, due.length - budget);
-
-  for (const message of due.slice(0, budget)) {
-    const now = deps.now();
-    const leased = await deps.outbox.lease(message, now, new Date(now.getTime() + (deps.leaseMs ?? 5 * MINUTE)));
-    if (!leased) continue;
-    const sent = await send(deps.sender, leased);
-    if (sent.ok) {
-      await deps.outbox.settle(leased, { status: 'Sent', sentAt: deps.now().toISOString(), leaseUntil: null, lastError: null });
-      report.sent++;
-      continue;
-    }
-    const reason = sent.error.message.split('\n')[0].slice(0, 500);
-    if (!sent.error.transient || leased.attempts >= deps.maxAttempts) {
-      await deps.outbox.settle(leased, {
-        status: 'Failed',
-        lastError: sent.error.transient ? `gave up after ${leased.attempts} attempts: ${reason}` : reason,
-        leaseUntil: null,
-      });
-      report.failed++;
-    } else {
-      const wait = Math.max(retryAfterMs(sent.error), backoffMs(leased.attempts));
-      await deps.outbox.settle(leased, {
-        status: 'Pending',
-        lastError: reason,
-        nextAttemptAt: new Date(deps.now().getTime() + wait).toISOString(),
-        leaseUntil: null,
-      });
-      report.retrying++;
-    }
-  }
+  report.deferred = due.slice(budget).filter(wanted).length;
+  // A few at a time: each send waits for its operation to finish, and one slow message must not hold up the rest.
+  const todo = due.slice(0, budget).filter(wanted);
+  const worker = async (): Promise<void> => {
+    for (let next = todo.shift(); next; next = todo.shift()) await attempt(deps, next, report);
+  };
+  await Promise.all(Array.from({ length: Math.min(SEND_CONCURRENCY, todo.length) }, worker));
   return report;
+}
+
+/** One message: lease it (another sender holding it wins), send it, record the outcome. */
+async function attempt(deps: DeliveryDeps, message: OutboxRecord, report: DeliveryReport): Promise<void> {
+  const now = deps.now();
+  const leased = await deps.outbox.lease(message, now, new Date(now.getTime() + (deps.leaseMs ?? 5 * MINUTE)));
+  if (!leased) return;
+  const sent = await send(deps.sender, leased);
+  if (sent.ok) {
+    await deps.outbox.settle(leased, { status: 'Sent', sentAt: deps.now().toISOString(), leaseUntil: null, lastError: null });
+    report.sent++;
+    return;
+  }
+  const reason = sent.error.message.split('\n')[0].slice(0, 500);
+  if (!sent.error.transient || leased.attempts >= deps.maxAttempts) {
+    await deps.outbox.settle(leased, {
+      status: 'Failed',
+      lastError: sent.error.transient ? `gave up after ${leased.attempts} attempts: ${reason}` : reason,
+      leaseUntil: null,
+    });
+    report.failed++;
+  } else {
+    const wait = Math.max(retryAfterMs(sent.error), backoffMs(leased.attempts));
+    await deps.outbox.settle(leased, {
+      status: 'Pending',
+      lastError: reason,
+      nextAttemptAt: new Date(deps.now().getTime() + wait).toISOString(),
+      leaseUntil: null,
+    });
+    report.retrying++;
+  }
 }

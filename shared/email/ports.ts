@@ -5,8 +5,11 @@ import { OutboxRecord } from './outboxMessage';
 export interface OutboxStore {
   /** Messages due for an attempt: Pending and due, or Sending with an expired lease (a sender died mid-way). */
   due(now: Date, limit: number): Promise<OutboxRecord[]>;
-  /** How many messages were sent at or after `since` (for the sending rate). */
-  sentSince(since: Date): Promise<number>;
+  /**
+   * How many messages were sent at or after `since`, plus those being sent now under a live lease (for the sending
+   * rate: a sender that starts while another is mid-send counts the other's messages too).
+   */
+  sentSince(since: Date, now: Date): Promise<number>;
   /** Takes a message for one attempt under a lease; undefined when another sender took it first. */
   lease(record: OutboxRecord, now: Date, leaseUntil: Date): Promise<OutboxRecord | undefined>;
   /** Records an attempt's outcome. */
@@ -25,4 +28,9 @@ export interface EmailSender {
    * said when), permanent when the service refused the message for good.
    */
   send(message: OutboxRecord, operationId: string): Promise<Result<void>>;
+}
+
+export interface OutboxSignal {
+  /** Asks for prompt delivery of emails just queued (ids only). Throws when the queue cannot be reached. */
+  notify(accountId: string, messageIds: string[]): Promise<void>;
 }

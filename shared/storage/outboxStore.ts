@@ -58,9 +58,9 @@ export function tableOutboxStore(accounts: Table): OutboxStore {
       // Oldest first, so a burst never starves earlier messages.
       return found.sort((a, b) => a.createdAt.localeCompare(b.createdAt)).slice(0, limit);
     },
-    async sentSince(since) {
+    async sentSince(since, now) {
       await accounts.ready();
-      const filter = odata`kind eq 'outbox' and status eq 'Sent' and sentAt ge ${since.toISOString()}`;
+      const filter = odata`kind eq 'outbox' and ((status eq 'Sent' and sentAt ge ${since.toISOString()}) or (status eq 'Sending' and leaseUntil ge ${now.toISOString()}))`;
       let count = 0;
       for await (const row of client.listEntities({ queryOptions: { filter, select: ['PartitionKey'] } })) if (row) count++;
       return count;

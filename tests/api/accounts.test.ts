@@ -15,7 +15,7 @@ const ga = { portalUserId: 'u-ga-1', displayName: 'Dana Admin', email: 'dana@acm
 const body = (overrides: Record<string, unknown> = {}) => ({ name: 'Acme Ltd', licenseCount: 10, globalAdmin: ga, ...overrides });
 
 async function deliver(): Promise<void> {
-  await stack.host.runTimer('deliverOutbox');
+  await stack.deliverEmails();
 }
 
 const mailTo = (address: string) => stack.simulator.control.mailbox().filter((m) => m.to.some((t) => t.address === address));

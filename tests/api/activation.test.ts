@@ -37,7 +37,7 @@ async function enable(tenantId: string | null = DEMO_TENANT_ID): Promise<{ accou
     },
   });
   expect(res.status).toBe(201);
-  await stack.host.runTimer('deliverOutbox');
+  await stack.deliverEmails();
   const mail = stack.simulator.control.mailbox().find((m) => m.to.some((t) => t.address === email) && /Activate/.test(m.subject));
   const pageUrl = /(https?:\/\/\S+\/api\/integration\?link=\S+)/.exec(mail?.plainText ?? '')?.[1];
   if (!pageUrl) throw new Error('no link in the activation email');

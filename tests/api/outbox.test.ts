@@ -1,4 +1,8 @@
-/** Outbox delivery through Communication Services Email (the simulator), with faults and crashes. */
+/**
+ * The outbox timer's delivery through Communication Services Email (the simulator), with faults and crashes. Queue
+ * triggers are off, so the emails wait for the sweeper as they would when their signal was lost; the fast path is
+ * tested in outboxQueue.test.ts.
+ */
 import { TableClient } from '@azure/data-tables';
 import { acsEmailSender } from '../../shared/communicationServices/acsEmailSender';
 import { tableOutboxStore } from '../../shared/storage/outboxStore';
@@ -8,7 +12,7 @@ import { Stack, startStack } from '../support/stack';
 let stack: Stack;
 let rows: TableClient;
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ queueTriggers: false });
   const conn = process.env.AzureWebJobsStorage as string;
   rows = TableClient.fromConnectionString(conn, 'accounts', { allowInsecureConnection: isInsecure(conn) });
 });

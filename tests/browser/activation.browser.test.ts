@@ -63,7 +63,7 @@ browserTest(
       },
     });
     expect(res.status).toBe(201);
-    await stack.host.runTimer('deliverOutbox');
+    await stack.deliverEmails();
     const mail = stack.simulator.control
       .mailbox()
       .find((m) => /Activate/.test(m.subject) && m.to[0]?.address === 'megan@contoso-demo.example');

@@ -15,7 +15,7 @@ export async function enableAndActivate(stack: Stack, accountId: string, license
     },
   });
   if (put.status !== 201) throw new Error(`PUT account answered ${put.status}`);
-  await stack.host.runTimer('deliverOutbox');
+  await stack.deliverEmails();
   const mail = stack.simulator.control.mailbox().find((m) => m.to.some((t) => t.address === email) && /Activate/.test(m.subject));
   const pageUrl = /(https?:\/\/\S+\/api\/integration\?link=\S+)/.exec(mail?.plainText ?? '')?.[1];
   if (!pageUrl) throw new Error('no link in the activation email');

@@ -78,6 +78,7 @@ const PROBES: Probe[] = [
       'shared/health/badTrigger.ts': importing('../../functions/x'),
       'shared/accounts/badSdk.ts': importing('@azure/identity'),
       'shared/email/badEmailSdk.ts': importing('@azure/communication-email'),
+      'shared/email/badQueueSdk.ts': importing('@azure/storage-queue'),
       'shared/activation/badMsal.ts': importing('@azure/msal-node'),
     },
     good: {
@@ -91,6 +92,7 @@ const PROBES: Probe[] = [
       'functions/badStorage.ts': importing('../shared/storage/x'),
       'functions/badGraphSdk.ts': importing('@microsoft/microsoft-graph-client'),
       'functions/badKeyVault.ts': importing('@azure/keyvault-secrets'),
+      'functions/badQueueSdk.ts': importing('@azure/storage-queue'),
     },
     good: {
       'functions/good.ts': importing(
