@@ -6,7 +6,7 @@
  * orchestration in the Durable emulator: a first discovery, then a re-run (every user seen again). For each run it
  * prints the time, the Graph and Entra requests (from the simulator's request log), the Table Storage requests and
  * transactions (counted by a proxy between the app and Azurite, local/bench/tableTraffic.ts), and compares them with the minimum: ceil(users / 999) users
- * pages + 1 subscribedSkus + 1 token, and ceil(users / 100) transactions. Then it times GET teams-users on the result
+ * pages + 1 subscribedSkus + 1 organization + 1 token, and ceil(users / 100) transactions. Then it times GET teams-users on the result
  * and checks the counts against the simulator's own view of the tenant.
  *
  * Options: --users 10000 --seed 7.
@@ -130,7 +130,7 @@ function print(label: string, r: RunReport, users: number): void {
   console.log(`\n${label}: ${r.instance.status}, ${JSON.stringify(r.instance.output)}`);
   console.log(`  time                 ${r.seconds.toFixed(2)} s  (${(users / r.seconds).toFixed(0)} users/s)`);
   console.log(
-    `  Graph requests       ${r.graphTotal}  (minimum ${minPages + 1}: ${minPages} users pages of 999 + 1 subscribedSkus); ` +
+    `  Graph requests       ${r.graphTotal}  (minimum ${minPages + 2}: ${minPages} users pages of 999 + 1 subscribedSkus + 1 organization); ` +
       `${(r.graphMs / 1000).toFixed(2)} s answering (simulator)`,
   );
   for (const [k, v] of Object.entries(r.graph)) console.log(`    ${k.padEnd(34)} ${v}`);

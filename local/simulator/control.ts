@@ -189,6 +189,10 @@ export class SimulatorControl {
   }
 }
 
+/**
+ * The mailbox viewer. Each email's HTML is shown in a sandboxed frame that may run no script; allow-same-origin keeps
+ * the frame in the page's process, so every preview paints (cross-origin frames painted blank in full-page captures).
+ */
 function mailboxHtml(mails: SentEmail[]): string {
   const rows = mails
     .slice()
@@ -197,7 +201,7 @@ function mailboxHtml(mails: SentEmail[]): string {
       (
         m,
       ) => `<article><h2>${escapeHtml(m.subject)}</h2><p><b>From</b> ${escapeHtml(m.senderAddress)} · <b>To</b> ${escapeHtml(m.to.map((a) => a.address).join(', '))}${m.cc.length ? ' · <b>Cc</b> ' + escapeHtml(m.cc.map((a) => a.address).join(', ')) : ''} · ${escapeHtml(m.receivedAt)}</p>
-${m.html ? `<iframe sandbox="" srcdoc="${escapeHtml(m.html)}" style="width:100%;height:16em;border:1px solid #ccc"></iframe>` : ''}${m.plainText ? `<pre>${escapeHtml(m.plainText)}</pre>` : ''}</article>`,
+${m.html ? `<iframe sandbox="allow-same-origin" srcdoc="${escapeHtml(m.html)}" style="width:100%;height:16em;border:1px solid #ccc"></iframe>` : ''}${m.plainText ? `<pre>${escapeHtml(m.plainText)}</pre>` : ''}</article>`,
     )
     .join('<hr/>');
   return `<!doctype html><html><head><meta charset="utf-8"><title>Simulated mailbox</title><style>body{font-family:sans-serif;max-width:60em;margin:2em auto}pre{white-space:pre-wrap;background:#f6f6f6;padding:.5em}</style></head><body><h1>Simulated mailbox (${mails.length})</h1>${rows || '<p>No email sent yet.</p>'}</body></html>`;

@@ -14,6 +14,12 @@ export interface DiscoveryCounts {
   gone: number;
 }
 
+export interface TenantProfile {
+  displayName: string | null;
+  /** e.g. contoso.onmicrosoft.com or the domain the customer made default */
+  defaultDomain: string | null;
+}
+
 /** One account's latest discovery, as stored and shown by /status and the integration page. */
 export interface DiscoveryStatus {
   discoveryId: string;
@@ -26,6 +32,8 @@ export interface DiscoveryStatus {
   usersSeen: number;
   counts: DiscoveryCounts | null;
   licences: LicenceCount[] | null;
+  /** The tenant's name and default domain (Graph organization), shown where a GUID would tell a person nothing. */
+  tenant: TenantProfile | null;
   /** A stable code (DISCOVERY_*) and a readable message; never a token or a secret. */
   error: { code: string; message: string } | null;
 }
@@ -44,6 +52,8 @@ export interface TenantDirectory {
   /** The first users page when `nextLink` is null, otherwise the page that link names. */
   usersPage(tenantId: string, nextLink: string | null): Promise<Result<UsersPage>>;
   subscribedSkus(tenantId: string): Promise<Result<SubscribedSku[]>>;
+  /** The tenant's display name and default verified domain. */
+  organization(tenantId: string): Promise<Result<TenantProfile>>;
 }
 
 /** A discovered Teams user as stored (teamsUsers table: one partition per account, one row per Teams user id). */

@@ -7,11 +7,11 @@ import { AccountStore } from '../accounts/ports';
 import { transition } from '../domain/account';
 import { boundToTenant } from '../domain/activation';
 import { TransientFailure } from '../domain/activityFailure';
-import { classifyUser, licenceCount } from '../domain/eligibility';
+import { classifyUser, licenceCount, SubscribedSku } from '../domain/eligibility';
 import { fail, ok, Result } from '../domain/errors';
 import { retryOnConflict } from '../domain/retryOnConflict';
 import { BeginInput, CompleteInput, FailInput, LicencesInput, MarkGoneInput, UsersPageInput, UsersPageOutput } from './contract';
-import { DiscoveryStore, TeamsUserRecord, TeamsUserStore, TenantDirectory } from './ports';
+import { DiscoveryStore, TeamsUserRecord, TeamsUserStore, TenantDirectory, TenantProfile } from './ports';
 
 export interface DiscoveryDeps {
   directory: TenantDirectory;
@@ -96,10 +96,16 @@ export function discoverySteps(deps: DiscoveryDeps): DiscoverySteps {
     async licences({ accountId, tenantId, discoveryId }) {
       const checked = await checkTenant(deps, accountId, tenantId);
       if (!checked.ok) return checked;
-      const skus = await deps.directory.subscribedSkus(tenantId);
-      return settle(skus, async (list) => {
+      // The licences and, read with the same permission, the tenant's name and default domain.
+      const [skus, organization] = await Promise.all([deps.directory.subscribedSkus(tenantId), deps.directory.organization(tenantId)]);
+      const facts: Result<{ skus: SubscribedSku[]; tenant: TenantProfile }> = !skus.ok
+        ? skus
+        : !organization.ok
+          ? organization
+          : ok({ skus: skus.value, tenant: organization.value });
+      return settle(facts, async ({ skus: list, tenant }) => {
         const licences = list.map(licenceCount).sort((a, b) => a.skuPartNumber.localeCompare(b.skuPartNumber));
-        await deps.discoveries.update(accountId, discoveryId, { licences });
+        await deps.discoveries.update(accountId, discoveryId, { licences, tenant });
         return { skus: licences.length };
       });
     },

@@ -7,7 +7,7 @@
 import { AuthenticationError, TokenCredential } from '@azure/identity';
 import { Client, GraphError } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
-import { TenantDirectory, UsersPage } from '../discovery/ports';
+import { TenantDirectory, TenantProfile, UsersPage } from '../discovery/ports';
 import { AssignedPlan, DirectoryUser, SubscribedSku } from '../domain/eligibility';
 import { DomainError, ErrorCode, Result } from '../domain/errors';
 import { AppCredential, tenantCredential } from './appCredential';
@@ -192,6 +192,19 @@ export function graphTenantDirectory(settings: GraphDirectorySettings): TenantDi
         const request = nextLink ? client.api(nextLink) : client.api('/users').select(USER_SELECT).top(USERS_PAGE_SIZE);
         const page = (await request.get()) as { value?: GraphUser[]; '@odata.nextLink'?: string };
         return { users: (page.value ?? []).map(toDirectoryUser), nextLink: page['@odata.nextLink'] ?? null };
+      });
+    },
+
+    organization(tenantId) {
+      return call(tenantId, 'the organization', async (client): Promise<TenantProfile> => {
+        const page = (await client.api('/organization').select(['displayName', 'verifiedDomains']).get()) as {
+          value?: Array<{ displayName?: string | null; verifiedDomains?: Array<{ name?: string; isDefault?: boolean }> }>;
+        };
+        const org = page.value?.[0];
+        return {
+          displayName: org?.displayName ?? null,
+          defaultDomain: org?.verifiedDomains?.find((d) => d.isDefault)?.name ?? null,
+        };
       });
     },
 

@@ -14,6 +14,7 @@ export interface PageDiscovery {
   finishedAt: string | null;
   counts: { users: number; eligible: number; callingPlan: number; resourceAccounts: number; gone: number } | null;
   error: { code: string; message: string } | null;
+  tenant?: { displayName: string | null; defaultDomain: string | null } | null;
 }
 
 export interface IntegrationPageModel {
@@ -121,9 +122,19 @@ function view({ account, discovery, queuedChanges }: IntegrationPageModel): View
 
 const BUTTON = { authorize: 'Authorize', retry: 'Authorize again', refresh: 'Read Teams users again' } as const;
 
+/** The tenant by its name and default domain once discovery has read them; its id alone says nothing to a person. */
+function tenantLine(account: Account, discovery: PageDiscovery | undefined): SafeHtml | string {
+  if (!account.tenantId) return 'not yet linked';
+  if (!account.tenantBound) return `${account.tenantId} (not yet confirmed)`;
+  const named = discovery?.tenant;
+  if (!named?.displayName && !named?.defaultDomain) return account.tenantId;
+  const label = [named.displayName, named.defaultDomain ? `(${named.defaultDomain})` : null].filter(Boolean).join(' ');
+  return html`${label}<br /><small>Tenant id ${account.tenantId}</small>`;
+}
+
 export function renderIntegrationPage(brand: PageBrand, model: IntegrationPageModel): string {
   const v = view(model);
-  const { account } = model;
+  const { account, discovery } = model;
   const form = v.action
     ? html`<form method="post" action="/api/integration/authorize">
         <input type="hidden" name="link" value="${model.link}" />
@@ -141,7 +152,7 @@ export function renderIntegrationPage(brand: PageBrand, model: IntegrationPageMo
       <dt>Global Admin</dt>
       <dd>${account.globalAdmin.displayName} (${account.globalAdmin.email})</dd>
       <dt>Microsoft tenant</dt>
-      <dd>${account.tenantBound ? account.tenantId : account.tenantId ? `${account.tenantId} (not yet confirmed)` : 'not yet linked'}</dd>
+      <dd>${tenantLine(account, discovery)}</dd>
       <dt>Integration licences</dt>
       <dd>${account.licenseCount}</dd>
     </dl>`;

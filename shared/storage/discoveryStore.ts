@@ -28,6 +28,7 @@ function fromRow(r: Row): DiscoveryStatus {
     usersSeen: (r.usersSeen as number) ?? 0,
     counts: parsed(r.counts),
     licences: parsed(r.licences),
+    tenant: parsed(r.tenant),
     error: code ? { code, message: str(r.errorMessage) ?? '' } : null,
   };
 }
@@ -45,6 +46,7 @@ function toColumns(patch: DiscoveryPatch): Record<string, unknown> {
   if (patch.usersSeen !== undefined) columns.usersSeen = patch.usersSeen;
   if (patch.counts !== undefined) columns.counts = patch.counts ? JSON.stringify(patch.counts) : '';
   if (patch.licences !== undefined) columns.licences = patch.licences ? JSON.stringify(patch.licences) : '';
+  if (patch.tenant !== undefined) columns.tenant = patch.tenant ? JSON.stringify(patch.tenant) : '';
   if (patch.error !== undefined) {
     columns.errorCode = patch.error?.code ?? '';
     columns.errorMessage = patch.error?.message ?? '';
@@ -87,6 +89,7 @@ export function tableDiscoveryStore(accounts: Table): DiscoveryStore {
           usersSeen: 0,
           counts: null,
           licences: null,
+          tenant: null,
           error: null,
         }),
       };

@@ -106,6 +106,10 @@ test('a Global Admin activates: page → consent → sign-in → discovery → e
   expect(s).toMatchObject({ state: 'active', actionNeeded: 'none', globalAdmin: { microsoftIdentityBound: true } });
   const page = await browser.request(signInCallback.location as string);
   expect(page.body).toContain('Active');
+  // The tenant is shown by its name and default domain (Graph organization), not only by its id.
+  const org = stack.simulator.control.tenants().find((t) => t.id === DEMO_TENANT_ID)!;
+  expect(s.discovery.tenant).toEqual({ displayName: org.displayName, defaultDomain: org.domain });
+  expect(page.body).toContain(`${org.displayName} (${org.domain})`);
 
   const expected = stack.simulator.control
     .users(DEMO_TENANT_ID)

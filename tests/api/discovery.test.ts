@@ -195,8 +195,10 @@ describe('the demo tenant', () => {
 
   test('Graph was called the minimum number of times, within the contract', () => {
     const paths = graphCalls.map((e) => `${e.method} ${e.url.split('?')[0]}`);
-    expect(paths).toEqual(['GET /v1.0/users', 'GET /v1.0/subscribedSkus']);
-    const users = new URL(`https://x${graphCalls[0].url}`).searchParams;
+    expect([...paths].sort()).toEqual(['GET /v1.0/organization', 'GET /v1.0/subscribedSkus', 'GET /v1.0/users']);
+    const organization = graphCalls.find((e) => e.url.startsWith('/v1.0/organization'))!;
+    expect(new URL(`https://x${organization.url}`).searchParams.get('$select')).toBe('displayName,verifiedDomains');
+    const users = new URL(`https://x${graphCalls.find((e) => e.url.startsWith('/v1.0/users'))!.url}`).searchParams;
     expect(users.get('$top')).toBe('999');
     expect(users.get('$select')?.split(',').sort()).toEqual(
       ['accountEnabled', 'assignedPlans', 'department', 'displayName', 'id', 'mail', 'userPrincipalName'].sort(),

@@ -99,10 +99,20 @@ browserTest(
     await shot(page, '5-active');
     await expectAccessible(page);
 
+    // The simulator's mailbox viewer shows every email's HTML preview, not only the first.
+    await page.goto(`${stack.simulator.urls.control}/mailbox`);
+    const previews = page.locator('iframe');
+    expect(await previews.count()).toBeGreaterThanOrEqual(2);
+    for (let i = 0; i < (await previews.count()); i++) {
+      const text = await previews.nth(i).contentFrame().locator('p').first().innerText({ timeout: 5000 });
+      expect(text).toMatch(/^Hello /);
+    }
+    await shot(page, '6-simulated-mailbox');
+
     // A refusal page is as readable: a damaged link.
     await page.goto(`${stack.url}/api/integration?link=damaged`);
     expect(await page.textContent('h1')).toBe('This link is not valid');
-    await shot(page, '6-refused-link');
+    await shot(page, '7-refused-link');
     await expectAccessible(page);
     await context.close();
   },

@@ -35,11 +35,16 @@ export const DiscoverySummarySchema = registry.register(
         )
         .nullable()
         .openapi({ description: "The tenant's subscribed SKUs (Graph subscribedSkus): enabled, assigned and unassigned units." }),
+      tenant: z
+        .object({ displayName: z.string().nullable(), defaultDomain: z.string().nullable() })
+        .nullable()
+        .openapi({ description: "The tenant's name and default domain (Graph organization); null until read." }),
       error: z
         .object({
-          code: z
-            .string()
-            .openapi({ description: 'DISCOVERY_NOT_CONSENTED, DISCOVERY_FORBIDDEN, DISCOVERY_THROTTLED or DISCOVERY_FAILED.' }),
+          code: z.string().openapi({
+            description:
+              'DISCOVERY_NOT_CONSENTED, DISCOVERY_FORBIDDEN, DISCOVERY_THROTTLED, DISCOVERY_STALLED, TENANT_MISMATCH or DISCOVERY_FAILED.',
+          }),
           message: z.string(),
         })
         .nullable(),

@@ -12,6 +12,7 @@ export function discoverySummaryView(d: DiscoveryStatus | undefined) {
     progress: { pagesRead: d.pagesRead, usersSeen: d.usersSeen },
     counts: d.counts,
     licences: d.licences,
+    tenant: d.tenant,
     error: d.error,
   };
 }
