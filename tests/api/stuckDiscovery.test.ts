@@ -4,15 +4,14 @@
  * replaces the stuck run with a new one that completes. Here Microsoft Graph is made to hang on the first users page,
  * with the stall time set to 2 seconds.
  */
-import { AuthorizeOutcome } from '../../local/simulator/state';
 import { transition } from '../../shared/domain/account';
 import { tableAccountStore } from '../../shared/storage/accountStore';
 import { tableDiscoveryStore } from '../../shared/storage/discoveryStore';
 import { table } from '../../shared/storage/tables';
-import { Browser, formField } from '../support/browser';
+import { authorizeAsGlobalAdmin, enableAccount } from '../support/activate';
+import { Browser } from '../support/browser';
 import { json, Stack, startStack } from '../support/stack';
 
-const MEGAN: AuthorizeOutcome = { outcome: 'signIn', user: 'megan.bowen' };
 const STALL_SECONDS = 2;
 let stack: Stack;
 
@@ -24,39 +23,13 @@ afterAll(() => stack?.stop());
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const status = async (accountId: string) => json(await stack.call('GET', `accounts/${accountId}/status`));
 
-/** The integration page's link from the activation email. */
-async function pageUrlFor(accountId: string): Promise<string> {
-  const email = `ga-${accountId}@customer.example`;
-  const put = await stack.call('PUT', `accounts/${accountId}`, {
-    body: { name: 'Stuck Ltd', licenseCount: 3, globalAdmin: { portalUserId: `ga-${accountId}`, displayName: 'Gale Admin', email } },
-  });
-  expect(put.status).toBe(201);
-  await stack.host.runTimer('deliverOutbox');
-  const mail = stack.simulator.control.mailbox().find((m) => m.to.some((t) => t.address === email) && /Activate/.test(m.subject));
-  return /(https?:\/\/\S+\/api\/integration\?link=\S+)/.exec(mail?.plainText ?? '')?.[1] as string;
-}
-
-/** Authorize, consent and sign in as the Global Admin; answers the page the browser lands on. */
-async function authorize(browser: Browser, pageUrl: string): Promise<string> {
-  const page = await browser.request(pageUrl);
-  const toConsent = await browser.request(`${stack.url}/api/integration/authorize`, {
-    form: { link: formField(page.body, 'link') as string, csrf: formField(page.body, 'csrf') as string },
-  });
-  stack.simulator.control.scriptAuthorize(MEGAN, MEGAN);
-  const consentCallback = (await browser.request(toConsent.location as string)).location as string;
-  const signIn = (await browser.request(consentCallback)).location as string;
-  const done = await browser.request((await browser.request(signIn)).location as string);
-  expect(done.status).toBe(303);
-  return done.location as string;
-}
-
 test('a discovery that stopped making progress is shown as failed, and authorizing again starts it anew', async () => {
   const accountId = 'stuck-1';
-  const pageUrl = await pageUrlFor(accountId);
+  const pageUrl = await enableAccount(stack, accountId, 3, 'Stuck Ltd');
   // The first users page hangs far longer than the stall time: the run is alive but makes no progress.
   stack.simulator.control.injectFault({ service: 'graph', path: '/users', latencyMs: 20_000, times: 1 });
   const browser = new Browser();
-  await authorize(browser, pageUrl);
+  await authorizeAsGlobalAdmin(stack, browser, pageUrl);
 
   expect((await status(accountId)).discovery).toMatchObject({ status: 'running' });
   await sleep(STALL_SECONDS * 1000 + 1500);
@@ -70,7 +43,7 @@ test('a discovery that stopped making progress is shown as failed, and authorizi
   expect(page).not.toMatch(/will try again/i);
 
   // The Global Admin authorizes again: the stuck instance is ended and a new discovery runs to the end.
-  await authorize(browser, pageUrl);
+  await authorizeAsGlobalAdmin(stack, browser, pageUrl);
   for (let i = 0; i < 100 && (await status(accountId)).discovery?.status !== 'succeeded'; i++) await sleep(100);
   const after = await status(accountId);
   expect(after).toMatchObject({ state: 'active', discovery: { status: 'succeeded', error: null } });
@@ -79,7 +52,7 @@ test('a discovery that stopped making progress is shown as failed, and authorizi
 
 test("a discovery's success and the account's activation are one write: never one without the other", async () => {
   const accountId = 'atomic-1';
-  await pageUrlFor(accountId);
+  await enableAccount(stack, accountId, 3, 'Stuck Ltd');
   const accountsTable = table(stack.azurite.connectionString, 'accounts');
   const accounts = tableAccountStore(accountsTable);
   const discoveries = tableDiscoveryStore(accountsTable);
