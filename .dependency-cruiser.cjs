@@ -10,14 +10,15 @@
  * 1. domain-is-pure: shared/domain imports only itself and pure libraries (zod, libphonenumber-js, csv-parse's sync
  *    build): no other shared folder, no outer folder, no other package, no Node I/O module.
  * 2. use-cases-use-ports: a use case reaches storage, Microsoft, email delivery and Durable Functions through its ports;
- *    it never imports an adapter, an SDK, the composition root or a trigger/orchestrator/activity (nor the web
- *    plumbing: rule 6 reports that).
+ *    it never imports an adapter, an SDK, the composition root, the settings or a trigger/orchestrator/activity (nor
+ *    the web plumbing: rule 6 reports that).
  * 3. triggers-use-no-adapters: functions/ get adapters only through the composition root (no adapter, no SDK).
  * 4. activities-use-no-adapters: the same for activities/.
- * 5. orchestrators-are-deterministic: orchestrations/ import durable-functions, shared/domain and the pure contract
- *    and port modules of a use case; no adapter, SDK, composition root, other use-case module or Node I/O module.
+ * 5. orchestrators-are-deterministic: an allow-list — orchestrations/ import only durable-functions, shared/domain
+ *    and the pure contract and port modules of a use case (nothing that could bring I/O, time or randomness).
  * 6. web-plumbing-is-for-triggers: only functions/ (and the web plumbing itself) use shared/http, shared/api and
- *    shared/pages; the rest of shared/, orchestrations/ and activities/ do not (shared/domain: rule 1 reports it).
+ *    shared/pages; the rest of shared/ and activities/ do not (shared/domain: rule 1 reports it; orchestrations/:
+ *    rule 5).
  * 7. product-does-not-import-local-runtime: nothing in the product imports local/ or tests/.
  * 8. no-circular: no import cycles.
  */
@@ -29,6 +30,7 @@ const SDK_PACKAGES =
 // Resolved (node_modules/…, possibly behind a symlink) or, if it could not be resolved, the bare module name.
 const SDKS = `(^|/)node_modules/${SDK_PACKAGES}/|^${SDK_PACKAGES}(/|$)`;
 const CONTAINER = '^shared/container\\.ts$';
+const CONFIG = '^shared/config\\.ts$';
 const WEB_PLUMBING = '^shared/(http|api|pages)/';
 const OUTER = '^(functions|orchestrations|activities)/';
 // Node modules that touch the outside world or are non-deterministic; with or without the node: prefix.
@@ -52,7 +54,8 @@ module.exports = {
       name: 'use-cases-use-ports',
       severity: 'error',
       from: { path: USE_CASES },
-      to: { path: [ADAPTERS, SDKS, CONTAINER, OUTER].join('|') },
+      // Settings too: a use case gets what it needs through its deps, from the container.
+      to: { path: [ADAPTERS, SDKS, CONTAINER, CONFIG, OUTER].join('|') },
     },
     {
       name: 'triggers-use-no-adapters',
@@ -70,16 +73,17 @@ module.exports = {
       name: 'orchestrators-are-deterministic',
       severity: 'error',
       from: { path: '^orchestrations/' },
+      // An allow-list: durable-functions, the pure domain, and a feature's contract (activity names, inputs, outputs)
+      // and ports (types). Anything else could bring in I/O, time or randomness (security, config, use cases, SDKs).
       to: {
-        path: [ADAPTERS, SDKS, CONTAINER, USE_CASES, NODE_IO].join('|'),
-        // A use case's contract (activity names, inputs, outputs) and ports (types) are pure.
-        pathNot: '^shared/(accounts|activation|discovery|mapping|email|health)/(contract|ports)\\.ts$',
+        pathNot:
+          '^orchestrations/|^shared/domain/|^shared/(accounts|activation|discovery|mapping|email|health)/(contract|ports)\\.ts$|(^|/)node_modules/durable-functions/|^durable-functions$',
       },
     },
     {
       name: 'web-plumbing-is-for-triggers',
       severity: 'error',
-      from: { path: '^(shared|orchestrations|activities)/', pathNot: '^shared/(http|api|pages|domain)/' },
+      from: { path: '^(shared|activities)/', pathNot: '^shared/(http|api|pages|domain)/' },
       to: { path: WEB_PLUMBING },
     },
     {

@@ -106,7 +106,8 @@ export interface DiscoveryStore {
   ): Promise<Result<boolean>>;
 }
 
-export type DiscoveryPatch = Partial<Omit<DiscoveryStatus, 'discoveryId' | 'progressAt'>>;
+/** A change to the discovery row; the steps set `progressAt` on every write (a run that stops writing has stopped). */
+export type DiscoveryPatch = Partial<Omit<DiscoveryStatus, 'discoveryId'>>;
 
 /**
  * The part of the Durable client that starting orchestrations needs (adapter: shared/durable/orchestrationClient.ts).

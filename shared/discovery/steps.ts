@@ -48,6 +48,18 @@ async function checkTenant(deps: DiscoveryDeps, accountId: string, tenantId: str
   return ok(undefined);
 }
 
+/**
+ * A discovery replaced by a newer one (a stalled run ended and started anew) must write nothing more: a late page of
+ * it would stamp users with its old id, and the new run would then mark them gone. Checked right before its writes
+ * (after the Graph call, where a stuck run waits).
+ */
+async function stillCurrent(deps: DiscoveryDeps, accountId: string, discoveryId: string): Promise<Result<void>> {
+  const current = await deps.discoveries.get(accountId);
+  return current?.discoveryId === discoveryId
+    ? ok(undefined)
+    : fail('DISCOVERY_SUPERSEDED', 'A newer discovery of this account has replaced this one; it stops here.');
+}
+
 export function discoverySteps(deps: DiscoveryDeps): DiscoverySteps {
   return {
     async begin({ accountId, tenantId, discoveryId, startedAt }) {
@@ -61,6 +73,8 @@ export function discoverySteps(deps: DiscoveryDeps): DiscoverySteps {
       const checked = await checkTenant(deps, input.accountId, input.tenantId);
       if (!checked.ok) return checked;
       const page = await deps.directory.usersPage(input.tenantId, input.nextLink);
+      const current = await stillCurrent(deps, input.accountId, input.discoveryId);
+      if (!current.ok) return current;
       return settle(page, async ({ users, nextLink }) => {
         const records: TeamsUserRecord[] = users.map((u) => {
           const c = classifyUser(u);
@@ -80,6 +94,7 @@ export function discoverySteps(deps: DiscoveryDeps): DiscoverySteps {
         });
         await deps.teamsUsers.saveSeen(input.accountId, records);
         await deps.discoveries.update(input.accountId, input.discoveryId, {
+          progressAt: deps.now().toISOString(),
           pagesRead: input.pagesRead,
           usersSeen: input.usersSeenBefore + records.length,
         });
@@ -105,12 +120,14 @@ export function discoverySteps(deps: DiscoveryDeps): DiscoverySteps {
           : ok({ skus: skus.value, tenant: organization.value });
       return settle(facts, async ({ skus: list, tenant }) => {
         const licences = list.map(licenceCount).sort((a, b) => a.skuPartNumber.localeCompare(b.skuPartNumber));
-        await deps.discoveries.update(accountId, discoveryId, { licences, tenant });
+        await deps.discoveries.update(accountId, discoveryId, { licences, tenant, progressAt: deps.now().toISOString() });
         return { skus: licences.length };
       });
     },
 
     async markGone({ accountId, discoveryId, at }) {
+      // A replaced run marks nothing: every user the newer run has seen would look "not seen" to it.
+      if (!(await stillCurrent(deps, accountId, discoveryId)).ok) return { gone: 0 };
       return { gone: await deps.teamsUsers.markGone(accountId, discoveryId, at) };
     },
 
@@ -124,7 +141,7 @@ export function discoverySteps(deps: DiscoveryDeps): DiscoverySteps {
         const done = await deps.discoveries.succeed(
           accountId,
           discoveryId,
-          { status: 'succeeded', finishedAt, counts, usersSeen: counts.users, error: null },
+          { status: 'succeeded', finishedAt, progressAt: finishedAt, counts, usersSeen: counts.users, error: null },
           activation,
         );
         if (!done.ok) return done;
@@ -132,13 +149,13 @@ export function discoverySteps(deps: DiscoveryDeps): DiscoverySteps {
         if (!done.value) return ok(null);
         return ok(activation ? activation.account.state : (stored?.account.state ?? null));
       }, 'The account kept changing while discovery tried to activate it.');
-      // Unexpected here: thrown, so the activity retry runs the step again.
-      if (!outcome.ok) throw new Error(`${outcome.error.code}: ${outcome.error.message}`);
+      // Lost every race: transient, so the activity retry runs the step again (and its code survives).
+      if (!outcome.ok) throw new TransientFailure(outcome.error);
       return { accountState: outcome.value };
     },
 
     async fail({ accountId, discoveryId, finishedAt, error }) {
-      await deps.discoveries.update(accountId, discoveryId, { status: 'failed', finishedAt, error });
+      await deps.discoveries.update(accountId, discoveryId, { status: 'failed', finishedAt, progressAt: finishedAt, error });
     },
   };
 }

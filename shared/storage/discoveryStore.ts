@@ -33,12 +33,10 @@ function fromRow(r: Row): DiscoveryStatus {
   };
 }
 
-/**
- * Empty strings stand for null: Table Storage has no nulls and Merge keeps properties that are left out. Every write
- * records when it happened (`progressAt`): a running discovery that stops writing has stopped.
- */
+/** Empty strings stand for null: Table Storage has no nulls and Merge keeps properties that are left out. */
 function toColumns(patch: DiscoveryPatch): Record<string, unknown> {
-  const columns: Record<string, unknown> = { progressAt: new Date().toISOString() };
+  const columns: Record<string, unknown> = {};
+  if (patch.progressAt !== undefined) columns.progressAt = patch.progressAt ?? '';
   if (patch.status !== undefined) columns.status = patch.status;
   if (patch.startedAt !== undefined) columns.startedAt = patch.startedAt;
   if (patch.finishedAt !== undefined) columns.finishedAt = patch.finishedAt ?? '';
@@ -84,6 +82,7 @@ export function tableDiscoveryStore(accounts: Table): DiscoveryStore {
         ...toColumns({
           status: 'running',
           startedAt,
+          progressAt: startedAt,
           finishedAt: null,
           pagesRead: 0,
           usersSeen: 0,

@@ -27,7 +27,9 @@ test('a discovery that stopped making progress is shown as failed, and authorizi
   const accountId = 'stuck-1';
   const pageUrl = await enableAccount(stack, accountId, 3, 'Stuck Ltd');
   // The first users page hangs far longer than the stall time: the run is alive but makes no progress.
-  stack.simulator.control.injectFault({ service: 'graph', path: '/users', latencyMs: 20_000, times: 1 });
+  const HANG_MS = 8000;
+  stack.simulator.control.injectFault({ service: 'graph', path: '/users', latencyMs: HANG_MS, times: 1 });
+  const hungAt = Date.now();
   const browser = new Browser();
   await authorizeAsGlobalAdmin(stack, browser, pageUrl);
 
@@ -48,6 +50,14 @@ test('a discovery that stopped making progress is shown as failed, and authorizi
   const after = await status(accountId);
   expect(after).toMatchObject({ state: 'active', discovery: { status: 'succeeded', error: null } });
   expect(stack.host.durable.instances.get(`discovery-${accountId}`)?.status).not.toBe('Terminated');
+
+  // The stuck run's page finally answers after the new run finished: it must write nothing (no user marked gone).
+  await sleep(Math.max(0, hungAt + HANG_MS + 1500 - Date.now()));
+  await stack.host.durable.whenIdle();
+  const users = await json(await stack.call('GET', `accounts/${accountId}/teams-users?includeGone=true&pageSize=1000`));
+  expect(users.users.length).toBeGreaterThan(0);
+  expect(users.users.filter((u: { gone: boolean }) => u.gone)).toEqual([]);
+  expect((await status(accountId)).discovery).toMatchObject({ discoveryId: after.discovery.discoveryId, status: 'succeeded' });
 }, 60_000);
 
 test("a discovery's success and the account's activation are one write: never one without the other", async () => {

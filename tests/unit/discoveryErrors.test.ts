@@ -169,6 +169,19 @@ describe('starting discovery', () => {
     expect(await startDiscovery(startingWith(starter), { accountId: 'acme', tenantId: 't' })).toEqual({ alreadyRunning: true });
   });
 
+  test('the Durable client adapter waits for a queued terminate to be seen before it returns', async () => {
+    const seen = ['Running', 'Running', 'Terminated'];
+    let asked = 0;
+    const client = {
+      getStatus: async () => ({ runtimeStatus: seen[Math.min(asked++, seen.length - 1)] }) as never,
+      startNew: jest.fn(async () => 'id'),
+      terminate: jest.fn(async () => undefined),
+    };
+    await durableOrchestrationClient(client).terminate('discovery-acme', 'discovery-stalled');
+    expect(client.terminate).toHaveBeenCalledWith('discovery-acme', 'discovery-stalled');
+    expect(asked).toBe(3); // polled until the instance read as ended
+  });
+
   test('the Durable client adapter: unknown ids are not running, finished ones may start again', async () => {
     const statuses = new Map<string, string>([
       ['pending', 'Pending'],

@@ -75,6 +75,7 @@ const PROBES: Probe[] = [
       'shared/email/badAcs.ts': importing('../communicationServices/x'),
       'shared/discovery/badDurable.ts': importing('../durable/x'),
       'shared/mapping/badContainer.ts': importing('../container'),
+      'shared/mapping/badConfig.ts': importing('../config'),
       'shared/health/badTrigger.ts': importing('../../functions/x'),
       'shared/accounts/badSdk.ts': importing('@azure/identity'),
       'shared/email/badEmailSdk.ts': importing('@azure/communication-email'),
@@ -82,7 +83,7 @@ const PROBES: Probe[] = [
       'shared/activation/badMsal.ts': importing('@azure/msal-node'),
     },
     good: {
-      'shared/accounts/good.ts': importing('./ports', '../domain/x', '../security/x', '../config', 'zod'),
+      'shared/accounts/good.ts': importing('./ports', '../domain/x', '../security/x', 'zod'),
     },
   },
   {
@@ -125,6 +126,10 @@ const PROBES: Probe[] = [
       'orchestrations/badContainer.ts': importing('../shared/container'),
       'orchestrations/badUseCase.ts': importing('../shared/discovery/startDiscovery'),
       'orchestrations/badSdk.ts': importing('@azure/msal-node'),
+      'orchestrations/badSecurity.ts': importing('../shared/security/x'),
+      'orchestrations/badConfig.ts': importing('../shared/config'),
+      'orchestrations/badPackage.ts': importing('zod'),
+      'orchestrations/badHttp.ts': importing('../shared/http/x'),
     },
     good: {
       'orchestrations/good.ts': importing(
@@ -141,7 +146,6 @@ const PROBES: Probe[] = [
       'shared/accounts/badHttp.ts': importing('../http/x'),
       'shared/storage/badApi.ts': importing('../api/x'),
       'shared/badPages.ts': importing('./pages/x'),
-      'orchestrations/badHttp.ts': importing('../shared/http/x'),
       'activities/badApi.ts': importing('../shared/api/x'),
     },
     good: {

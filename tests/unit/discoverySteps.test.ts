@@ -1,0 +1,70 @@
+/** Steps of a discovery that a newer one has replaced write nothing (a late page would make the new run mark users gone). */
+import { Account } from '../../shared/domain/account';
+import { ok } from '../../shared/domain/errors';
+import { DiscoveryStatus } from '../../shared/discovery/ports';
+import { discoverySteps } from '../../shared/discovery/steps';
+
+const TENANT = '3f1c5a2e-8b7d-4c19-a6e4-2d9b0f7c3e51';
+const account = { accountId: 'acme', state: 'active', tenantId: TENANT, tenantBound: true } as Account;
+
+function setup(currentDiscoveryId: string) {
+  const calls: string[] = [];
+  const steps = discoverySteps({
+    accounts: { get: async () => ({ account, etag: 'e' }), save: async () => ok({ account, etag: 'e' }) },
+    discoveries: {
+      get: async () => ({ discoveryId: currentDiscoveryId, status: 'running' }) as DiscoveryStatus,
+      begin: async () => undefined,
+      update: async () => (calls.push('update'), true),
+      succeed: async () => ok(true),
+    },
+    teamsUsers: {
+      saveSeen: async () => void calls.push('saveSeen'),
+      markGone: async () => (calls.push('markGone'), 3),
+      list: async () => [],
+      listForMapping: async () => [],
+      getMany: async () => [],
+    },
+    directory: {
+      usersPage: async () =>
+        ok({
+          users: [
+            { id: 'u1', displayName: 'U', userPrincipalName: 'u@x', mail: null, department: null, accountEnabled: true, assignedPlans: [] },
+          ],
+          nextLink: null,
+        }),
+      subscribedSkus: async () => ok([]),
+      organization: async () => ok({ displayName: null, defaultDomain: null }),
+    },
+    now: () => new Date('2026-01-01T00:00:00Z'),
+  });
+  return { steps, calls };
+}
+
+const page = (discoveryId: string) => ({
+  accountId: 'acme',
+  tenantId: TENANT,
+  discoveryId,
+  nextLink: null,
+  pagesRead: 1,
+  usersSeenBefore: 0,
+  seenAt: '2026-01-01T00:00:00Z',
+});
+
+test('a users page of a replaced discovery stores nothing and stops its run', async () => {
+  const { steps, calls } = setup('new-run');
+  expect(await steps.usersPage(page('old-run'))).toMatchObject({ ok: false, error: { code: 'DISCOVERY_SUPERSEDED' } });
+  expect(calls).toEqual([]);
+});
+
+test('marking gone is skipped for a replaced discovery', async () => {
+  const { steps, calls } = setup('new-run');
+  expect(await steps.markGone({ accountId: 'acme', discoveryId: 'old-run', at: '2026-01-01T00:00:00Z' })).toEqual({ gone: 0 });
+  expect(calls).toEqual([]);
+});
+
+test('the current discovery stores its page and marks gone as usual', async () => {
+  const { steps, calls } = setup('new-run');
+  expect(await steps.usersPage(page('new-run'))).toMatchObject({ ok: true, value: { users: 1 } });
+  expect(await steps.markGone({ accountId: 'acme', discoveryId: 'new-run', at: '2026-01-01T00:00:00Z' })).toEqual({ gone: 3 });
+  expect(calls).toEqual(['saveSeen', 'update', 'markGone']);
+});
