@@ -23,6 +23,9 @@ export interface GetAccountDeps extends CurrentDiscoveryDeps {
 export async function getAccount(deps: GetAccountDeps, accountId: string): Promise<Result<AccountOverview>> {
   const loaded = await loadAccount(deps.store, accountId);
   if (!loaded.ok) return loaded;
-  const [discovery, mapping] = await Promise.all([currentDiscovery(deps, accountId), deps.voiceUsers.summary(accountId)]);
+  const [discovery, mapping] = await Promise.all([
+    currentDiscovery(deps, accountId, loaded.value.account),
+    deps.voiceUsers.summary(accountId),
+  ]);
   return ok({ account: loaded.value.account, discovery, mapping: mapping.summary });
 }

@@ -1,8 +1,8 @@
 /** Use case: the provider removes the integration; the GA is told, and a final sync is queued when Teams needs one. */
 import { Account, requestRemoval } from '../domain/account';
-import { fail, ok, Result } from '../domain/errors';
+import { ok, Result } from '../domain/errors';
 import { retryOnConflict } from '../domain/retryOnConflict';
-import { IfMatch } from '../domain/version';
+import { IfMatch, staleVersion } from '../domain/version';
 import { OutboxMessage } from '../email/outboxMessage';
 import { signalQueued } from '../email/outboxSignal';
 import { OutboxSignal } from '../email/ports';
@@ -28,11 +28,7 @@ export async function removeIntegration(deps: RemoveDeps, accountId: string, ifM
     const loaded = await loadAccount(deps.store, accountId);
     if (!loaded.ok) return loaded;
     const stored = loaded.value;
-    if (typeof ifMatch === 'number' && stored.account.version !== ifMatch) {
-      return fail('STALE_ETAG', 'The account changed since you read it; read it again and retry.', {
-        currentVersion: stored.account.version,
-      });
-    }
+    if (typeof ifMatch === 'number' && stored.account.version !== ifMatch) return staleVersion('account', stored.account.version);
     const change = requestRemoval(stored.account, now);
     if (!change.ok) return change;
     if (!change.value.changed) return ok({ account: stored.account, queued: [] });

@@ -3,9 +3,9 @@
  * signalled for prompt delivery.
  */
 import { Account, AccountInput, enableAccount, ProviderSettings, updateAccount } from '../domain/account';
-import { fail, ok, Result } from '../domain/errors';
+import { ok, Result } from '../domain/errors';
 import { retryOnConflict } from '../domain/retryOnConflict';
-import { IfMatch } from '../domain/version';
+import { IfMatch, staleVersion } from '../domain/version';
 import { OutboxMessage } from '../email/outboxMessage';
 import { signalQueued } from '../email/outboxSignal';
 import { OutboxSignal } from '../email/ports';
@@ -38,10 +38,10 @@ export async function upsertAccount(
   const saved = await retryOnConflict(async (): Promise<Result<UpsertOutcome & { queued: OutboxMessage[] }>> => {
     const now = deps.now();
     const stored = await deps.store.get(accountId);
-    if ((ifMatch === 'any' && !stored) || (typeof ifMatch === 'number' && stored?.account.version !== ifMatch)) {
-      return fail('STALE_ETAG', 'The account changed since you read it; read it again and retry.', {
-        currentVersion: stored?.account.version ?? null,
-      });
+    // A removed account is gone for the caller (every read answers 404): no version of it can match.
+    const live = stored && stored.account.state !== 'removed' ? stored : undefined;
+    if ((ifMatch === 'any' && !live) || (typeof ifMatch === 'number' && live?.account.version !== ifMatch)) {
+      return staleVersion('account', live?.account.version ?? null);
     }
     const change = stored
       ? updateAccount(stored.account, input, deps.defaults, now)

@@ -2,6 +2,7 @@
 import { DomainError, fail, Result } from '../domain/errors';
 import { bindingOf } from '../security/browserBinding';
 import { integrationLink } from '../accounts/integrationLink';
+import { loadAccount } from '../accounts/loadAccount';
 import { ActivationDeps } from './deps';
 import { AuthPurpose, AuthSession } from './ports';
 
@@ -30,7 +31,7 @@ export async function consumeState(
 
 /** The integration page for the GA the session was started for, while they still are the account's GA. */
 export async function backTo(deps: ActivationDeps, session: AuthSession): Promise<string | undefined> {
-  const stored = await deps.store.get(session.accountId);
-  if (!stored || stored.account.globalAdmin.portalUserId !== session.globalAdminId) return undefined;
-  return integrationLink(deps, stored.account, deps.now());
+  const loaded = await loadAccount(deps.store, session.accountId);
+  if (!loaded.ok || loaded.value.account.globalAdmin.portalUserId !== session.globalAdminId) return undefined;
+  return integrationLink(deps, loaded.value.account, deps.now());
 }

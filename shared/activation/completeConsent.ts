@@ -4,6 +4,7 @@
  * proves the tenant and the person.
  */
 import { refusalForMicrosoftError } from '../domain/activation';
+import { loadAccount } from '../accounts/loadAccount';
 import { ok } from '../domain/errors';
 import { randomValue } from '../security/browserBinding';
 import { aadstsIn, backTo, CallbackResult, consumeState, refused } from './callbacks';
@@ -36,8 +37,9 @@ export async function completeConsent(deps: ActivationDeps, cb: ConsentCallback)
     return refused({ code: 'MICROSOFT_SIGN_IN_FAILED', message: 'Microsoft did not confirm the consent.' }, back);
   }
 
-  const stored = await deps.store.get(session.value.accountId);
-  if (!stored) return refused({ code: 'LINK_INVALID', message: 'The account no longer exists.' });
+  const loaded = await loadAccount(deps.store, session.value.accountId);
+  if (!loaded.ok) return refused({ code: 'LINK_INVALID', message: 'The account no longer exists.' });
+  const stored = loaded.value;
   const now = deps.now();
   const state = randomValue();
   const signIn = await deps.microsoft.signInUrl(state, stored.account.tenantId);

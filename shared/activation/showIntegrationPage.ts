@@ -27,7 +27,10 @@ export async function showIntegrationPage(deps: PageDeps, link: string, csrfCook
   const opened = await openIntegrationLink(deps, link);
   if (!opened.ok) return opened;
   const { account } = opened.value.stored;
-  const [discovery, mapping] = await Promise.all([currentDiscovery(deps, account.accountId), deps.voiceUsers.summary(account.accountId)]);
+  const [discovery, mapping] = await Promise.all([
+    currentDiscovery(deps, account.accountId, account),
+    deps.voiceUsers.summary(account.accountId),
+  ]);
   return ok({
     account,
     discovery,

@@ -3,6 +3,7 @@
  * upserts keyed by user id, a discovery row that only its own discovery id may change, and an account transition
  * that is a no-op once done. Permanent failures return as values; transient ones throw, for the activity retry.
  */
+import { loadAccount } from '../accounts/loadAccount';
 import { AccountStore } from '../accounts/ports';
 import { transition } from '../domain/account';
 import { boundToTenant } from '../domain/activation';
@@ -38,11 +39,14 @@ export interface DiscoverySteps {
   fail(input: FailInput): Promise<void>;
 }
 
-/** Before anything is read or written: the account must be bound to the tenant the step was given. */
+/**
+ * Before anything is read or written: the account must exist (a removed one does not) and be bound to the tenant the
+ * step was given.
+ */
 async function checkTenant(deps: DiscoveryDeps, accountId: string, tenantId: string): Promise<Result<void>> {
-  const stored = await deps.accounts.get(accountId);
-  if (!stored) return fail('ACCOUNT_NOT_FOUND', 'The account of this discovery no longer exists.');
-  if (typeof tenantId !== 'string' || !boundToTenant(stored.account, tenantId)) {
+  const loaded = await loadAccount(deps.accounts, accountId);
+  if (!loaded.ok) return fail('ACCOUNT_NOT_FOUND', 'The account of this discovery no longer exists.');
+  if (typeof tenantId !== 'string' || !boundToTenant(loaded.value.account, tenantId)) {
     return fail('TENANT_MISMATCH', 'This discovery was started for another tenant than the one the account is linked to.');
   }
   return ok(undefined);

@@ -3,6 +3,7 @@
  * eligibility, then written atomically with the version move: two admins saving at once never both win.
  */
 import { refuseWhileRemovalPending } from '../domain/account';
+import { staleVersion } from '../domain/version';
 import { fail, ok, Result } from '../domain/errors';
 import { MappingChange, MappingEntry, MappingSummary, planSave, TeamsCandidate } from '../domain/mapping';
 import { loadAccount } from '../accounts/loadAccount';
@@ -38,11 +39,7 @@ export async function saveMapping(
   }
 
   const snapshot = await deps.voiceUsers.read(accountId);
-  if (snapshot.version !== ifMatch) {
-    return fail('STALE_ETAG', 'The mapping changed since you read it; read it again and reapply your changes.', {
-      currentVersion: snapshot.version,
-    });
-  }
+  if (snapshot.version !== ifMatch) return staleVersion('mapping', snapshot.version);
   const entries = new Map<string, MappingEntry>(
     snapshot.users.map((u) => [
       u.id,
@@ -67,9 +64,8 @@ export async function saveMapping(
   const rows = plan.value.changed.map((e) => ({ ...byId.get(e.voiceUserId)!, desired: e.desired }));
   const saved = await deps.voiceUsers.commit(accountId, snapshot, rows, [], plan.value.after);
   if (!saved.ok) {
-    return saved.error.code === 'CONCURRENT_UPDATE'
-      ? fail('STALE_ETAG', 'Someone saved the mapping at the same time; read it again and reapply your changes.', { currentVersion: null })
-      : saved;
+    // Someone saved at the same time and won: the caller must read the new version and reapply.
+    return saved.error.code === 'CONCURRENT_UPDATE' ? staleVersion('mapping', (await deps.voiceUsers.summary(accountId)).version) : saved;
   }
   return ok({ version: saved.value.version, changed: rows.length, summary: plan.value.after, licenseCount: account.licenseCount });
 }

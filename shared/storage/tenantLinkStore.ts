@@ -3,11 +3,12 @@
  * serves and when it was claimed. Every write is ETag-conditional, so claims and releases never undo each other.
  */
 import { TenantLinks } from '../activation/ports';
-import { CONFLICT_ATTEMPTS } from '../domain/retryOnConflict';
-import { fail, ok } from '../domain/errors';
+import { fail, ok, Result } from '../domain/errors';
+import { retryOnConflict } from '../domain/retryOnConflict';
 import { isStatus, Table } from './tables';
 
 const ROW = 'account';
+const lostRace = fail<never>('CONCURRENT_UPDATE', 'The tenant link changed at the same time.');
 
 interface LinkRow {
   accountId: string;
@@ -32,7 +33,7 @@ export function tableTenantLinks(links: Table): TenantLinks {
       await links.ready();
       const partitionKey = tenantId.toLowerCase();
       const row = { partitionKey, rowKey: ROW, accountId, claimedAt: at.toISOString() };
-      for (let attempt = 1; attempt <= CONFLICT_ATTEMPTS; attempt++) {
+      return retryOnConflict(async (): Promise<Result<{ etag: string }>> => {
         const existing = await read(partitionKey);
         try {
           if (!existing) return ok({ etag: (await links.client.createEntity(row)).etag as string });
@@ -43,28 +44,29 @@ export function tableTenantLinks(links: Table): TenantLinks {
           // Rewritten even when the account holds it already: the claim is fresh, and an older claim's release misses.
           return ok({ etag: (await links.client.updateEntity(row, 'Replace', { etag: existing.etag })).etag as string });
         } catch (err) {
-          if (!isStatus(err, 409, 412, 404)) throw err;
+          if (isStatus(err, 409, 412, 404)) return lostRace;
+          throw err;
         }
-      }
-      return fail('CONCURRENT_UPDATE', 'The tenant link was being changed at the same time; please try again.');
+      }, 'The tenant link was being changed at the same time; please try again.');
     },
 
     async release(tenantId, accountId, claim) {
       await links.ready();
       const partitionKey = tenantId.toLowerCase();
-      for (let attempt = 1; attempt <= CONFLICT_ATTEMPTS; attempt++) {
+      const released = await retryOnConflict(async (): Promise<Result<void>> => {
         const existing = await read(partitionKey);
-        if (!existing || existing.accountId !== accountId) return;
-        if (claim && existing.etag !== claim.etag) return;
+        if (!existing || existing.accountId !== accountId) return ok(undefined);
+        if (claim && existing.etag !== claim.etag) return ok(undefined);
         try {
           await links.client.deleteEntity(partitionKey, ROW, { etag: existing.etag });
-          return;
+          return ok(undefined);
         } catch (err) {
-          if (isStatus(err, 404)) return;
-          if (!isStatus(err, 412)) throw err;
+          if (isStatus(err, 404)) return ok(undefined);
+          if (isStatus(err, 412)) return lostRace;
+          throw err;
         }
-      }
-      throw new Error('The tenant link kept changing while it was being released.');
+      });
+      if (!released.ok) throw new Error('The tenant link kept changing while it was being released.');
     },
   };
 }

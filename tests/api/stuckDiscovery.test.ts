@@ -33,6 +33,8 @@ test('a discovery that stopped making progress is shown as failed, and authorizi
   const browser = new Browser();
   await authorizeAsGlobalAdmin(stack, browser, pageUrl);
 
+  // The run begins a moment after the sign-in's redirect (under load, a little later).
+  for (let i = 0; i < 50 && (await status(accountId)).discovery?.status !== 'running'; i++) await sleep(100);
   expect((await status(accountId)).discovery).toMatchObject({ status: 'running' });
   await sleep(STALL_SECONDS * 1000 + 1500);
 

@@ -2,6 +2,7 @@
 import { Account } from '../../shared/domain/account';
 import { ok } from '../../shared/domain/errors';
 import { DiscoveryStatus } from '../../shared/discovery/ports';
+import { asOfNow } from '../../shared/discovery/currentDiscovery';
 import { discoverySteps } from '../../shared/discovery/steps';
 
 const TENANT = '3f1c5a2e-8b7d-4c19-a6e4-2d9b0f7c3e51';
@@ -67,4 +68,27 @@ test('the current discovery stores its page and marks gone as usual', async () =
   expect(await steps.usersPage(page('new-run'))).toMatchObject({ ok: true, value: { users: 1 } });
   expect(await steps.markGone({ accountId: 'acme', discoveryId: 'new-run', at: '2026-01-01T00:00:00Z' })).toEqual({ gone: 3 });
   expect(calls).toEqual(['saveSeen', 'update', 'markGone']);
+});
+
+describe('a discovery as it stands now', () => {
+  const stallMs = 15 * 60_000;
+  const now = new Date('2026-01-01T01:00:00Z');
+  const running = { discoveryId: 'd', status: 'running', startedAt: '2026-01-01T00:00:00Z' } as DiscoveryStatus;
+
+  test('running with recent progress is running; without progress for the stall time it has failed', () => {
+    expect(asOfNow({ ...running, progressAt: '2026-01-01T00:50:00Z' }, now, stallMs)?.status).toBe('running');
+    expect(asOfNow({ ...running, progressAt: '2026-01-01T00:40:00Z' }, now, stallMs)).toMatchObject({
+      status: 'failed',
+      error: { code: 'DISCOVERY_STALLED' },
+    });
+  });
+
+  test('a consented account whose discovery never began gets a failed one after the stall time, not before', () => {
+    expect(asOfNow(undefined, now, stallMs, { state: 'consented', updatedAt: '2026-01-01T00:55:00Z' })).toBeUndefined();
+    expect(asOfNow(undefined, now, stallMs, { state: 'consented', updatedAt: '2026-01-01T00:30:00Z' })).toMatchObject({
+      status: 'failed',
+      error: { code: 'DISCOVERY_STALLED' },
+    });
+    expect(asOfNow(undefined, now, stallMs, { state: 'invited', updatedAt: '2026-01-01T00:30:00Z' })).toBeUndefined();
+  });
 });

@@ -3,13 +3,17 @@ import fc from 'fast-check';
 import { isUtf8 } from 'node:buffer';
 import { displayNameProblem } from '../../shared/domain/displayName';
 import { firstInvalidUtf8Byte } from '../../shared/http/utf8';
-import { neutralizeCsvCell } from '../../shared/security/csvCells';
+import { parse } from 'csv-parse/sync';
+import { csvRow, neutralizeCsvCell } from '../../shared/security/csvCells';
 
 describe('display names', () => {
   test.each([
     ['NUL', 'Acme\u0000Ltd'],
     ['a line break', 'Acme\nLtd'],
     ['DEL', 'Acme\u007f'],
+    ['a line separator', 'Acme\u2028Ltd'],
+    ['a zero-width space', 'Acme\u200BLtd'],
+    ['a byte-order mark', '\uFEFFAcme'],
     ['a right-to-left override', 'Acme \u202Egnp.exe'],
     ['a left-to-right isolate', 'Acme \u2066x\u2069'],
     ['a right-to-left mark', 'Acme\u200F'],
@@ -62,5 +66,14 @@ describe('CSV cells the product writes', () => {
   });
   test.each(['Ada Lovelace', '2024-01-01', 'a=b', '', "'already text"])('%j is unchanged', (cell) => {
     expect(neutralizeCsvCell(cell)).toBe(cell);
+  });
+});
+
+describe('CSV rows the product writes', () => {
+  test('cells are neutralised and quoted, and read back as the text they were', () => {
+    const cells = ['Ada, Countess', 'says "hi"', 'two\nlines', '=1+1', '-5', 'plain'];
+    const line = csvRow(cells);
+    expect(line).toBe(`"Ada, Countess","says ""hi""","two\nlines",'=1+1,'-5,plain`);
+    expect(parse(line)).toEqual([['Ada, Countess', 'says "hi"', 'two\nlines', "'=1+1", "'-5", 'plain']]);
   });
 });
