@@ -14,6 +14,7 @@ import { bindingOf } from '../../shared/security/browserBinding';
 import { CsrfTokens } from '../../shared/security/csrf';
 import { singleKey } from '../../shared/security/keyRing';
 import { LinkSigner } from '../../shared/security/signedLinks';
+import { renderNotice } from '../../shared/pages/noticePage';
 
 const NOW = new Date('2026-03-01T10:00:00Z');
 const RING = singleKey('k1', 'a-test-master-secret-0123456789abcdef');
@@ -258,5 +259,44 @@ describe('completeSignIn: the tenant claim and the binding are one outcome', () 
     expect(outcome).toMatchObject({ ok: true });
     expect(t.tenantLinks.releases).toEqual([]);
     expect(t.discoveries).toEqual([{ accountId: 'acme', tenantId: THIS_TENANT }]);
+  });
+});
+
+describe('completeSignIn: discovery does not start', () => {
+  test('the binding stays, the GA is told to press Authorize again, and the next sign-in starts discovery', async () => {
+    const t = setup(identity(THIS_TENANT));
+    t.failDiscovery(true);
+
+    const outcome = await t.signIn();
+
+    expect(outcome).toMatchObject({
+      ok: false,
+      error: {
+        code: 'DISCOVERY_FAILED',
+        message: expect.stringContaining('Authorize again'),
+        details: { backUrl: expect.stringMatching(/^https:\/\/voice-sync\.example\/api\/integration\?link=/) },
+      },
+    });
+    expect(JSON.stringify(outcome)).not.toContain('durable task hub unreachable');
+    if (outcome.ok) return;
+    const notice = renderNotice(
+      { providerName: 'Example Voice', supportContact: 'help@voice.example' },
+      outcome.error.code,
+      outcome.error.message,
+      outcome.error.details?.backUrl as string,
+    );
+    expect(notice).toContain('Reading your Teams users could not start');
+    expect(notice).toContain('press Authorize again');
+    expect(notice).toContain('Back to the integration page');
+    expect(await account(t.store)).toMatchObject({ tenantId: THIS_TENANT, tenantBound: true, state: 'consented' });
+    expect(t.tenantLinks.releases).toEqual([]);
+    expect(t.tenantLinks.links.get(THIS_TENANT)).toMatchObject({ accountId: 'acme' });
+
+    t.failDiscovery(false);
+    expect(await t.signIn()).toMatchObject({ ok: true });
+    expect(t.discoveries).toEqual([
+      { accountId: 'acme', tenantId: THIS_TENANT },
+      { accountId: 'acme', tenantId: THIS_TENANT },
+    ]);
   });
 });
