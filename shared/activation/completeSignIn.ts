@@ -1,7 +1,8 @@
 /**
  * Use case: Microsoft redirects back from the sign-in. The second factor of the double authentication: the ID
  * token's tenant must be the account's, the person a Global Administrator and, once bound, always the same person.
- * Only then are tenant and GA bound and discovery started. Any refusal changes nothing.
+ * Only then are tenant and GA bound and discovery started. Any refusal changes nothing, except DISCOVERY_FAILED: the
+ * binding is kept when only starting discovery failed.
  */
 import { StoredAccount } from '../accounts/ports';
 import {
@@ -85,8 +86,21 @@ export async function completeSignIn(deps: ActivationDeps, startDiscovery: Start
     return refused(bound.error, noWayBack ? undefined : back);
   }
   const { account } = bound.value;
-  await startDiscovery({ accountId: account.accountId, tenantId: account.tenantId as string });
-  return ok(await integrationLink(deps, account, deps.now()));
+  const page = await integrationLink(deps, account, deps.now());
+  try {
+    await startDiscovery({ accountId: account.accountId, tenantId: account.tenantId as string });
+  } catch {
+    // The binding stands (it was proved); a repeat sign-in finds it bound and starts discovery. The cause is not
+    // passed on: it may quote anything the orchestration client said.
+    return refused(
+      {
+        code: 'DISCOVERY_FAILED',
+        message: 'Your tenant is linked, but reading your Teams users could not be started. Press Authorize again to start it.',
+      },
+      page,
+    );
+  }
+  return ok(page);
 }
 
 async function abandonedLink(deps: ActivationDeps, link: TenantLink, tenantId: string): Promise<boolean> {

@@ -58,6 +58,10 @@ const NOTICES: Partial<Record<ProblemCode, { title: string; next: string }>> = {
     title: 'A Global Administrator is needed',
     next: 'Sign in with an account that holds the Global Administrator role in Microsoft Entra ID.',
   },
+  DISCOVERY_FAILED: {
+    title: 'Reading your Teams users could not start',
+    next: 'Your Microsoft tenant is linked to this account. Go back to the integration page and press Authorize again to start reading your Teams users.',
+  },
   GLOBAL_ADMIN_MISMATCH: {
     title: 'A different Global Administrator is bound to this account',
     next: 'Sign in with the Microsoft account used when the integration was first activated, or ask your provider to reassign the Global Admin.',

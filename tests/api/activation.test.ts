@@ -212,7 +212,9 @@ describe('refusals: a clear page with its reason, and nothing bound', () => {
   }
 
   test('two tenants finishing sign-in for one account at once: one wins, the loser keeps its tenant free', async () => {
-    // The race is between both callbacks reading the unbound account and either saving it: repeated to hit it surely.
+    // The race is between both callbacks reading the unbound account and either saving it; repeated to hit it often, but
+    // not surely (run one after the other, the second is refused before it claims): tests/unit/completeSignIn.test.ts
+    // pins each interleaving, this checks the end-to-end outcome on real storage.
     for (let round = 0; round < 4; round++) {
       const a = ownTenant();
       const b = ownTenant();
