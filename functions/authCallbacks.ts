@@ -40,7 +40,7 @@ function answer(outcome: CallbackResult, req: PageRequest): HttpResponseInit {
 const badCallback = (req: PageRequest) =>
   refusalPage({ code: 'STATE_UNKNOWN', message: 'The answer from Microsoft is not in a form we expect.' }, req);
 
-export async function consentCallback(req: PageRequest): Promise<HttpResponseInit> {
+export async function authConsentCallback(req: PageRequest): Promise<HttpResponseInit> {
   const q = query(req.request);
   if (!q.success) return badCallback(req);
   const outcome = await container().activation.completeConsent({
@@ -53,7 +53,7 @@ export async function consentCallback(req: PageRequest): Promise<HttpResponseIni
   return answer(outcome, req);
 }
 
-export async function signInCallback(req: PageRequest): Promise<HttpResponseInit> {
+export async function authSignInCallback(req: PageRequest): Promise<HttpResponseInit> {
   const q = query(req.request);
   if (!q.success) return badCallback(req);
   const outcome = await container().activation.completeSignIn(
@@ -69,11 +69,16 @@ export async function signInCallback(req: PageRequest): Promise<HttpResponseInit
   return answer(outcome, req);
 }
 
-app.http('authConsentCallback', { route: 'auth/consent', methods: ['GET'], authLevel: 'anonymous', handler: page(site, consentCallback) });
+app.http('authConsentCallback', {
+  route: 'auth/consent',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: page(site, authConsentCallback),
+});
 app.http('authSignInCallback', {
   route: 'auth/signin',
   methods: ['GET'],
   authLevel: 'anonymous',
   extraInputs: [df.input.durableClient()],
-  handler: page(site, signInCallback),
+  handler: page(site, authSignInCallback),
 });

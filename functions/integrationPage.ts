@@ -25,7 +25,7 @@ const site = () => web().site;
 const invalidLink = (req: PageRequest) =>
   refusalPage({ code: 'LINK_INVALID', message: 'This link is incomplete or damaged. Use the link from your email, unchanged.' }, req);
 
-export async function showIntegrationPage(req: PageRequest): Promise<HttpResponseInit> {
+export async function integrationPage(req: PageRequest): Promise<HttpResponseInit> {
   const query = PageQuery.safeParse({ link: req.request.query.get('link') ?? undefined });
   if (!query.success) return invalidLink(req);
   const csrfCookie = readCookie(req.request.headers, CSRF_COOKIE) ?? randomValue();
@@ -42,7 +42,7 @@ async function readForm(request: HttpRequest): Promise<URLSearchParams | undefin
   return text.ok ? new URLSearchParams(text.value) : undefined;
 }
 
-export async function authorizeIntegration(req: PageRequest): Promise<HttpResponseInit> {
+export async function integrationAuthorize(req: PageRequest): Promise<HttpResponseInit> {
   const raw = await readForm(req.request);
   const form = AuthorizeForm.safeParse({ link: raw?.get('link') ?? undefined, csrf: raw?.get('csrf') ?? undefined });
   if (!form.success) return invalidLink(req);
@@ -58,10 +58,10 @@ export async function authorizeIntegration(req: PageRequest): Promise<HttpRespon
   });
 }
 
-app.http('integrationPage', { route: 'integration', methods: ['GET'], authLevel: 'anonymous', handler: page(site, showIntegrationPage) });
+app.http('integrationPage', { route: 'integration', methods: ['GET'], authLevel: 'anonymous', handler: page(site, integrationPage) });
 app.http('integrationAuthorize', {
   route: 'integration/authorize',
   methods: ['POST'],
   authLevel: 'anonymous',
-  handler: page(site, authorizeIntegration),
+  handler: page(site, integrationAuthorize),
 });

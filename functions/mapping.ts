@@ -7,7 +7,8 @@ import { app, HttpResponseInit } from '@azure/functions';
 import { MappingPutSchema, MappingQuerySchema } from '../shared/api/mapping/schemas';
 import { mappingSavedView } from '../shared/api/mapping/views';
 import { container } from '../shared/container';
-import { accountRoute, readQuery } from '../shared/http/accountRoute';
+import { accountRoute } from '../shared/http/accountRoute';
+import { readQuery } from '../shared/http/query';
 import { api, ApiRequest, jsonResponse, problemResponse, readJson } from '../shared/http/api';
 import { requiredIfMatch, versionEtag } from '../shared/http/etag';
 

@@ -4,8 +4,8 @@ import { openApiDocument } from '../shared/api/document';
 import { container } from '../shared/container';
 import { api, ApiRequest, jsonResponse } from '../shared/http/api';
 
-export async function getOpenApi(req: ApiRequest): Promise<HttpResponseInit> {
+export async function openApi(req: ApiRequest): Promise<HttpResponseInit> {
   return jsonResponse(200, openApiDocument(container().version), req);
 }
 
-app.http('openApi', { route: 'openapi.json', methods: ['GET'], authLevel: 'anonymous', handler: api(getOpenApi) });
+app.http('openApi', { route: 'openapi.json', methods: ['GET'], authLevel: 'anonymous', handler: api(openApi) });

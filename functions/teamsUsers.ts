@@ -7,7 +7,8 @@ import { app, HttpResponseInit } from '@azure/functions';
 import { TeamsUsersQuerySchema } from '../shared/api/discovery/schemas';
 import { teamsUsersPageView } from '../shared/api/discovery/views';
 import { container } from '../shared/container';
-import { accountRoute, readQuery } from '../shared/http/accountRoute';
+import { accountRoute } from '../shared/http/accountRoute';
+import { readQuery } from '../shared/http/query';
 import { api, ApiRequest, jsonResponse, problemResponse } from '../shared/http/api';
 
 export async function getTeamsUsers(req: ApiRequest): Promise<HttpResponseInit> {

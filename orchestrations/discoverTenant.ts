@@ -10,8 +10,8 @@
  */
 import * as df from 'durable-functions';
 import { OrchestrationContext, Task } from 'durable-functions';
-import { ActivityError, activityErrorFrom } from '../shared/domain/activityFailure';
-import { Result } from '../shared/domain/errors';
+import { activityErrorFrom } from '../shared/domain/activityFailure';
+import { fail, ok, Result } from '../shared/domain/errors';
 import {
   DISCOVER_TENANT,
   DiscoverTenantInput,
@@ -24,8 +24,6 @@ import {
   UsersPageOutput,
 } from '../shared/discovery/contract';
 import { DiscoveryCounts } from '../shared/discovery/ports';
-
-type Outcome = { ok: true; counts: DiscoveryCounts } | { ok: false; error: ActivityError };
 
 function retryOptions(): df.RetryOptions {
   const retry = new df.RetryOptions(DISCOVERY_RETRY.firstRetryIntervalMs, DISCOVERY_RETRY.maxAttempts);
@@ -45,7 +43,7 @@ export function* discoverTenant(context: OrchestrationContext): Generator<Task, 
     context.df.setCustomStatus({ ...progress });
   };
 
-  function* run(): Generator<Task, Outcome, unknown> {
+  function* run(): Generator<Task, Result<DiscoveryCounts>, unknown> {
     report('starting');
     // Empty in histories recorded before begin checked the tenant (it returned nothing then).
     const begun = (yield context.df.callActivityWithRetry(A.begin, retry, {
@@ -93,25 +91,31 @@ export function* discoverTenant(context: OrchestrationContext): Generator<Task, 
 
     report('completing');
     yield context.df.callActivityWithRetry(A.complete, retry, { accountId, discoveryId, finishedAt: now(), counts });
-    return { ok: true, counts };
+    return ok(counts);
   }
 
-  let outcome: Outcome;
+  let outcome: Result<DiscoveryCounts>;
   try {
     outcome = yield* run();
   } catch (err) {
     // An activity failed for good (retries used up): keep the code of our transient failure, if it was one.
     const failed = err as Error & { failureDetails?: { errorMessage?: string } };
-    outcome = { ok: false, error: activityErrorFrom(failed.failureDetails?.errorMessage ?? failed.message, DISCOVERY_GAVE_UP) };
+    const error = activityErrorFrom(failed.failureDetails?.errorMessage ?? failed.message, DISCOVERY_GAVE_UP);
+    outcome = fail(error.code, error.message);
   }
 
   if (!outcome.ok) {
-    yield context.df.callActivityWithRetry(A.fail, retry, { accountId, discoveryId, finishedAt: now(), error: outcome.error });
+    yield context.df.callActivityWithRetry(A.fail, retry, {
+      accountId,
+      discoveryId,
+      finishedAt: now(),
+      error: { code: outcome.error.code, message: outcome.error.message },
+    });
     report('failed');
-    return { discoveryId, status: 'failed', counts: null, error: outcome.error };
+    return { discoveryId, status: 'failed', counts: null, error: { code: outcome.error.code, message: outcome.error.message } };
   }
   report('succeeded');
-  return { discoveryId, status: 'succeeded', counts: outcome.counts, error: null };
+  return { discoveryId, status: 'succeeded', counts: outcome.value, error: null };
 }
 
 df.app.orchestration(DISCOVER_TENANT, discoverTenant);

@@ -18,7 +18,10 @@ export const refused = (error: DomainError, backUrl?: string): CallbackResult =>
   error: backUrl ? { ...error, details: { ...error.details, backUrl } } : error,
 });
 
-/** Consumes the state (once, ever), if it was issued for this step and to this browser (checked first). */
+/**
+ * Consumes the state (once, ever), if it was issued for this step and to this browser. The store checks purpose and
+ * browser binding before it marks the state used (AuthSessionStore.consume): a state seen elsewhere spoils nothing.
+ */
 export async function consumeState(
   deps: Pick<ActivationDeps, 'sessions' | 'now'>,
   state: string | undefined,

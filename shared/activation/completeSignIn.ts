@@ -14,6 +14,7 @@ import {
   tenantLinkAbandoned,
 } from '../domain/activation';
 import { integrationLink } from '../accounts/integrationLink';
+import { loadAccount } from '../accounts/loadAccount';
 import { fail, ok, Result } from '../domain/errors';
 import { retryOnConflict } from '../domain/retryOnConflict';
 import { StartDiscovery } from '../discovery/startDiscovery';
@@ -47,7 +48,10 @@ export async function completeSignIn(deps: ActivationDeps, startDiscovery: Start
   if (!session.value.codeVerifier || !session.value.nonce) {
     return refused({ code: 'STATE_UNKNOWN', message: 'The sign-in request could not be read back.' }, back);
   }
-  if (!(await deps.store.get(session.value.accountId))) return refused({ code: 'LINK_INVALID', message: 'The account no longer exists.' });
+  // Before the code is redeemed: a Microsoft round trip for an account that is gone would be wasted.
+  if (!(await loadAccount(deps.store, session.value.accountId)).ok) {
+    return refused({ code: 'LINK_INVALID', message: 'The account no longer exists.' });
+  }
   const who = await deps.microsoft.completeSignIn({
     code: cb.code,
     codeVerifier: session.value.codeVerifier,
@@ -58,8 +62,9 @@ export async function completeSignIn(deps: ActivationDeps, startDiscovery: Start
   // The account may have changed during the round trip: re-read and re-check on every attempt.
   let claim: TenantClaim | undefined;
   const bound = await retryOnConflict(async (): Promise<Result<StoredAccount>> => {
-    const stored = await deps.store.get(session.value.accountId);
-    if (!stored) return fail('LINK_INVALID', 'The account no longer exists.');
+    const loaded = await loadAccount(deps.store, session.value.accountId);
+    if (!loaded.ok) return fail('LINK_INVALID', 'The account no longer exists.');
+    const stored = loaded.value;
     const { account } = stored;
     if (account.globalAdmin.portalUserId !== session.value.globalAdminId) {
       return fail('LINK_SUPERSEDED', 'The account has a new Global Admin since this sign-in started.');

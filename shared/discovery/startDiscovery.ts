@@ -10,19 +10,19 @@ import { OrchestrationClient } from './ports';
 
 export const discoveryInstanceId = (accountId: string): string => `discovery-${accountId}`;
 
-export interface DiscoveryStart {
+export interface DiscoveryTarget {
   accountId: string;
   tenantId: string;
 }
 
 /** Starting discovery, as the use cases that trigger it (activation, later the sync) see it. */
-export type StartDiscovery = (input: DiscoveryStart) => Promise<{ alreadyRunning: boolean }>;
+export type StartDiscovery = (input: DiscoveryTarget) => Promise<{ alreadyRunning: boolean }>;
 
 export interface StartDiscoveryDeps extends CurrentDiscoveryDeps {
   orchestrations: OrchestrationClient;
 }
 
-export async function startDiscovery(deps: StartDiscoveryDeps, input: DiscoveryStart): Promise<{ alreadyRunning: boolean }> {
+export async function startDiscovery(deps: StartDiscoveryDeps, input: DiscoveryTarget): Promise<{ alreadyRunning: boolean }> {
   const { orchestrations } = deps;
   const instanceId = discoveryInstanceId(input.accountId);
   if (await orchestrations.isRunning(instanceId)) {

@@ -6,7 +6,7 @@ import { StoredAccount } from '../../shared/accounts/ports';
 import { completeSignIn } from '../../shared/activation/completeSignIn';
 import { ActivationDeps } from '../../shared/activation/deps';
 import { AuthSession, AuthSessionStore, MicrosoftSignIn, TenantClaim, TenantLink, TenantLinks } from '../../shared/activation/ports';
-import { DiscoveryStart } from '../../shared/discovery/startDiscovery';
+import { DiscoveryTarget } from '../../shared/discovery/startDiscovery';
 import { Account, enableAccount } from '../../shared/domain/account';
 import { bindMicrosoftIdentity, GLOBAL_ADMIN_ROLE_TEMPLATE_ID, MicrosoftIdentity } from '../../shared/domain/activation';
 import { fail, ok, Result } from '../../shared/domain/errors';
@@ -148,9 +148,9 @@ function setup(who: MicrosoftIdentity) {
     stateTtlMinutes: 10,
     now: () => NOW,
   };
-  const discoveries: DiscoveryStart[] = [];
+  const discoveries: DiscoveryTarget[] = [];
   let discoveryFails = false;
-  const startDiscovery = async (input: DiscoveryStart) => {
+  const startDiscovery = async (input: DiscoveryTarget) => {
     discoveries.push(input);
     if (discoveryFails) throw new Error('durable task hub unreachable');
     return Promise.resolve({ alreadyRunning: false });
