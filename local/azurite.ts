@@ -55,11 +55,27 @@ function waitForPort(port: number, timeoutMs: number): Promise<void> {
   });
 }
 
-export async function startAzurite(options: {
+interface AzuriteOptions {
   dataDir?: string;
   ports?: Partial<AzuritePorts>;
   inMemory?: boolean;
-}): Promise<RunningAzurite> {
+}
+
+/**
+ * Starts Azurite. A free port is picked just before Azurite binds it, so another process (a parallel test's stack)
+ * can take it in between: such a start is tried again with new ports (only the ports not given by the caller).
+ */
+export async function startAzurite(options: AzuriteOptions): Promise<RunningAzurite> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launch(options);
+    } catch (err) {
+      if (attempt >= 3 || !/EADDRINUSE/.test((err as Error).message)) throw err;
+    }
+  }
+}
+
+async function launch(options: AzuriteOptions): Promise<RunningAzurite> {
   const ports: AzuritePorts = {
     blob: options.ports?.blob || (await freePort()),
     queue: options.ports?.queue || (await freePort()),
@@ -99,6 +115,8 @@ export async function startAzurite(options: {
     exited,
   ]);
   exited.catch(() => undefined);
+  // A port answered, but it may be another server's: if this Azurite exits at once (EADDRINUSE), say so.
+  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 150))]);
   return {
     ports,
     connectionString: connectionStringFor(ports),
