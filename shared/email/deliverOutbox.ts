@@ -1,11 +1,11 @@
 /**
  * Use cases: deliver due outbox messages within the sending rate (the timer's sweep, and the queue trigger's prompt
- * delivery of the messages a change just queued, through the same steps). Each attempt leases its message first (so two
+ * delivery of the messages a change just queued, through the same lease, send and settle steps). Each attempt leases its message first (so two
  * senders never send one message at once) and uses the message id as the send operation id, so a sender that died
  * after sending but before recording it repeats the same operation and the mail is not delivered twice.
  */
 import { DomainError, failTransient, Result } from '../domain/errors';
-import { OutboxRecord } from './outboxMessage';
+import { isDue, OutboxRecord } from './outboxMessage';
 import { EmailSender, OutboxStore } from './ports';
 
 export interface DeliveryDeps {
@@ -27,6 +27,7 @@ export interface DeliveryReport {
 }
 
 const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
 const SEND_CONCURRENCY = 4;
 
 /** Exponential backoff from 30 s, capped at one hour. */
@@ -49,32 +50,39 @@ const retryAfterMs = (error: DomainError): number => {
 };
 
 /** The timer's sweep: every due message, oldest first, within the sending rate. */
-export function deliverOutbox(deps: DeliveryDeps): Promise<DeliveryReport> {
-  return deliver(deps, () => true);
+export async function deliverOutbox(deps: DeliveryDeps): Promise<DeliveryReport> {
+  const start = deps.now();
+  const budget = await rateBudget(deps, start);
+  const due = await deps.outbox.due(start, budget + 50);
+  return deliverWithin(deps, due, budget);
 }
 
 /**
- * The queue trigger's delivery: only the messages a signal names, and only while they are due and within the rate
- * window the sweep would give them (oldest first), so the fast path never jumps ahead of older deferred emails.
- * A message already sent, failed, waiting for a retry, leased by another sender or unknown is left alone.
+ * The queue trigger's delivery: only the messages a signal names, read by their keys (never a scan of the outbox), and
+ * only those still due, oldest first, within the rate; those over it stay Pending for the sweeper and count as
+ * deferred. It does not look for older deferred emails of other accounts (that is the whole-table scan it avoids): the
+ * rate is the limit, and the sweeper sends what waits oldest first. A message already sent, failed, waiting for a
+ * retry, leased by another sender or unknown is left alone.
  */
-export function deliverQueued(deps: DeliveryDeps, accountId: string, messageIds: string[]): Promise<DeliveryReport> {
-  const named = new Set(messageIds);
-  return deliver(deps, (m) => m.accountId === accountId && named.has(m.id));
+export async function deliverQueued(deps: DeliveryDeps, accountId: string, messageIds: string[]): Promise<DeliveryReport> {
+  const start = deps.now();
+  const named = await deps.outbox.getMany(accountId, [...new Set(messageIds)]);
+  const due = named.filter((m) => isDue(m, start)).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  // None of them due (a repeated signal, or the sweeper got there first): no need to count the rate.
+  return deliverWithin(deps, due, due.length ? await rateBudget(deps, start) : 0);
 }
 
-async function deliver(deps: DeliveryDeps, wanted: (message: OutboxRecord) => boolean): Promise<DeliveryReport> {
-  const report: DeliveryReport = { sent: 0, failed: 0, retrying: 0, deferred: 0 };
-  const start = deps.now();
-  const [lastMinute, lastHour] = await Promise.all([
-    deps.outbox.sentSince(new Date(start.getTime() - MINUTE), start),
-    deps.outbox.sentSince(new Date(start.getTime() - 60 * MINUTE), start),
-  ]);
-  const budget = Math.max(0, Math.min(deps.perMinute - lastMinute, deps.perHour - lastHour));
-  const due = await deps.outbox.due(start, budget + 50);
-  report.deferred = due.slice(budget).filter(wanted).length;
+/** How many more may be sent now: the table's count, not one instance's memory (one read of the last hour). */
+async function rateBudget(deps: DeliveryDeps, now: Date): Promise<number> {
+  const [lastMinute, lastHour] = await deps.outbox.sentWithin(now, [MINUTE, HOUR]);
+  return Math.max(0, Math.min(deps.perMinute - lastMinute, deps.perHour - lastHour));
+}
+
+/** The first `budget` of the due messages, in their order; the rest stay due for a later run (deferred). */
+async function deliverWithin(deps: DeliveryDeps, due: OutboxRecord[], budget: number): Promise<DeliveryReport> {
+  const report: DeliveryReport = { sent: 0, failed: 0, retrying: 0, deferred: Math.max(0, due.length - budget) };
   // A few at a time: each send waits for its operation to finish, and one slow message must not hold up the rest.
-  const todo = due.slice(0, budget).filter(wanted);
+  const todo = due.slice(0, budget);
   const worker = async (): Promise<void> => {
     for (let next = todo.shift(); next; next = todo.shift()) await attempt(deps, next, report);
   };

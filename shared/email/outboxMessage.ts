@@ -28,6 +28,13 @@ export interface OutboxRecord extends OutboxMessage {
   etag: string;
 }
 
+/** Due for an attempt: Pending and its time has come, or Sending with an expired lease (a sender died mid-way). */
+export function isDue(record: OutboxRecord, now: Date): boolean {
+  const iso = now.toISOString();
+  if (record.status === 'Pending') return record.nextAttemptAt <= iso;
+  return record.status === 'Sending' && record.leaseUntil !== null && record.leaseUntil < iso;
+}
+
 /** A UUID-shaped id from the dedupe key (Communication Services wants a GUID operation id). */
 export function messageIdFor(dedupeKey: string): string {
   const h = createHash('sha256').update(dedupeKey).digest('hex');

@@ -5,11 +5,14 @@ import { OutboxRecord } from './outboxMessage';
 export interface OutboxStore {
   /** Messages due for an attempt: Pending and due, or Sending with an expired lease (a sender died mid-way). */
   due(now: Date, limit: number): Promise<OutboxRecord[]>;
+  /** The named messages of one account, read by their keys (no scan); ids without a message are left out. */
+  getMany(accountId: string, ids: string[]): Promise<OutboxRecord[]>;
   /**
-   * How many messages were sent at or after `since`, plus those being sent now under a live lease (for the sending
-   * rate: a sender that starts while another is mid-send counts the other's messages too).
+   * For each window (milliseconds up to `now`), how many messages were sent within it, plus those being sent now under
+   * a live lease (for the sending rate: a sender that starts while another is mid-send counts the other's messages
+   * too). One read of the longest window answers them all.
    */
-  sentSince(since: Date, now: Date): Promise<number>;
+  sentWithin(now: Date, windowsMs: number[]): Promise<number[]>;
   /** Takes a message for one attempt under a lease; undefined when another sender took it first. */
   lease(record: OutboxRecord, now: Date, leaseUntil: Date): Promise<OutboxRecord | undefined>;
   /** Records an attempt's outcome. */

@@ -8,6 +8,10 @@ import { isStatus, Table } from './tables';
 
 type Row = TableEntityResult<Record<string, unknown>>;
 
+const READ_CONCURRENCY = 8;
+/** Characters Table Storage does not allow in a PartitionKey or RowKey. */
+const addressable = (key: string): boolean => !/[/\\#?\p{Cc}]/u.test(key);
+
 function fromRow(r: Row): OutboxRecord {
   return {
     id: (r.rowKey as string).slice(OUTBOX_PREFIX.length),
@@ -58,12 +62,36 @@ export function tableOutboxStore(accounts: Table): OutboxStore {
       // Oldest first, so a burst never starves earlier messages.
       return found.sort((a, b) => a.createdAt.localeCompare(b.createdAt)).slice(0, limit);
     },
-    async sentSince(since, now) {
+    async getMany(accountId, ids) {
       await accounts.ready();
-      const filter = odata`kind eq 'outbox' and ((status eq 'Sent' and sentAt ge ${since.toISOString()}) or (status eq 'Sending' and leaseUntil ge ${now.toISOString()}))`;
-      let count = 0;
-      for await (const row of client.listEntities({ queryOptions: { filter, select: ['PartitionKey'] } })) if (row) count++;
-      return count;
+      // A key Table Storage cannot hold names no row (and would be a bad request, not a miss).
+      const todo = addressable(accountId) ? ids.filter(addressable) : [];
+      const found: OutboxRecord[] = [];
+      const worker = async (): Promise<void> => {
+        for (let id = todo.shift(); id !== undefined; id = todo.shift()) {
+          try {
+            found.push(fromRow(await client.getEntity<Record<string, unknown>>(accountId, `${OUTBOX_PREFIX}${id}`)));
+          } catch (err) {
+            if (!isStatus(err, 404)) throw err;
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, todo.length) }, worker));
+      return found;
+    },
+    async sentWithin(now, windowsMs) {
+      await accounts.ready();
+      const starts = windowsMs.map((ms) => new Date(now.getTime() - ms).toISOString());
+      const since = starts.reduce((a, b) => (a < b ? a : b), now.toISOString());
+      const filter = odata`kind eq 'outbox' and ((status eq 'Sent' and sentAt ge ${since}) or (status eq 'Sending' and leaseUntil ge ${now.toISOString()}))`;
+      const counts = starts.map(() => 0);
+      for await (const row of client.listEntities({ queryOptions: { filter, select: ['status', 'sentAt'] } })) {
+        // A live lease is a send happening now: it counts in every window.
+        starts.forEach((start, i) => {
+          if (row.status === 'Sending' || String(row.sentAt) >= start) counts[i]++;
+        });
+      }
+      return counts;
     },
     async lease(record, _now, leaseUntil) {
       const patch = { status: 'Sending', attempts: record.attempts + 1, leaseUntil: leaseUntil.toISOString(), operationId: record.id };

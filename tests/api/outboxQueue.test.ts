@@ -158,3 +158,34 @@ test('a signal for emails already sent, for unknown emails, or that is no signal
   const poison = new QueueClient(conn, `${OUTBOX_QUEUE}-poison`);
   expect(await poison.exists()).toBe(false);
 });
+
+test('the store reads named emails by their keys, and counts the last minute and hour in one read', async () => {
+  const store = tableOutboxStore(table(conn, 'accounts'));
+  // A clock far ahead, so the emails the other tests sent count in neither window.
+  const now = new Date('2100-01-01T10:00:00Z');
+  const at = (seconds: number) => new Date(now.getTime() - seconds * 1000).toISOString();
+  const row = (id: string, patch: Record<string, unknown>) => ({
+    partitionKey: 'windows',
+    rowKey: `outbox|${id}`,
+    kind: 'outbox',
+    createdAt: at(7200),
+    nextAttemptAt: at(7200),
+    attempts: 1,
+    ...patch,
+  });
+  for (const entity of [
+    row('minute', { status: 'Sent', sentAt: at(30) }),
+    row('hour', { status: 'Sent', sentAt: at(1800) }),
+    row('older', { status: 'Sent', sentAt: at(3700) }),
+    row('sending', { status: 'Sending', leaseUntil: at(-120) }),
+    row('pending', { status: 'Pending' }),
+  ])
+    await rows.createEntity(entity);
+  expect(await store.sentWithin(now, [60_000, 3_600_000])).toEqual([2, 3]);
+  const named = await store.getMany('windows', ['pending', 'minute', 'unknown', 'bad/key#?']);
+  expect(named.map((m) => [m.id, m.status, m.accountId]).sort()).toEqual([
+    ['minute', 'Sent', 'windows'],
+    ['pending', 'Pending', 'windows'],
+  ]);
+  expect(await store.getMany('someone-else', ['pending'])).toEqual([]);
+});
