@@ -8,7 +8,7 @@ import { registry } from '../registry';
 export const SyncRunPathParams = AccountPathParams.extend({
   runId: z
     .string()
-    .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'a sync run id is a GUID')
+    .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'a sync run id is a GUID')
     .openapi({ example: '3f2b8c1e-5d4a-4e7b-9c2d-1a0b9e8f7c6d' }),
 });
 
