@@ -24,6 +24,7 @@ import { startDiscovery } from './discovery/startDiscovery';
 import { AccountInput } from './domain/account';
 import { Result } from './domain/errors';
 import { MappingChange } from './domain/mapping';
+import { SyncRun } from './domain/syncRun';
 import { VoiceUser } from './domain/voiceUser';
 import { IfMatch } from './domain/version';
 import { durableOrchestrationClient } from './durable/orchestrationClient';
@@ -33,6 +34,8 @@ import { checkHealth, HealthReport } from './health/checkHealth';
 import { importDirectory } from './mapping/importDirectory';
 import { readMapping } from './mapping/readMapping';
 import { saveMapping } from './mapping/saveMapping';
+import { getSyncRun } from './sync/getSyncRun';
+import { listSyncRuns, SyncRunsPage } from './sync/listSyncRuns';
 import { AppCredential } from './microsoft/appCredential';
 import { entraSignIn } from './microsoft/entraSignIn';
 import { graphTenantDirectory } from './microsoft/graphDirectory';
@@ -49,6 +52,7 @@ import { tableServiceClient, tableStorageProbe } from './storage/tableService';
 import { table } from './storage/tables';
 import { tableTeamsUserStore } from './storage/teamsUserStore';
 import { tableTenantLinks } from './storage/tenantLinkStore';
+import { tableSyncRunStore } from './storage/syncRunStore';
 import { tableVoiceUserStore } from './storage/voiceUserStore';
 
 function appVersion(): string {
@@ -105,6 +109,11 @@ export interface Container {
     read(accountId: string, page: number, pageSize: number): ReturnType<typeof readMapping>;
     save(accountId: string, changes: MappingChange[], ifMatch: number): ReturnType<typeof saveMapping>;
   };
+  /** Sync runs, as data. */
+  sync: {
+    listRuns(accountId: string, page: number, pageSize: number): Promise<Result<SyncRunsPage>>;
+    getRun(accountId: string, runId: string): Promise<Result<SyncRun>>;
+  };
 }
 
 export function createContainer(config: Config = loadConfig()): Container {
@@ -121,6 +130,7 @@ export function createContainer(config: Config = loadConfig()): Container {
   const signal = storageQueueSignal(storage);
   const voiceUsers = tableVoiceUserStore(table(storage, 'voiceUsers'));
   const teamsUsers = tableTeamsUserStore(table(storage, 'teamsUsers'));
+  const syncRuns = tableSyncRunStore(table(storage, 'syncRuns'));
   const keys: KeyRing = {
     current: { id: config.LINK_SIGNING_KEY_ID, secret: config.LINK_SIGNING_KEY },
     previous: config.LINK_SIGNING_KEYS_PREVIOUS,
@@ -191,7 +201,7 @@ export function createContainer(config: Config = loadConfig()): Container {
     health: { check: () => checkHealth(version, [tableStorageProbe(tableServiceClient(storage))]) },
     accounts: {
       upsert: (accountId, input, ifMatch) => upsertAccount({ ...notify, store, signal, defaults, now }, accountId, input, ifMatch),
-      get: (accountId) => getAccount({ ...discoveryNow, store, voiceUsers }, accountId),
+      get: (accountId) => getAccount({ ...discoveryNow, store, voiceUsers, syncRuns }, accountId),
       remove: (accountId, ifMatch) => removeIntegration({ ...notify, store, signal, now }, accountId, ifMatch),
     },
     outbox: {
@@ -219,6 +229,10 @@ export function createContainer(config: Config = loadConfig()): Container {
       importDirectory: (accountId, users) => importDirectory(mappingDeps, accountId, users),
       read: (accountId, page, pageSize) => readMapping(mappingDeps, accountId, page, pageSize),
       save: (accountId, changes, ifMatch) => saveMapping(mappingDeps, accountId, changes, ifMatch),
+    },
+    sync: {
+      listRuns: (accountId, page, pageSize) => listSyncRuns({ accounts: store, syncRuns }, accountId, page, pageSize),
+      getRun: (accountId, runId) => getSyncRun({ accounts: store, syncRuns }, accountId, runId),
     },
   };
 }

@@ -8,6 +8,7 @@ import './accounts/routes';
 import './mapping/routes';
 import './discovery/routes';
 import './voiceUsers/routes';
+import './sync/routes';
 import { registry } from './registry';
 
 export function openApiDocument(version: string): unknown {

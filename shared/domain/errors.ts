@@ -48,6 +48,8 @@ export const ERROR_CODES = [
   'TEAMS_USER_NOT_ELIGIBLE',
   'TEAMS_USER_ALREADY_MAPPED',
   'LICENSE_LIMIT_EXCEEDED',
+  // Sync runs.
+  'SYNC_RUN_NOT_FOUND',
   // Email delivery (Communication Services).
   'EMAIL_SEND_FAILED',
 ] as const;

@@ -102,6 +102,12 @@ test('every operation answers as documented: successes and the main problems', a
   const current = (await stack.call('GET', `accounts/${ACCOUNT}/mapping`)).headers.get('etag') as string;
   expect((await stack.call('PUT', `accounts/${ACCOUNT}/mapping`, { body: unknownVoiceUser, headers: headers(current) })).status).toBe(422);
 
+  // getSyncRuns, getSyncRun: 200 (an empty list), 400, 404
+  expect((await json(await stack.call('GET', `accounts/${ACCOUNT}/sync-runs`))).runs).toEqual([]);
+  expect((await stack.call('GET', `accounts/${ACCOUNT}/sync-runs?pageSize=0`)).status).toBe(400);
+  expect((await stack.call('GET', `accounts/${ACCOUNT}/sync-runs/not-a-guid`)).status).toBe(400);
+  expect((await stack.call('GET', `accounts/${ACCOUNT}/sync-runs/00000000-0000-4000-8000-000000000001`)).status).toBe(404);
+
   // deleteIntegration: 202, 412
   const account = await stack.call('GET', `accounts/${NEW_ACCOUNT}`);
   expect((await stack.call('DELETE', `accounts/${NEW_ACCOUNT}/integration`, { headers: headers('"1"') })).status).toBe(412);
@@ -118,6 +124,8 @@ test('every operation answers as documented: successes and the main problems', a
   expect(statuses('getMapping')).toEqual(expect.arrayContaining([200]));
   expect(statuses('putMapping')).toEqual(expect.arrayContaining([200, 412, 422, 428]));
   expect(statuses('deleteIntegration')).toEqual(expect.arrayContaining([202, 412]));
+  expect(statuses('getSyncRuns')).toEqual(expect.arrayContaining([200, 400]));
+  expect(statuses('getSyncRun')).toEqual(expect.arrayContaining([400, 404]));
 });
 
 describe('the checker', () => {

@@ -81,6 +81,7 @@ const PROBES: Probe[] = [
       'shared/email/badEmailSdk.ts': importing('@azure/communication-email'),
       'shared/email/badQueueSdk.ts': importing('@azure/storage-queue'),
       'shared/activation/badMsal.ts': importing('@azure/msal-node'),
+      'shared/sync/badStorage.ts': importing('../storage/x'),
     },
     good: {
       'shared/accounts/good.ts': importing('./ports', '../domain/x', '../security/x', 'zod'),

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { displayNameProblem } from '../../domain/displayName';
 import { DiscoverySummarySchema } from '../discovery/schemas';
 import { registry } from '../registry';
+import { RunningRunSchema } from '../sync/schemas';
 
 const GuidSchema = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a GUID');
 
@@ -93,7 +94,10 @@ export const AccountStatusSchema = registry.register(
     globalAdmin: z.object({ portalUserId: z.string(), displayName: z.string(), email: z.string(), microsoftIdentityBound: z.boolean() }),
     licenses: z.object({ total: z.number().int(), held: z.number().int(), available: z.number().int() }),
     queuedChanges: z.number().int(),
-    runningRunId: z.string().nullable(),
+    runningRunId: z.string().nullable().openapi({ description: 'The sync run in progress, or null.' }),
+    runningRun: z
+      .union([RunningRunSchema, z.null()])
+      .openapi({ description: 'The sync run in progress with its stage and counts, or null (same run as runningRunId).' }),
     discovery: nullableDiscovery.openapi({ description: 'The latest tenant discovery; null before the first one.' }),
   }),
 );

@@ -3,6 +3,8 @@ import { AccountOverview } from '../../accounts/getAccount';
 import { Account, effectiveActionNeeded } from '../../domain/account';
 import { licenseUsage, MappingSummary } from '../../domain/mapping';
 import { DiscoveryStatus } from '../../discovery/ports';
+import { SyncRun } from '../../domain/syncRun';
+import { runningRunView } from '../sync/views';
 import { discoverySummaryView } from '../discovery/views';
 
 const NO_MAPPING: MappingSummary = { held: 0, queued: 0 };
@@ -25,7 +27,7 @@ export function accountView(a: Account, discovery?: DiscoveryStatus | null, mapp
   };
 }
 
-export function statusView(a: Account, discovery?: DiscoveryStatus, mapping: MappingSummary = NO_MAPPING) {
+export function statusView(a: Account, discovery?: DiscoveryStatus, mapping: MappingSummary = NO_MAPPING, runningRun?: SyncRun) {
   return {
     accountId: a.accountId,
     state: a.state,
@@ -34,7 +36,8 @@ export function statusView(a: Account, discovery?: DiscoveryStatus, mapping: Map
     globalAdmin: { ...a.globalAdmin, microsoftIdentityBound: !!a.globalAdminObjectId },
     licenses: licenseUsage(a.licenseCount, mapping.held),
     queuedChanges: mapping.queued,
-    runningRunId: a.runningRunId,
+    runningRunId: runningRun?.runId ?? null,
+    runningRun: runningRunView(runningRun),
     discovery: discoverySummaryView(discovery),
   };
 }
@@ -42,4 +45,4 @@ export function statusView(a: Account, discovery?: DiscoveryStatus, mapping: Map
 /** GET /accounts/{id}: the account with its latest discovery (null before the first one). */
 export const accountOverviewView = (o: AccountOverview) => accountView(o.account, o.discovery ?? null, o.mapping);
 
-export const statusOverviewView = (o: AccountOverview) => statusView(o.account, o.discovery, o.mapping);
+export const statusOverviewView = (o: AccountOverview) => statusView(o.account, o.discovery, o.mapping, o.runningRun);

@@ -1,0 +1,31 @@
+/** The sync run routes in the OpenAPI document (the triggers are in functions/syncRuns.ts). */
+import { AccountPathParams } from '../common';
+import { actorHeaders, jsonAnswer, keySecurity, problemResponses, registry, unauthorized } from '../registry';
+import { SyncRunPathParams, SyncRunSchema, SyncRunsPageSchema, SyncRunsQuerySchema } from './schemas';
+
+registry.registerPath({
+  method: 'get',
+  path: '/accounts/{accountId}/sync-runs',
+  operationId: 'getSyncRuns',
+  summary: "A page of the account's sync runs, newest first (provider, admin).",
+  security: keySecurity,
+  request: { params: AccountPathParams, headers: actorHeaders, query: SyncRunsQuerySchema },
+  responses: {
+    200: jsonAnswer('A page of sync runs', SyncRunsPageSchema),
+    ...unauthorized,
+    ...problemResponses(400, 403, 404),
+  },
+});
+registry.registerPath({
+  method: 'get',
+  path: '/accounts/{accountId}/sync-runs/{runId}',
+  operationId: 'getSyncRun',
+  summary: 'One sync run: status, stage, counts, deadline and error (provider, admin).',
+  security: keySecurity,
+  request: { params: SyncRunPathParams, headers: actorHeaders },
+  responses: {
+    200: jsonAnswer('The sync run', SyncRunSchema),
+    ...unauthorized,
+    ...problemResponses(400, 403, 404),
+  },
+});

@@ -1,0 +1,72 @@
+/** Sync run shapes of the API (zod, published in the OpenAPI document). */
+import { z } from 'zod';
+import { SYNC_RUN_STATUSES, SYNC_STAGES, SYNC_TRIGGERS, SyncRunStatus, SyncStage, SyncTrigger } from '../../domain/syncRun';
+import { AccountPathParams } from '../common';
+import { registry } from '../registry';
+
+/** Run ids are GUIDs (the orchestration's newGuid), checked before one is used in a storage query. */
+export const SyncRunPathParams = AccountPathParams.extend({
+  runId: z
+    .string()
+    .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'a sync run id is a GUID')
+    .openapi({ example: '3f2b8c1e-5d4a-4e7b-9c2d-1a0b9e8f7c6d' }),
+});
+
+export const SyncRunsQuerySchema = z
+  .object({
+    page: z.coerce.number().int().min(1).max(100000).default(1),
+    pageSize: z.coerce.number().int().min(1).max(100).default(20),
+  })
+  .strict();
+
+const StatusSchema = z.enum(SYNC_RUN_STATUSES as [SyncRunStatus, ...SyncRunStatus[]]);
+const StageSchema = z.enum(SYNC_STAGES as unknown as [SyncStage, ...SyncStage[]]);
+
+export const SyncCountsSchema = registry.register(
+  'SyncCounts',
+  z.object({
+    planned: z.number().int().openapi({ description: 'Operations the plan holds.' }),
+    applied: z.number().int(),
+    failed: z.number().int().openapi({ description: 'Operations Microsoft refused; the others went on.' }),
+    left: z.number().int().openapi({ description: 'Operations not attempted; they wait for the next sync.' }),
+  }),
+);
+
+export const SyncRunSchema = registry.register(
+  'SyncRun',
+  z
+    .object({
+      runId: z.string(),
+      accountId: z.string(),
+      trigger: z.enum(SYNC_TRIGGERS as [SyncTrigger, ...SyncTrigger[]]).openapi({
+        description: 'Where the Global Admin started it: the portal, an email link or the integration page.',
+      }),
+      startedBy: z.string().openapi({ description: "The Global Admin's portal user id." }),
+      startedAt: z.string(),
+      finishedAt: z.string().nullable(),
+      status: StatusSchema,
+      stage: StageSchema.openapi({ description: 'The stage reached; for a failed run, the stage it failed in.' }),
+      counts: SyncCountsSchema,
+      deadline: z.string().openapi({ description: 'Earliest token expiry minus a safety margin: no work starts after it.' }),
+      error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    })
+    .openapi({ description: 'One sync run of the account.' }),
+);
+
+export const SyncRunsPageSchema = registry.register(
+  'SyncRunsPage',
+  z.object({
+    accountId: z.string(),
+    page: z.number().int(),
+    pageSize: z.number().int(),
+    total: z.number().int().openapi({ description: 'Runs of the account over all pages.' }),
+    totalPages: z.number().int(),
+    runs: z.array(SyncRunSchema).openapi({ description: 'Newest first.' }),
+  }),
+);
+
+/** What /status shows of the run in progress. */
+export const RunningRunSchema = registry.register(
+  'RunningSyncRun',
+  z.object({ runId: z.string(), stage: StageSchema, startedAt: z.string(), deadline: z.string(), counts: SyncCountsSchema }),
+);
