@@ -46,6 +46,19 @@ test('every API function is an operation of the document, by its name, method an
   expect(operationIds.sort()).toEqual(apiFunctions.map((f) => f.name).sort());
 });
 
+test('every pattern in the document is a plain ECMA regular expression (no JS flags copied in) that a client can use', () => {
+  const patterns = [...JSON.stringify(conformance().document).matchAll(/"pattern":"((?:[^"\\]|\\.)*)"/g)].map(
+    (m) => JSON.parse(`"${m[1]}"`) as string,
+  );
+  expect(patterns.length).toBeGreaterThan(3);
+  for (const p of patterns) {
+    expect({ p, flag: /\/[a-z]*$/.test(p) }).toEqual({ p, flag: false });
+    expect(() => new RegExp(p, 'u')).not.toThrow();
+  }
+  const guid = patterns.find((p) => p.includes('{12}'))!;
+  expect(new RegExp(guid, 'u').test('3F1C5A2E-8B7D-4C19-A6E4-2D9B0F7C3E51')).toBe(true);
+});
+
 test('every operation answers as documented: successes and the main problems', async () => {
   const headers = (etag: string) => ({ 'if-match': etag });
   // putAccount: 201, 200, 400, 401, 403, 412, 415

@@ -5,7 +5,7 @@ import { DiscoverySummarySchema } from '../discovery/schemas';
 import { registry } from '../registry';
 import { RunningRunSchema } from '../sync/schemas';
 
-const GuidSchema = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a GUID');
+const GuidSchema = z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'must be a GUID');
 
 /** The one display-name rule (shared/domain/displayName.ts), for every name the API takes. */
 const DisplayName = (max: number) =>
