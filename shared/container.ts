@@ -27,6 +27,7 @@ import { MappingChange } from './domain/mapping';
 import { VoiceUser } from './domain/voiceUser';
 import { IfMatch } from './domain/version';
 import { durableOrchestrationClient } from './durable/orchestrationClient';
+import { keyVaultTokenVault } from './keyVault/tokenVault';
 import { deliverOutbox, deliverQueued, DeliveryReport } from './email/deliverOutbox';
 import { purgeFinishedEmails } from './email/purgeFinished';
 import { checkHealth, HealthReport } from './health/checkHealth';
@@ -40,6 +41,8 @@ import { CsrfTokens } from './security/csrf';
 import { KeyRing } from './security/keyRing';
 import { Sealer } from './security/sealer';
 import { LinkSigner } from './security/signedLinks';
+import { purgeExpiredTokens } from './sync/purgeExpiredTokens';
+import { TokenVault } from './sync/tokenVault';
 import { tableAccountStore } from './storage/accountStore';
 import { tableAuthSessionStore } from './storage/authSessionStore';
 import { tableDiscoveryStore } from './storage/discoveryStore';
@@ -105,6 +108,11 @@ export interface Container {
     read(accountId: string, page: number, pageSize: number): ReturnType<typeof readMapping>;
     save(accountId: string, changes: MappingChange[], ifMatch: number): ReturnType<typeof saveMapping>;
   };
+  /** Sync runs. */
+  sync: {
+    /** The hourly sweep: removes every run token past its expiry; returns how many. */
+    purgeExpiredTokens(): Promise<number>;
+  };
 }
 
 export function createContainer(config: Config = loadConfig()): Container {
@@ -144,6 +152,20 @@ export function createContainer(config: Config = loadConfig()): Container {
     graphBaseUrl: config.GRAPH_BASE_URL,
     clientId: config.ENTRA_CLIENT_ID,
     credential: appCredential,
+  });
+  // The vault signs in with the app's own credential when its tenant is configured, else with the managed identity.
+  const tokens: TokenVault = keyVaultTokenVault({
+    vaultUrl: config.KEY_VAULT_URL,
+    identity: config.KEY_VAULT_TENANT_ID
+      ? {
+          kind: 'app',
+          tenantId: config.KEY_VAULT_TENANT_ID,
+          clientId: config.ENTRA_CLIENT_ID,
+          credential: appCredential,
+          authorityHost: config.ENTRA_AUTHORITY_HOST,
+        }
+      : { kind: 'managedIdentity', clientId: config.AZURE_CLIENT_ID },
+    now,
   });
 
   // What several use cases share
@@ -219,6 +241,9 @@ export function createContainer(config: Config = loadConfig()): Container {
       importDirectory: (accountId, users) => importDirectory(mappingDeps, accountId, users),
       read: (accountId, page, pageSize) => readMapping(mappingDeps, accountId, page, pageSize),
       save: (accountId, changes, ifMatch) => saveMapping(mappingDeps, accountId, changes, ifMatch),
+    },
+    sync: {
+      purgeExpiredTokens: () => purgeExpiredTokens({ tokens, now }),
     },
   };
 }

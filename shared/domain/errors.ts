@@ -50,6 +50,10 @@ export const ERROR_CODES = [
   'LICENSE_LIMIT_EXCEEDED',
   // Email delivery (Communication Services).
   'EMAIL_SEND_FAILED',
+  // Token vault (a sync run's access tokens).
+  'TOKEN_MISSING',
+  'TOKEN_EXPIRED',
+  'TOKEN_VAULT_UNAVAILABLE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
