@@ -54,6 +54,23 @@ import { tableTeamsUserStore } from './storage/teamsUserStore';
 import { tableTenantLinks } from './storage/tenantLinkStore';
 import { tableVoiceUserStore } from './storage/voiceUserStore';
 
+/** The vault signs in with the app's own credential when its tenant is configured, else with the managed identity. */
+export function tokenVaultFor(config: Config, appCredential: AppCredential, now: () => Date): TokenVault {
+  return keyVaultTokenVault({
+    vaultUrl: config.KEY_VAULT_URL,
+    identity: config.KEY_VAULT_TENANT_ID
+      ? {
+          kind: 'app',
+          tenantId: config.KEY_VAULT_TENANT_ID,
+          clientId: config.ENTRA_CLIENT_ID,
+          credential: appCredential,
+          authorityHost: config.ENTRA_AUTHORITY_HOST,
+        }
+      : { kind: 'managedIdentity', clientId: config.AZURE_CLIENT_ID },
+    now,
+  });
+}
+
 function appVersion(): string {
   // package.json sits at the app root: one level above this file in the sources, two in dist/.
   for (const candidate of [path.resolve(__dirname, '../package.json'), path.resolve(__dirname, '../../package.json')]) {
@@ -153,20 +170,7 @@ export function createContainer(config: Config = loadConfig()): Container {
     clientId: config.ENTRA_CLIENT_ID,
     credential: appCredential,
   });
-  // The vault signs in with the app's own credential when its tenant is configured, else with the managed identity.
-  const tokens: TokenVault = keyVaultTokenVault({
-    vaultUrl: config.KEY_VAULT_URL,
-    identity: config.KEY_VAULT_TENANT_ID
-      ? {
-          kind: 'app',
-          tenantId: config.KEY_VAULT_TENANT_ID,
-          clientId: config.ENTRA_CLIENT_ID,
-          credential: appCredential,
-          authorityHost: config.ENTRA_AUTHORITY_HOST,
-        }
-      : { kind: 'managedIdentity', clientId: config.AZURE_CLIENT_ID },
-    now,
-  });
+  const tokens = tokenVaultFor(config, appCredential, now);
 
   // What several use cases share
   const integrationLinks = {

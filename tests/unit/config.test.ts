@@ -115,6 +115,8 @@ test('the token vault: an https URL; its tenant (the app signs in itself) and a 
   expect(loadConfig({ ...required, KEY_VAULT_TENANT_ID: '', AZURE_CLIENT_ID: '' }).KEY_VAULT_TENANT_ID).toBeUndefined();
   const tenant = 'b5e0c7a4-1d2f-4e6a-9c3b-8f7d6e5a4b21';
   expect(loadConfig({ ...required, KEY_VAULT_TENANT_ID: tenant }).KEY_VAULT_TENANT_ID).toBe(tenant);
-  expect(() => loadConfig({ ...required, KEY_VAULT_TENANT_ID: 'contoso' })).toThrow(/KEY_VAULT_TENANT_ID: the Key Vault tenant id is a GUID/);
+  expect(() => loadConfig({ ...required, KEY_VAULT_TENANT_ID: 'contoso' })).toThrow(
+    /KEY_VAULT_TENANT_ID: the Key Vault tenant id is a GUID/,
+  );
   expect(() => loadConfig({ ...required, AZURE_CLIENT_ID: 'x' })).toThrow(/AZURE_CLIENT_ID/);
 });
