@@ -1,8 +1,9 @@
 /**
  * Layer rules (checked by `npm test`; tests/unit/layerRules.test.ts proves that each one can fail).
  *
- * Layout: shared/domain (pure) · use cases in feature folders shared/{accounts,activation,discovery,mapping,sync,email,health}
- * · primitives for use cases in shared/security · adapters shared/{storage,microsoft,communicationServices,durable} and
+ * Layout: shared/domain (pure) · use cases in feature folders
+ * shared/{accounts,activation,discovery,mapping,email,health,sync} · primitives for use cases in shared/security ·
+ * adapters shared/{storage,microsoft,communicationServices,durable,keyVault} and
  * the Azure/Microsoft SDK packages · web plumbing for triggers shared/{http,api,pages} · composition root
  * shared/container.ts, settings shared/config.ts · triggers functions/, orchestrators orchestrations/, activities
  * activities/ · local runtime local/, tests tests/.
@@ -23,8 +24,8 @@
  * 8. no-circular: no import cycles.
  */
 
-const USE_CASES = '^shared/(accounts|activation|discovery|mapping|sync|email|health)/';
-const ADAPTERS = '^shared/(storage|microsoft|communicationServices|durable)/';
+const USE_CASES = '^shared/(accounts|activation|discovery|mapping|email|health|sync)/';
+const ADAPTERS = '^shared/(storage|microsoft|communicationServices|durable|keyVault)/';
 const SDK_PACKAGES =
   '(@azure/(data-tables|storage-queue|identity|keyvault-secrets|communication-email|msal-node)|@microsoft/microsoft-graph-client)';
 // Resolved (node_modules/…, possibly behind a symlink) or, if it could not be resolved, the bare module name.
@@ -77,7 +78,7 @@ module.exports = {
       // and ports (types). Anything else could bring in I/O, time or randomness (security, config, use cases, SDKs).
       to: {
         pathNot:
-          '^orchestrations/|^shared/domain/|^shared/(accounts|activation|discovery|mapping|sync|email|health)/(contract|ports)\\.ts$|(^|/)node_modules/durable-functions/|^durable-functions$',
+          '^orchestrations/|^shared/domain/|^shared/(accounts|activation|discovery|mapping|email|health|sync)/(contract|ports)\\.ts$|(^|/)node_modules/durable-functions/|^durable-functions$',
       },
     },
     {

@@ -72,6 +72,8 @@ export interface StackOptions {
   queueTriggers?: boolean;
   /** Rewrites the storage connection string the app gets (e.g. a queue endpoint that is down). */
   appStorage?: (connectionString: string) => string;
+  /** Sees every line the host logs (the functions' own logs included), e.g. for tests that scan them for secrets. */
+  log?: (line: string) => void;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -108,7 +110,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     enableTimers: false,
     onHttpResponse: options.onHttpResponse,
     enableQueueTriggers: options.queueTriggers !== false,
-    log: process.env.STACK_LOG ? (line: string) => console.log(line) : () => undefined,
+    log: (line: string) => {
+      options.log?.(line);
+      if (process.env.STACK_LOG) console.log(line);
+    },
   });
 
   const call: Stack['call'] = (method, route, opts = {}) => {

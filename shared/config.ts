@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { DEFAULT_KEY_ID } from './security/keyRing';
 
 const url = z.string().url();
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const MIN_SECRET = 32;
 const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
@@ -65,6 +66,17 @@ const ConfigSchema = z.object({
       )
       .optional(),
   ),
+  /** The vault that holds a sync run's tokens (a vault of their own, without purge protection: docs/operations.md). */
+  KEY_VAULT_URL: z
+    .string()
+    .url('the Key Vault URL is required, e.g. https://<vault>.vault.azure.net')
+    .refine((v) => v.startsWith('https://'), 'the Key Vault URL is https'),
+  /**
+   * Set: the app signs in to the vault with its own credential (ENTRA_CLIENT_*) in this tenant, the vault's. Absent:
+   * with the Function App's managed identity (AZURE_CLIENT_ID names a user-assigned one).
+   */
+  KEY_VAULT_TENANT_ID: blankIsAbsent(z.string().regex(GUID, 'the Key Vault tenant id is a GUID').optional()),
+  AZURE_CLIENT_ID: blankIsAbsent(z.string().regex(GUID, 'the managed identity client id is a GUID').optional()),
   /** How long an OAuth state (consent or sign-in in progress) stays usable. */
   AUTH_STATE_TTL_MINUTES: z.coerce.number().int().min(1).max(60).default(10),
   /** A discovery with no progress for this long has stopped (host killed, instance poisoned or terminated). */

@@ -28,6 +28,7 @@ import { SyncRun } from './domain/syncRun';
 import { VoiceUser } from './domain/voiceUser';
 import { IfMatch } from './domain/version';
 import { durableOrchestrationClient } from './durable/orchestrationClient';
+import { keyVaultTokenVault } from './keyVault/tokenVault';
 import { deliverOutbox, deliverQueued, DeliveryReport } from './email/deliverOutbox';
 import { purgeFinishedEmails } from './email/purgeFinished';
 import { checkHealth, HealthReport } from './health/checkHealth';
@@ -43,6 +44,8 @@ import { CsrfTokens } from './security/csrf';
 import { KeyRing } from './security/keyRing';
 import { Sealer } from './security/sealer';
 import { LinkSigner } from './security/signedLinks';
+import { purgeExpiredTokens } from './sync/purgeExpiredTokens';
+import { TokenVault } from './sync/tokenVault';
 import { tableAccountStore } from './storage/accountStore';
 import { tableAuthSessionStore } from './storage/authSessionStore';
 import { tableDiscoveryStore } from './storage/discoveryStore';
@@ -54,6 +57,23 @@ import { tableTeamsUserStore } from './storage/teamsUserStore';
 import { tableTenantLinks } from './storage/tenantLinkStore';
 import { tableSyncRunStore } from './storage/syncRunStore';
 import { tableVoiceUserStore } from './storage/voiceUserStore';
+
+/** The vault signs in with the app's own credential when its tenant is configured, else with the managed identity. */
+export function tokenVaultFor(config: Config, appCredential: AppCredential, now: () => Date): TokenVault {
+  return keyVaultTokenVault({
+    vaultUrl: config.KEY_VAULT_URL,
+    identity: config.KEY_VAULT_TENANT_ID
+      ? {
+          kind: 'app',
+          tenantId: config.KEY_VAULT_TENANT_ID,
+          clientId: config.ENTRA_CLIENT_ID,
+          credential: appCredential,
+          authorityHost: config.ENTRA_AUTHORITY_HOST,
+        }
+      : { kind: 'managedIdentity', clientId: config.AZURE_CLIENT_ID },
+    now,
+  });
+}
 
 function appVersion(): string {
   // package.json sits at the app root: one level above this file in the sources, two in dist/.
@@ -113,6 +133,8 @@ export interface Container {
   sync: {
     listRuns(accountId: string, page: number, pageSize: number): Promise<Result<SyncRunsPage>>;
     getRun(accountId: string, runId: string): Promise<Result<SyncRun>>;
+    /** The hourly sweep: removes every run token past its expiry; returns how many. */
+    purgeExpiredTokens(): Promise<number>;
   };
 }
 
@@ -155,6 +177,7 @@ export function createContainer(config: Config = loadConfig()): Container {
     clientId: config.ENTRA_CLIENT_ID,
     credential: appCredential,
   });
+  const tokens = tokenVaultFor(config, appCredential, now);
 
   // What several use cases share
   const integrationLinks = {
@@ -233,6 +256,7 @@ export function createContainer(config: Config = loadConfig()): Container {
     sync: {
       listRuns: (accountId, page, pageSize) => listSyncRuns({ accounts: store, syncRuns }, accountId, page, pageSize),
       getRun: (accountId, runId) => getSyncRun({ accounts: store, syncRuns }, accountId, runId),
+      purgeExpiredTokens: () => purgeExpiredTokens({ tokens, now }),
     },
   };
 }

@@ -52,6 +52,10 @@ export const ERROR_CODES = [
   'SYNC_RUN_NOT_FOUND',
   // Email delivery (Communication Services).
   'EMAIL_SEND_FAILED',
+  // Token vault (a sync run's access tokens).
+  'TOKEN_MISSING',
+  'TOKEN_EXPIRED',
+  'TOKEN_VAULT_UNAVAILABLE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -8,6 +8,7 @@ const required = {
   EMAIL_SENDER_ADDRESS: 'noreply@example.com',
   ENTRA_CLIENT_ID: '6f0d1c2b-3a4e-4f5a-9b8c-7d6e5f4a3b21',
   ENTRA_CLIENT_SECRET: 's3cret',
+  KEY_VAULT_URL: 'https://voice-sync-tokens.vault.azure.net',
 };
 
 test('valid settings load with defaults for the Microsoft endpoints', () => {
@@ -36,7 +37,8 @@ test('missing and malformed settings fail fast with every problem spelled out', 
   expect(message).toContain('EMAIL_CONNECTION_STRING');
   expect(message).toContain('EMAIL_SENDER_ADDRESS');
   expect(message).toContain('PUBLIC_BASE_URL');
-  expect((error as ConfigError).problems).toHaveLength(8);
+  expect(message).toContain('KEY_VAULT_URL');
+  expect((error as ConfigError).problems).toHaveLength(9);
 });
 
 test('the app credential is a client secret or a certificate, exactly one', () => {
@@ -103,4 +105,18 @@ describe('signing keys', () => {
       'LINK_SIGNING_KEY_ID: a key id is 1-32 letters, digits, _ or -',
     );
   });
+});
+
+test('the token vault: an https URL; its tenant (the app signs in itself) and a managed identity id are GUIDs', () => {
+  expect(() => loadConfig({ ...required, KEY_VAULT_URL: 'http://vault.example' })).toThrow(/KEY_VAULT_URL: the Key Vault URL is https/);
+  expect(() => loadConfig({ ...required, KEY_VAULT_URL: 'not a url' })).toThrow(/KEY_VAULT_URL/);
+  const plain = loadConfig(required);
+  expect([plain.KEY_VAULT_TENANT_ID, plain.AZURE_CLIENT_ID]).toEqual([undefined, undefined]);
+  expect(loadConfig({ ...required, KEY_VAULT_TENANT_ID: '', AZURE_CLIENT_ID: '' }).KEY_VAULT_TENANT_ID).toBeUndefined();
+  const tenant = 'b5e0c7a4-1d2f-4e6a-9c3b-8f7d6e5a4b21';
+  expect(loadConfig({ ...required, KEY_VAULT_TENANT_ID: tenant }).KEY_VAULT_TENANT_ID).toBe(tenant);
+  expect(() => loadConfig({ ...required, KEY_VAULT_TENANT_ID: 'contoso' })).toThrow(
+    /KEY_VAULT_TENANT_ID: the Key Vault tenant id is a GUID/,
+  );
+  expect(() => loadConfig({ ...required, AZURE_CLIENT_ID: 'x' })).toThrow(/AZURE_CLIENT_ID/);
 });

@@ -40,6 +40,7 @@ const TARGETS = [
   'shared/microsoft/x.ts',
   'shared/communicationServices/x.ts',
   'shared/durable/x.ts',
+  'shared/keyVault/x.ts',
   'shared/http/x.ts',
   'shared/api/x.ts',
   'shared/pages/x.ts',
@@ -82,6 +83,8 @@ const PROBES: Probe[] = [
       'shared/email/badQueueSdk.ts': importing('@azure/storage-queue'),
       'shared/activation/badMsal.ts': importing('@azure/msal-node'),
       'shared/sync/badStorage.ts': importing('../storage/x'),
+      'shared/sync/badKeyVault.ts': importing('../keyVault/x'),
+      'shared/sync/badVaultSdk.ts': importing('@azure/keyvault-secrets'),
     },
     good: {
       'shared/accounts/good.ts': importing('./ports', '../domain/x', '../security/x', 'zod'),
@@ -94,6 +97,7 @@ const PROBES: Probe[] = [
       'functions/badStorage.ts': importing('../shared/storage/x'),
       'functions/badGraphSdk.ts': importing('@microsoft/microsoft-graph-client'),
       'functions/badKeyVault.ts': importing('@azure/keyvault-secrets'),
+      'functions/badVault.ts': importing('../shared/keyVault/x'),
       'functions/badQueueSdk.ts': importing('@azure/storage-queue'),
     },
     good: {
