@@ -7,7 +7,10 @@ import { VoiceUserId, VoiceUserSchema } from '../voiceUsers/schemas';
 /** A Microsoft Entra object id: a GUID (checked before it is used as a storage key). */
 const TeamsUserId = z
   .string()
-  .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'a Teams user id is the Microsoft Entra object id (a GUID)');
+  .regex(
+    /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/,
+    'a Teams user id is the Microsoft Entra object id (a GUID)',
+  );
 
 export const MappingQuerySchema = z
   .object({
