@@ -45,6 +45,8 @@ import { KeyRing } from './security/keyRing';
 import { Sealer } from './security/sealer';
 import { LinkSigner } from './security/signedLinks';
 import { purgeExpiredTokens } from './sync/purgeExpiredTokens';
+import { startSync, StartSyncRequest } from './sync/startSync';
+import { syncSteps, SyncSteps } from './sync/steps';
 import { TokenVault } from './sync/tokenVault';
 import { tableAccountStore } from './storage/accountStore';
 import { tableAuthSessionStore } from './storage/authSessionStore';
@@ -135,6 +137,10 @@ export interface Container {
     getRun(accountId: string, runId: string): Promise<Result<SyncRun>>;
     /** The hourly sweep: removes every run token past its expiry; returns how many. */
     purgeExpiredTokens(): Promise<number>;
+    /** Starts a run with the Global Admin's tokens; `durable` is the trigger's Durable client. */
+    start(request: StartSyncRequest, durable: DurableClient): Promise<Result<{ runId: string }>>;
+    /** The steps the sync orchestration's activities run. */
+    steps: SyncSteps;
   };
 }
 
@@ -257,6 +263,9 @@ export function createContainer(config: Config = loadConfig()): Container {
       listRuns: (accountId, page, pageSize) => listSyncRuns({ accounts: store, syncRuns }, accountId, page, pageSize),
       getRun: (accountId, runId) => getSyncRun({ accounts: store, syncRuns }, accountId, runId),
       purgeExpiredTokens: () => purgeExpiredTokens({ tokens, now }),
+      start: (request, durable) =>
+        startSync({ accounts: store, syncRuns, tokens, orchestrations: durableOrchestrationClient(durable), now }, request),
+      steps: syncSteps({ accounts: store, syncRuns, tokens }),
     },
   };
 }

@@ -50,6 +50,12 @@ export const ERROR_CODES = [
   'LICENSE_LIMIT_EXCEEDED',
   // Sync runs.
   'SYNC_RUN_NOT_FOUND',
+  'SYNC_NOT_AVAILABLE',
+  'SYNC_RUNNING',
+  'SYNC_WINDOW_TOO_SHORT',
+  'SYNC_START_FAILED',
+  'SYNC_EXPIRED',
+  'SYNC_FAILED',
   // Email delivery (Communication Services).
   'EMAIL_SEND_FAILED',
   // Token vault (a sync run's access tokens).

@@ -1,0 +1,104 @@
+/**
+ * A sync run (started by shared/sync/startSync.ts under the account's fixed instance id): preflight → discovery (the
+ * discovery orchestration, as a sub-orchestration) → tenantConfiguration → plan → apply → finish. The deadline is
+ * read once (preflight) and checked from currentUtcDateTime before each stage: past it, the run ends Expired. Any
+ * failure ends the run Failed with its code. Finish always runs: it deletes the run's tokens, records the outcome on
+ * the run and the account.
+ *
+ * Deterministic: time from currentUtcDateTime; only ids, stages, counts and codes pass through the history (the
+ * activities read the tokens from the vault by run id). Transient faults are retried by callActivityWithRetry.
+ */
+import * as df from 'durable-functions';
+import { OrchestrationContext, Task } from 'durable-functions';
+import { DISCOVER_TENANT, DiscoverTenantInput, DiscoverTenantOutput } from '../shared/discovery/contract';
+import { ActivityError, activityErrorFrom } from '../shared/domain/activityFailure';
+import { insideWindow, NO_COUNTS, SyncCounts, SyncStage } from '../shared/domain/syncRun';
+import {
+  PreflightOutput,
+  StageOutput,
+  SyncActivities as A,
+  syncDiscoveryInstanceId,
+  SYNC_GAVE_UP,
+  SYNC_RETRY,
+  SYNC_TENANT,
+  SYNC_WINDOW_PASSED,
+  SyncProgress,
+  SyncTenantInput,
+  SyncTenantOutput,
+} from '../shared/sync/contract';
+import { Result } from '../shared/domain/errors';
+
+function retryOptions(): df.RetryOptions {
+  const retry = new df.RetryOptions(SYNC_RETRY.firstRetryIntervalMs, SYNC_RETRY.maxAttempts);
+  retry.backoffCoefficient = SYNC_RETRY.backoffCoefficient;
+  retry.maxRetryIntervalInMilliseconds = SYNC_RETRY.maxRetryIntervalMs;
+  return retry;
+}
+
+/** How a run ended before finish: Failed with an error, Expired, or through every stage. */
+type Ending = { status: 'Failed' | 'Expired'; error: ActivityError } | { status: 'Succeeded'; error: null };
+
+export function* syncTenant(context: OrchestrationContext): Generator<Task, SyncTenantOutput, unknown> {
+  const { accountId, runId } = context.df.getInput() as SyncTenantInput;
+  const ref = { accountId, runId };
+  const retry = retryOptions();
+  const progress: SyncProgress = { runId, stage: 'preflight', counts: { ...NO_COUNTS } };
+  const report = (stage: SyncStage, counts?: SyncCounts): void => {
+    progress.stage = stage;
+    if (counts) progress.counts = { ...counts };
+    context.df.setCustomStatus({ runId, stage: progress.stage, counts: { ...progress.counts } });
+  };
+  const failed = (error: ActivityError): Ending => ({ status: 'Failed', error: { code: error.code, message: error.message } });
+
+  function* run(): Generator<Task, Ending, unknown> {
+    report('preflight');
+    const preflight = (yield context.df.callActivityWithRetry(A.preflight, retry, ref)) as Result<PreflightOutput>;
+    if (!preflight.ok) return failed(preflight.error);
+    const { tenantId, deadline } = preflight.value;
+    const windowOpen = (): boolean => insideWindow({ deadline }, context.df.currentUtcDateTime);
+
+    if (!windowOpen()) return { status: 'Expired', error: SYNC_WINDOW_PASSED };
+    report('discovery');
+    const moved = (yield context.df.callActivityWithRetry(A.advance, retry, { ...ref, stage: 'discovery' })) as Result<void>;
+    if (!moved.ok) return failed(moved.error);
+    const discoveryInput: DiscoverTenantInput = { accountId, tenantId };
+    const discovery = (yield context.df.callSubOrchestrator(
+      DISCOVER_TENANT,
+      discoveryInput,
+      syncDiscoveryInstanceId(accountId, runId),
+    )) as DiscoverTenantOutput;
+    if (discovery.status !== 'succeeded') return failed(discovery.error ?? SYNC_GAVE_UP);
+
+    // The stages of the next issues (today each records itself and plans nothing: see shared/sync/steps.ts).
+    for (const stage of ['tenantConfiguration', 'plan', 'apply'] as const) {
+      if (!windowOpen()) return { status: 'Expired', error: SYNC_WINDOW_PASSED };
+      report(stage);
+      const done = (yield context.df.callActivityWithRetry(A[stage], retry, ref)) as Result<StageOutput>;
+      if (!done.ok) return failed(done.error);
+      report(stage, done.value);
+    }
+    return { status: 'Succeeded', error: null };
+  }
+
+  let ending: Ending;
+  try {
+    ending = yield* run();
+  } catch (err) {
+    // An activity or the discovery failed for good: keep the code of our transient failure, if it was one.
+    const failure = err as Error & { failureDetails?: { errorMessage?: string } };
+    ending = failed(activityErrorFrom(failure.failureDetails?.errorMessage ?? failure.message, SYNC_GAVE_UP));
+  }
+
+  const counts = { ...progress.counts };
+  yield context.df.callActivityWithRetry(A.finish, retry, {
+    ...ref,
+    status: ending.status,
+    counts,
+    error: ending.error,
+    finishedAt: context.df.currentUtcDateTime.toISOString(),
+  });
+  if (ending.status === 'Succeeded') report('finish');
+  return { runId, status: ending.status, counts, error: ending.error };
+}
+
+df.app.orchestration(SYNC_TENANT, syncTenant);

@@ -1,0 +1,129 @@
+/**
+ * The sync run's steps the activities run, one I/O step each. Every step is idempotent (an activity may run twice):
+ * a stage is only moved forward, a finished run is not finished again, recording the run on the account is a no-op
+ * once done, and deleting a run's tokens finds nothing the second time. Permanent failures return as values (code and
+ * message only, for the history); transient ones throw TransientFailure, for the activity retry.
+ */
+import { loadAccount } from '../accounts/loadAccount';
+import { AccountStore } from '../accounts/ports';
+import { TransientFailure } from '../domain/activityFailure';
+import { fail, ok, Result } from '../domain/errors';
+import { retryOnConflict } from '../domain/retryOnConflict';
+import { accountAfterRun, advanceRun, finishRun, NO_COUNTS, SyncRun } from '../domain/syncRun';
+import { AdvanceInput, FinishInput, PreflightOutput, RunRef, StageOutput, SYNC_RESOURCES } from './contract';
+import { SyncRunStore } from './ports';
+import { TokenVault } from './tokenVault';
+
+export interface SyncStepDeps {
+  accounts: AccountStore;
+  syncRuns: SyncRunStore;
+  tokens: TokenVault;
+}
+
+export interface SyncSteps {
+  preflight(input: RunRef): Promise<Result<PreflightOutput>>;
+  advance(input: AdvanceInput): Promise<Result<void>>;
+  tenantConfiguration(input: RunRef): Promise<Result<StageOutput>>;
+  plan(input: RunRef): Promise<Result<StageOutput>>;
+  apply(input: RunRef): Promise<Result<StageOutput>>;
+  finish(input: FinishInput): Promise<{ status: string; tokensDeleted: number }>;
+}
+
+const SYNCABLE = ['active', 'removalPending'];
+
+/** Only the code and message cross into the history; a transient failure is thrown for the retry. */
+function settle<T>(result: Result<T>): Result<T> {
+  if (result.ok) return result;
+  if (result.error.transient) throw new TransientFailure(result.error);
+  return fail(result.error.code, result.error.message);
+}
+
+export function syncSteps(deps: SyncStepDeps): SyncSteps {
+  async function advance({ accountId, runId, stage, counts }: AdvanceInput): Promise<Result<void>> {
+    return retryOnConflict(async () => {
+      const stored = await deps.syncRuns.get(accountId, runId);
+      if (!stored) return fail('SYNC_RUN_NOT_FOUND', `There is no sync run ${runId}.`);
+      const next = advanceRun(stored.run, stage, counts);
+      if (!next.ok) return fail(next.error.code, next.error.message);
+      const updated = await deps.syncRuns.update(accountId, runId, { stage: next.value.stage, counts: next.value.counts }, stored.etag);
+      return updated.ok ? ok(undefined) : updated;
+    });
+  }
+
+  /**
+   * The seam for the next issues: issue 12 fills tenantConfiguration (the derived trunk, PSTN usage, voice route and
+   * policies), issue 13 plan and apply. Until then each stage records itself and leaves the run with the empty plan of
+   * issue 11: nothing planned, nothing applied.
+   */
+  const emptyStage =
+    (stage: 'tenantConfiguration' | 'plan' | 'apply') =>
+    async (ref: RunRef): Promise<Result<StageOutput>> => {
+      const moved = await advance({ ...ref, stage, counts: NO_COUNTS });
+      return moved.ok ? ok({ ...NO_COUNTS }) : settle(moved);
+    };
+
+  return {
+    async preflight({ accountId, runId }) {
+      const stored = await deps.syncRuns.get(accountId, runId);
+      if (!stored) return fail('SYNC_RUN_NOT_FOUND', `There is no sync run ${runId}.`);
+      if (stored.run.status !== 'Running') return fail('INVALID_STATE_TRANSITION', `The sync run ${runId} has finished already.`);
+      const loaded = await loadAccount(deps.accounts, accountId);
+      if (!loaded.ok) return fail('ACCOUNT_NOT_FOUND', 'The account of this sync run no longer exists.');
+      const account = loaded.value.account;
+      if (!SYNCABLE.includes(account.state)) {
+        return fail('SYNC_NOT_AVAILABLE', `The account is ${account.state}: only an active account (or a final sync) can be synced.`);
+      }
+      if (!account.tenantBound || !account.tenantId) {
+        return fail('TENANT_MISMATCH', 'The account is no longer linked to the tenant this sync was authorised for.');
+      }
+      for (const resource of SYNC_RESOURCES) {
+        // The token itself stays here: only whether it is there and unexpired goes on.
+        const token = settle(await deps.tokens.read(runId, resource));
+        if (!token.ok) return token;
+      }
+      return ok({ tenantId: account.tenantId, deadline: stored.run.deadline });
+    },
+
+    async advance(input) {
+      return settle(await advance(input));
+    },
+
+    tenantConfiguration: emptyStage('tenantConfiguration'),
+    plan: emptyStage('plan'),
+    apply: emptyStage('apply'),
+
+    async finish(input) {
+      // Tokens first: whatever happens to the records below, none may outlive the run.
+      const tokensDeleted = await deps.tokens.deleteRun(input.runId);
+      const finished = await retryOnConflict(async (): Promise<Result<SyncRun>> => {
+        const stored = await deps.syncRuns.get(input.accountId, input.runId);
+        if (!stored) return fail('SYNC_RUN_NOT_FOUND', `There is no sync run ${input.runId}.`);
+        // Finished already (this step ran before): keep what was recorded.
+        if (stored.run.status !== 'Running') return ok(stored.run);
+        // A run that failed or expired keeps the stage it stopped in.
+        const reachedEnd = input.status === 'Succeeded' || input.status === 'PartiallySucceeded';
+        const next = finishRun(
+          { ...stored.run, stage: reachedEnd ? 'finish' : stored.run.stage },
+          { status: input.status, counts: input.counts, error: input.error },
+          new Date(input.finishedAt),
+        );
+        if (!next.ok) return next;
+        const { status, stage, counts, error, finishedAt } = next.value;
+        const updated = await deps.syncRuns.update(input.accountId, input.runId, { status, stage, counts, error, finishedAt }, stored.etag);
+        return updated.ok ? ok(next.value) : updated;
+      });
+      if (!finished.ok) throw new Error(`The sync run could not be finished (${finished.error.code}).`);
+      const recorded = await retryOnConflict(async (): Promise<Result<unknown>> => {
+        const stored = await deps.accounts.get(input.accountId);
+        // A removed or deleted account has nothing left to record on.
+        if (!stored || stored.account.state === 'removed') return ok(undefined);
+        const next = accountAfterRun(stored.account, finished.value);
+        if (!next.ok) return next;
+        if (next.value === stored.account) return ok(undefined);
+        return deps.accounts.save(next.value, stored.etag, []);
+      });
+      if (!recorded.ok) throw new Error(`The sync run could not be recorded on its account (${recorded.error.code}).`);
+      return { status: finished.value.status, tokensDeleted };
+    },
+  };
+}

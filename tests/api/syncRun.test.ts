@@ -1,0 +1,216 @@
+/**
+ * The sync run over the local stack: startSync (built from the stack's settings as the container builds it, with the
+ * Durable emulator as the orchestration client) on an activated account, then the syncTenant orchestration on the
+ * local host: preflight → discovery → the empty stages of this issue → finish. Afterwards the run is visible through
+ * the API and the Key Vault simulator holds none of its tokens; the history and custom status hold no token.
+ */
+import { randomBytes } from 'node:crypto';
+import { loadConfig } from '../../shared/config';
+import { tokenVaultFor } from '../../shared/container';
+import { LOCAL_CLIENT_ID } from '../../local/appRegistration';
+import { generateTenant } from '../../local/simulator/tenants/generator';
+import { OrchestrationClient } from '../../shared/discovery/ports';
+import { durableOrchestrationClient } from '../../shared/durable/orchestrationClient';
+import { DEADLINE_SAFETY_MARGIN_MS } from '../../shared/domain/syncRun';
+import { runPrefix } from '../../shared/keyVault/secretNames';
+import { tableAccountStore } from '../../shared/storage/accountStore';
+import { tableSyncRunStore } from '../../shared/storage/syncRunStore';
+import { table } from '../../shared/storage/tables';
+import { SYNC_RESOURCES, syncInstanceId } from '../../shared/sync/contract';
+import { startSync, StartSyncRequest } from '../../shared/sync/startSync';
+import { RunToken } from '../../shared/sync/tokenVault';
+import { enableAccount, enableAndActivate } from '../support/activate';
+import { json, Stack, startStack } from '../support/stack';
+
+let stack: Stack;
+/** Every token value handed to startSync, for the scans. */
+const issued: string[] = [];
+
+beforeAll(async () => {
+  stack = await startStack();
+}, 60_000);
+afterAll(() => stack?.stop());
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The orchestration client the app uses: a real DurableClient on the binding data the host gives its functions. */
+function orchestrations(): OrchestrationClient {
+  const { DurableClient } = require('durable-functions/lib/src/durableClient/DurableClient');
+  return durableOrchestrationClient(new DurableClient(stack.host.durableClientData));
+}
+
+/**
+ * An active account on a generated tenant of its own (one tenant belongs to one account, and the demo tenant is
+ * taken by the account activated through the browser flow): created through the API, then bound and activated.
+ */
+let seed = 900;
+async function activeAccount(accountId: string): Promise<void> {
+  const tenant = generateTenant({ users: 6, seed: seed++ });
+  tenant.adminConsentedClients = [LOCAL_CLIENT_ID];
+  stack.simulator.control.addTenant(tenant);
+  const ga = { portalUserId: `ga-${accountId}`, displayName: 'Gale Admin', email: `ga-${accountId}@customer.example` };
+  const res = await stack.call('PUT', `accounts/${accountId}`, {
+    body: { name: `Account ${accountId}`, licenseCount: 3, globalAdmin: ga, tenantId: tenant.id },
+  });
+  expect(res.status).toBe(201);
+  const store = tableAccountStore(table(stack.azurite.connectionString, 'accounts'));
+  const { account: a, etag } = (await store.get(accountId))!;
+  const saved = await store.save({ ...a, state: 'active', tenantBound: true, actionNeeded: 'none', version: a.version + 1 }, etag, []);
+  expect(saved.ok).toBe(true);
+}
+
+function deps() {
+  const config = loadConfig(process.env);
+  const storage = stack.azurite.connectionString;
+  return {
+    accounts: tableAccountStore(table(storage, 'accounts')),
+    syncRuns: tableSyncRunStore(table(storage, 'syncRuns')),
+    tokens: tokenVaultFor(config, { kind: 'secret', secret: config.ENTRA_CLIENT_SECRET! }, () => new Date()),
+    orchestrations: orchestrations(),
+    now: () => new Date(),
+  };
+}
+
+function token(resource: string, expiresInMs = 3600_000): RunToken {
+  const accessToken = `eyJ0eXAiOiJKV1QifQ.${randomBytes(24).toString('base64url')}.${randomBytes(16).toString('base64url')}`;
+  issued.push(accessToken);
+  return { resource, accessToken, expiresOn: new Date(Date.now() + expiresInMs) };
+}
+
+const request = (accountId: string, tokens: RunToken[] = SYNC_RESOURCES.map((r) => token(r))): StartSyncRequest => ({
+  accountId,
+  trigger: 'portal',
+  startedBy: `ga-${accountId}`,
+  tokens,
+});
+
+const runSecrets = (runId: string) => stack.simulator.control.secrets().filter((s) => s.name.startsWith(runPrefix(runId)));
+const allRunSecrets = () => stack.simulator.control.secrets().filter((s) => s.name.startsWith('sync-'));
+const runOf = async (accountId: string, runId: string) => json(await stack.call('GET', `accounts/${accountId}/sync-runs/${runId}`));
+const status = async (accountId: string) => json(await stack.call('GET', `accounts/${accountId}/status`));
+
+async function started(accountId: string, req = request(accountId)): Promise<string> {
+  const outcome = await startSync(deps(), req);
+  if (!outcome.ok) throw new Error(`startSync refused: ${outcome.error.code}`);
+  return outcome.value.runId;
+}
+
+async function finished(accountId: string, runId: string) {
+  for (let i = 0; i < 200; i++) {
+    const run = await runOf(accountId, runId);
+    if (run.status !== 'Running' && !(await orchestrations().isRunning(syncInstanceId(accountId)))) return run;
+    await sleep(100);
+  }
+  throw new Error('the run did not finish');
+}
+
+test('an activated account syncs: Running → Succeeded with zero counts, visible in the API, and no token left', async () => {
+  const accountId = 'sync-ok';
+  await enableAndActivate(stack, accountId, 3);
+  const runId = await started(accountId);
+  expect(runSecrets(runId)).toHaveLength(SYNC_RESOURCES.length);
+  expect(await runOf(accountId, runId)).toMatchObject({ runId, status: 'Running', trigger: 'portal', startedBy: `ga-${accountId}` });
+
+  const run = await finished(accountId, runId);
+  expect(run).toMatchObject({
+    status: 'Succeeded',
+    stage: 'finish',
+    counts: { planned: 0, applied: 0, failed: 0, left: 0 },
+    error: null,
+    finishedAt: expect.any(String),
+  });
+  const listed = await json(await stack.call('GET', `accounts/${accountId}/sync-runs`));
+  expect(listed.runs.map((r: { runId: string }) => r.runId)).toEqual([runId]);
+  const after = await status(accountId);
+  expect(after).toMatchObject({ state: 'active', runningRunId: null, lastSync: { at: run.finishedAt, status: 'Succeeded' } });
+  expect(runSecrets(runId)).toEqual([]);
+
+  const instance = stack.host.durable.instances.get(syncInstanceId(accountId))!;
+  expect(instance.status).toBe('Completed');
+  expect(instance.customStatus).toEqual({ runId, stage: 'finish', counts: { planned: 0, applied: 0, failed: 0, left: 0 } });
+  // The run's discovery ran as its sub-orchestration.
+  expect(stack.host.durable.instances.get(`sync-${accountId}-discovery-${runId}`)?.status).toBe('Completed');
+  expect((await json(await stack.call('GET', `accounts/${accountId}`))).discovery).toMatchObject({ status: 'succeeded' });
+});
+
+test('a second start while a run runs answers SYNC_RUNNING with the running run, and stores nothing', async () => {
+  const accountId = 'sync-twice';
+  await activeAccount(accountId);
+  // Graph's users page hangs a moment: the first run is still in its discovery when the second start comes.
+  stack.simulator.control.injectFault({ service: 'graph', path: '/users', latencyMs: 3000, times: 1 });
+  const first = await started(accountId);
+  await sleep(300);
+  const secretsBefore = allRunSecrets().length;
+  const second = await startSync(deps(), request(accountId));
+  expect(second).toMatchObject({ ok: false, error: { code: 'SYNC_RUNNING', details: { runId: first } } });
+  expect(allRunSecrets()).toHaveLength(secretsBefore);
+  const listed = await json(await stack.call('GET', `accounts/${accountId}/sync-runs`));
+  expect(listed.total).toBe(1);
+  expect((await status(accountId)).runningRunId).toBe(first);
+
+  expect(await finished(accountId, first)).toMatchObject({ status: 'Succeeded' });
+  expect(runSecrets(first)).toEqual([]);
+});
+
+test('an account that is not active cannot sync: SYNC_NOT_AVAILABLE, nothing stored', async () => {
+  const accountId = 'sync-invited';
+  await enableAccount(stack, accountId, 3);
+  const secretsBefore = allRunSecrets().length;
+  const outcome = await startSync(deps(), request(accountId));
+  expect(outcome).toMatchObject({ ok: false, error: { code: 'SYNC_NOT_AVAILABLE' } });
+  expect(allRunSecrets()).toHaveLength(secretsBefore);
+  expect((await json(await stack.call('GET', `accounts/${accountId}/sync-runs`))).total).toBe(0);
+  expect(await startSync(deps(), request('sync-nobody'))).toMatchObject({ ok: false, error: { code: 'ACCOUNT_NOT_FOUND' } });
+});
+
+test('tokens too close to their expiry are refused before anything is stored', async () => {
+  const accountId = 'sync-short';
+  await activeAccount(accountId);
+  const secretsBefore = allRunSecrets().length;
+  const outcome = await startSync(
+    deps(),
+    request(
+      accountId,
+      SYNC_RESOURCES.map((r) => token(r, DEADLINE_SAFETY_MARGIN_MS - 1000)),
+    ),
+  );
+  expect(outcome).toMatchObject({ ok: false, error: { code: 'SYNC_WINDOW_TOO_SHORT' } });
+  expect(allRunSecrets()).toHaveLength(secretsBefore);
+  expect((await json(await stack.call('GET', `accounts/${accountId}/sync-runs`))).total).toBe(0);
+});
+
+test('a token missing in the vault at preflight fails the run with its code, and the others are deleted', async () => {
+  const accountId = 'sync-missing';
+  await activeAccount(accountId);
+  // Only the Graph token: the Teams admin API's is missing.
+  const runId = await started(accountId, request(accountId, [token(SYNC_RESOURCES[0])]));
+  expect(runSecrets(runId)).toHaveLength(1);
+  const run = await finished(accountId, runId);
+  expect(run).toMatchObject({ status: 'Failed', stage: 'preflight', error: { code: 'TOKEN_MISSING' } });
+  expect(runSecrets(runId)).toEqual([]);
+  expect((await status(accountId)).lastSync).toEqual({ at: run.finishedAt, status: 'Failed' });
+  expect(stack.host.durable.instances.get(syncInstanceId(accountId))?.customStatus).toMatchObject({ runId, stage: 'preflight' });
+});
+
+test('a deadline that passes during the run ends it Expired at the next stage, tokens deleted', async () => {
+  const accountId = 'sync-late';
+  await activeAccount(accountId);
+  // The window closes 2 s after the start; Graph's users page takes 3 s, so the discovery ends past the deadline.
+  const tokens = SYNC_RESOURCES.map((r) => token(r, DEADLINE_SAFETY_MARGIN_MS + 2000));
+  stack.simulator.control.injectFault({ service: 'graph', path: '/users', latencyMs: 3000, times: 1 });
+  const runId = await started(accountId, request(accountId, tokens));
+  const run = await finished(accountId, runId);
+  expect(run).toMatchObject({ status: 'Expired', stage: 'discovery', error: { code: 'SYNC_EXPIRED' } });
+  expect(runSecrets(runId)).toEqual([]);
+  expect((await status(accountId)).lastSync).toMatchObject({ status: 'Expired' });
+});
+
+test('no token value is in any sync orchestration history, input, output or custom status', async () => {
+  await stack.host.durable.whenIdle();
+  const instances = [...stack.host.durable.instances.values()].filter((i) => i.instanceId.startsWith('sync-'));
+  expect(instances.length).toBeGreaterThan(0);
+  const text = JSON.stringify(instances.map((i) => ({ input: i.input, history: i.history, customStatus: i.customStatus, output: i })));
+  expect(issued.length).toBeGreaterThan(0);
+  for (const value of issued) expect(text).not.toContain(value);
+  expect(allRunSecrets()).toEqual([]);
+});
