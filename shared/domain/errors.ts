@@ -50,6 +50,10 @@ export const ERROR_CODES = [
   'LICENSE_LIMIT_EXCEEDED',
   // Sync runs.
   'SYNC_RUN_NOT_FOUND',
+  'NOT_SYNC_ADMIN',
+  'SYNC_NOT_AVAILABLE',
+  'SYNC_RUNNING',
+  'TEAMS_ADMIN_CONSENT_MISSING',
   // Email delivery (Communication Services).
   'EMAIL_SEND_FAILED',
   // Token vault (a sync run's access tokens).
