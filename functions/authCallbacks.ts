@@ -2,6 +2,7 @@
  * Microsoft's redirects back to us (browser, anonymous; the single-use OAuth state is the credential):
  *   GET /api/auth/consent   after admin consent → on to the sign-in
  *   GET /api/auth/signin    after the sign-in → bind tenant and GA, start discovery, back to the integration page
+ *   GET /api/auth/sync      after the sync's sign-in → check both identities, start the run, back to the page
  */
 import { app, HttpRequest, HttpResponseInit } from '@azure/functions';
 import * as df from 'durable-functions';
@@ -69,6 +70,22 @@ export async function authSignInCallback(req: PageRequest): Promise<HttpResponse
   return answer(outcome, req);
 }
 
+export async function authSyncCallback(req: PageRequest): Promise<HttpResponseInit> {
+  const q = query(req.request);
+  if (!q.success) return badCallback(req);
+  const outcome = await container().sync.completeSignIn(
+    {
+      state: q.data.state,
+      code: q.data.code,
+      error: q.data.error,
+      errorDescription: q.data.error_description,
+      flowCookie: readCookie(req.request.headers, FLOW_COOKIE),
+    },
+    df.getClient(req.context),
+  );
+  return answer(outcome, req);
+}
+
 app.http('authConsentCallback', {
   route: 'auth/consent',
   methods: ['GET'],
@@ -81,4 +98,11 @@ app.http('authSignInCallback', {
   authLevel: 'anonymous',
   extraInputs: [df.input.durableClient()],
   handler: page(site, authSignInCallback),
+});
+app.http('authSyncCallback', {
+  route: 'auth/sync',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  extraInputs: [df.input.durableClient()],
+  handler: page(site, authSyncCallback),
 });

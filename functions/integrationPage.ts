@@ -2,6 +2,7 @@
  * The integration page (browser, anonymous; the signed email link is the credential):
  *   GET  /api/integration?link=…          the page: account, state, next action
  *   POST /api/integration/authorize       "Authorize" (form: link, csrf) → Microsoft admin consent
+ *   POST /api/integration/sync            "Sync now" / "Final sync" (form: link, csrf) → Microsoft sign-in for the sync
  */
 import { app, HttpRequest, HttpResponseInit } from '@azure/functions';
 import { z } from 'zod';
@@ -11,13 +12,15 @@ import { cookieHeader, CSRF_COOKIE, FLOW_COOKIE, readCookie } from '../shared/ht
 import { htmlResponse, page, PageRequest, redirect, refusalPage } from '../shared/http/page';
 import { renderIntegrationPage } from '../shared/pages/integrationPage';
 import { randomValue } from '../shared/security/browserBinding';
+import { AuthorizeForm, Redirect } from '../shared/activation/startActivation';
+import { Result } from '../shared/domain/errors';
 
 const LinkToken = z
   .string()
   .regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/)
   .max(4096);
 const PageQuery = z.object({ link: LinkToken });
-const AuthorizeForm = z.object({ link: LinkToken, csrf: z.string().max(200).optional() });
+const PageForm = z.object({ link: LinkToken, csrf: z.string().max(200).optional() });
 const MAX_FORM_BYTES = 16 * 1024;
 
 const web = () => container().web;
@@ -42,11 +45,14 @@ async function readForm(request: HttpRequest): Promise<URLSearchParams | undefin
   return text.ok ? new URLSearchParams(text.value) : undefined;
 }
 
-export async function integrationAuthorize(req: PageRequest): Promise<HttpResponseInit> {
+type FormAction = (form: AuthorizeForm) => Promise<Result<Redirect>>;
+
+/** A page form (link + CSRF) whose answer binds this browser to the OAuth flow and sends it on to Microsoft. */
+async function toMicrosoft(req: PageRequest, action: FormAction): Promise<HttpResponseInit> {
   const raw = await readForm(req.request);
-  const form = AuthorizeForm.safeParse({ link: raw?.get('link') ?? undefined, csrf: raw?.get('csrf') ?? undefined });
+  const form = PageForm.safeParse({ link: raw?.get('link') ?? undefined, csrf: raw?.get('csrf') ?? undefined });
   if (!form.success) return invalidLink(req);
-  const result = await container().activation.authorize({
+  const result = await action({
     link: form.data.link,
     csrfToken: form.data.csrf,
     csrfCookie: readCookie(req.request.headers, CSRF_COOKIE),
@@ -58,10 +64,19 @@ export async function integrationAuthorize(req: PageRequest): Promise<HttpRespon
   });
 }
 
+export const integrationAuthorize = (req: PageRequest) => toMicrosoft(req, (form) => container().activation.authorize(form));
+export const integrationSync = (req: PageRequest) => toMicrosoft(req, (form) => container().sync.startSignIn(form));
+
 app.http('integrationPage', { route: 'integration', methods: ['GET'], authLevel: 'anonymous', handler: page(site, integrationPage) });
 app.http('integrationAuthorize', {
   route: 'integration/authorize',
   methods: ['POST'],
   authLevel: 'anonymous',
   handler: page(site, integrationAuthorize),
+});
+app.http('integrationSync', {
+  route: 'integration/sync',
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  handler: page(site, integrationSync),
 });

@@ -9,7 +9,7 @@ export const LOCAL_CLIENT_SECRET = 'local-only-client-secret';
 
 export function redirectUris(publicBaseUrl: string): string[] {
   const base = publicBaseUrl.replace(/\/$/, '');
-  return [`${base}/api/auth/consent`, `${base}/api/auth/signin`];
+  return [`${base}/api/auth/consent`, `${base}/api/auth/signin`, `${base}/api/auth/sync`];
 }
 
 export function registerLocalApp(

@@ -51,7 +51,8 @@ const ConfigSchema = z.object({
 
   /**
    * The multi-tenant Entra app registration the customer's Global Admin consents to. Redirect URIs are fixed:
-   * {PUBLIC_BASE_URL}/api/auth/consent and {PUBLIC_BASE_URL}/api/auth/signin must be registered on the app.
+   * {PUBLIC_BASE_URL}/api/auth/consent, {PUBLIC_BASE_URL}/api/auth/signin and {PUBLIC_BASE_URL}/api/auth/sync must be
+   * registered on the app.
    */
   ENTRA_CLIENT_ID: z.string().uuid('the Entra application (client) id is a GUID'),
   /** The app's credential: a client secret, or (recommended by Microsoft) a certificate — one of the two. */

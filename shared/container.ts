@@ -47,6 +47,9 @@ import { LinkSigner } from './security/signedLinks';
 import { purgeExpiredTokens } from './sync/purgeExpiredTokens';
 import { startSync, StartSyncRequest } from './sync/startSync';
 import { syncSteps, SyncSteps } from './sync/steps';
+import { requestSync, SyncLink } from './sync/requestSync';
+import { startSyncSignIn } from './sync/startSyncSignIn';
+import { completeSyncSignIn } from './sync/completeSyncSignIn';
 import { TokenVault } from './sync/tokenVault';
 import { tableAccountStore } from './storage/accountStore';
 import { tableAuthSessionStore } from './storage/authSessionStore';
@@ -137,12 +140,21 @@ export interface Container {
     getRun(accountId: string, runId: string): Promise<Result<SyncRun>>;
     /** The hourly sweep: removes every run token past its expiry; returns how many. */
     purgeExpiredTokens(): Promise<number>;
-    /** Starts a run with the Global Admin's tokens; `durable` is the trigger's Durable client. */
+    /** POST /sync: the Global Admin's short-lived link to the page that starts a sync. */
+    requestLink(accountId: string, actorId: string): Promise<Result<SyncLink>>;
+    /** "Sync now" on the integration page: on to Microsoft's delegated sign-in. */
+    startSignIn(form: AuthorizeForm): Promise<Result<Redirect>>;
+    /** Microsoft's answer to the sync sign-in: checks both identities, then starts the run. */
+    completeSignIn(callback: SignInCallback, durable: DurableClient): Promise<CallbackResult>;
+    /** The run's entry point (tokens in, run id out). */
     start(request: StartSyncRequest, durable: DurableClient): Promise<Result<{ runId: string }>>;
     /** The steps the sync orchestration's activities run. */
     steps: SyncSteps;
   };
 }
+
+/** How long the portal's sync link opens the page: minutes, as it is meant to be followed at once. */
+const SYNC_LINK_TTL_MINUTES = 10;
 
 export function createContainer(config: Config = loadConfig()): Container {
   const version = appVersion();
@@ -176,6 +188,7 @@ export function createContainer(config: Config = loadConfig()): Container {
     credential: appCredential,
     consentRedirectUri: `${publicBaseUrl}/api/auth/consent`,
     signInRedirectUri: `${publicBaseUrl}/api/auth/signin`,
+    syncRedirectUri: `${publicBaseUrl}/api/auth/sync`,
   });
   const directory = graphTenantDirectory({
     authorityHost: config.ENTRA_AUTHORITY_HOST,
@@ -216,6 +229,11 @@ export function createContainer(config: Config = loadConfig()): Container {
     perHour: config.EMAIL_RATE_PER_HOUR,
     maxAttempts: config.EMAIL_MAX_ATTEMPTS,
   };
+
+  // Replaced at merge: the real startSync takes its own deps (the durable client among them).
+  /** The run's entry point: tokens in, run id out (the trigger hands over its Durable client). */
+  const startRun = (request: StartSyncRequest, durable: DurableClient) =>
+    startSync({ accounts: store, syncRuns, tokens, orchestrations: durableOrchestrationClient(durable), now }, request);
 
   return {
     config,
@@ -263,8 +281,11 @@ export function createContainer(config: Config = loadConfig()): Container {
       listRuns: (accountId, page, pageSize) => listSyncRuns({ accounts: store, syncRuns }, accountId, page, pageSize),
       getRun: (accountId, runId) => getSyncRun({ accounts: store, syncRuns }, accountId, runId),
       purgeExpiredTokens: () => purgeExpiredTokens({ tokens, now }),
-      start: (request, durable) =>
-        startSync({ accounts: store, syncRuns, tokens, orchestrations: durableOrchestrationClient(durable), now }, request),
+      requestLink: (accountId, actorId) =>
+        requestSync({ ...integrationLinks, store, syncLinkTtlMinutes: SYNC_LINK_TTL_MINUTES, now }, accountId, actorId),
+      startSignIn: (form) => startSyncSignIn(activation, form),
+      completeSignIn: (callback, durable) => completeSyncSignIn(activation, (request) => startRun(request, durable), callback),
+      start: startRun,
       steps: syncSteps({ accounts: store, syncRuns, tokens }),
     },
   };

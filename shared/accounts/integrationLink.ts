@@ -16,3 +16,18 @@ export async function integrationLink(deps: IntegrationLinkDeps, account: Accoun
   );
   return `${deps.integrationPageUrl}?link=${encodeURIComponent(token)}`;
 }
+
+/** A sync link: opens the integration page ready to sync, for `ttlSeconds` (the portal's link lives minutes). */
+export async function syncLink(
+  deps: IntegrationLinkDeps,
+  account: Account,
+  now: Date,
+  options: { ttlSeconds?: number; via?: 'portal' } = {},
+): Promise<string> {
+  const { portalUserId, email } = account.globalAdmin;
+  const token = await deps.links.sign(
+    { purpose: 'sync', accountId: account.accountId, globalAdminId: portalUserId, globalAdminEmail: email, ...options },
+    now,
+  );
+  return `${deps.integrationPageUrl}?link=${encodeURIComponent(token)}`;
+}

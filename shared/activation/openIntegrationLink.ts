@@ -5,13 +5,15 @@
 import { loadAccount } from '../accounts/loadAccount';
 import { StoredAccount } from '../accounts/ports';
 import { fail, ok, Result } from '../domain/errors';
-import { emailDigest } from '../security/signedLinks';
+import { emailDigest, LinkClaims } from '../security/signedLinks';
 import { ActivationDeps } from './deps';
 
 export interface OpenedLink {
   stored: StoredAccount;
   /** The link itself, carried in the page's forms. */
   link: string;
+  /** What the link was issued for (a `sync` link opens the page ready to sync). */
+  claims: LinkClaims;
 }
 
 export async function openIntegrationLink(
@@ -26,5 +28,5 @@ export async function openIntegrationLink(
   if (ga.portalUserId !== check.value.claims.globalAdminId || emailDigest(ga.email) !== check.value.claims.globalAdminEmailDigest) {
     return fail('LINK_SUPERSEDED', 'This link was sent to a previous Global Admin of the account, or to an address no longer theirs.');
   }
-  return ok({ stored: loaded.value, link });
+  return ok({ stored: loaded.value, link, claims: check.value.claims });
 }

@@ -1,8 +1,10 @@
 /** What the activation use cases need from the outside world. */
 import { MicrosoftIdentity } from '../domain/activation';
 import { Result } from '../domain/errors';
+import { SyncTrigger } from '../domain/syncRun';
 
-export type AuthPurpose = 'adminConsent' | 'signIn';
+/** `sync` is the Global Admin's delegated sign-in that authorises one sync run. */
+export type AuthPurpose = 'adminConsent' | 'signIn' | 'sync';
 
 /** One OAuth round trip in progress, keyed by its random `state`; single-use and short-lived. */
 export interface AuthSession {
@@ -16,6 +18,8 @@ export interface AuthSession {
   /** PKCE verifier and nonce of a sign-in (sealed at rest by the store). */
   codeVerifier?: string;
   nonce?: string;
+  /** Of a `sync` session: where the sync was started from. */
+  trigger?: SyncTrigger;
   createdAt: string;
   expiresAt: string;
 }
@@ -79,4 +83,28 @@ export interface MicrosoftSignIn {
   signInUrl(state: string, tenantHint: string | null): Promise<SignInStart>;
   /** Redeems the code, validates the ID token (signature, issuer, audience, nonce) and reads the user's roles. */
   completeSignIn(request: { code: string; codeVerifier: string; nonce: string }): Promise<Result<MicrosoftIdentity>>;
+  /**
+   * The sync's delegated sign-in URL (PKCE, nonce) at `organizations`, hinting the bound tenant: the Graph scopes the
+   * run needs, with the Teams admin API scope asked for consent in the same prompt (a token is one resource each).
+   */
+  syncSignInUrl(state: string, tenantHint: string): Promise<SignInStart>;
+  /** Redeems the sync sign-in's code for the Graph token and validates the ID token as completeSignIn does. */
+  completeSyncSignIn(request: { code: string; codeVerifier: string; nonce: string }): Promise<Result<DelegatedSignIn>>;
+}
+
+/** A delegated access token for one resource; never logged, never stored in clear. */
+export interface DelegatedToken {
+  resource: string;
+  accessToken: string;
+  expiresOn: Date;
+}
+
+/** A completed sync sign-in, its refresh token held in memory only until `close`. */
+export interface DelegatedSignIn {
+  identity: MicrosoftIdentity;
+  graph: DelegatedToken;
+  /** The "Skype and Teams Tenant Admin API" token, redeemed with the sign-in's refresh token. */
+  teamsAdmin(): Promise<Result<DelegatedToken>>;
+  /** Drops the sign-in's token cache: no refresh token outlives the callback. */
+  close(): Promise<void>;
 }

@@ -16,6 +16,8 @@ export interface IntegrationPageView {
   link: string;
   csrfToken: string;
   queuedChanges: number;
+  /** Opened from a sync link (the portal's or an email's): the page leads with the sync. */
+  readyToSync: boolean;
 }
 
 export interface PageDeps extends ActivationDeps, CurrentDiscoveryDeps {
@@ -37,5 +39,6 @@ export async function showIntegrationPage(deps: PageDeps, link: string, csrfCook
     link: opened.value.link,
     csrfToken: deps.csrf.tokenFor(csrfCookie, account.accountId),
     queuedChanges: mapping.summary.queued,
+    readyToSync: opened.value.claims.purpose === 'sync',
   });
 }

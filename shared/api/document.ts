@@ -9,6 +9,7 @@ import './mapping/routes';
 import './discovery/routes';
 import './voiceUsers/routes';
 import './sync/routes';
+import './sync/start';
 import { registry } from './registry';
 
 export function openApiDocument(version: string): unknown {

@@ -50,12 +50,14 @@ export const ERROR_CODES = [
   'LICENSE_LIMIT_EXCEEDED',
   // Sync runs.
   'SYNC_RUN_NOT_FOUND',
+  'NOT_SYNC_ADMIN',
   'SYNC_NOT_AVAILABLE',
   'SYNC_RUNNING',
   'SYNC_WINDOW_TOO_SHORT',
   'SYNC_START_FAILED',
   'SYNC_EXPIRED',
   'SYNC_FAILED',
+  'TEAMS_ADMIN_CONSENT_MISSING',
   // Email delivery (Communication Services).
   'EMAIL_SEND_FAILED',
   // Token vault (a sync run's access tokens).

@@ -66,6 +66,7 @@ export const HTTP_STATUS: Record<ProblemCode, number> = {
   TEAMS_USER_ALREADY_MAPPED: 409,
   LICENSE_LIMIT_EXCEEDED: 422,
   SYNC_RUN_NOT_FOUND: 404,
+  NOT_SYNC_ADMIN: 403,
   SYNC_NOT_AVAILABLE: 409,
   SYNC_RUNNING: 409,
   SYNC_WINDOW_TOO_SHORT: 409,
@@ -73,6 +74,7 @@ export const HTTP_STATUS: Record<ProblemCode, number> = {
   // Recorded on runs only (a run that ran out of its token window, or gave up after unexpected errors).
   SYNC_EXPIRED: 409,
   SYNC_FAILED: 502,
+  TEAMS_ADMIN_CONSENT_MISSING: 403,
   EMAIL_SEND_FAILED: 502,
   TOKEN_MISSING: 409,
   TOKEN_EXPIRED: 409,

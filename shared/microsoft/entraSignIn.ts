@@ -6,7 +6,7 @@
  * reliable, and it includes roles held through role-assignable groups; least privilege User.Read).
  * A fresh msal client per sign-in, emptied afterwards: no refresh token outlives the callback.
  */
-import { AuthError, ConfidentialClientApplication, CryptoProvider, LogLevel } from '@azure/msal-node';
+import { AuthenticationResult, AuthError, ConfidentialClientApplication, CryptoProvider, LogLevel } from '@azure/msal-node';
 import { Client } from '@microsoft/microsoft-graph-client';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
 import { MicrosoftSignIn } from '../activation/ports';
@@ -21,6 +21,8 @@ export interface EntraSettings {
   credential: AppCredential;
   consentRedirectUri: string;
   signInRedirectUri: string;
+  /** Where Microsoft returns after the sync's delegated sign-in ({PUBLIC_BASE_URL}/api/auth/sync). */
+  syncRedirectUri: string;
 }
 
 /** Application permissions the admin consent grants come from the app registration: `/.default` asks for all. */
@@ -29,6 +31,25 @@ const GRAPH_DEFAULT_SCOPE = 'https://graph.microsoft.com/.default';
 const SIGN_IN_SCOPES = ['User.Read'];
 /** Sign-in is multi-tenant; the tenant is checked from the validated ID token, never assumed. */
 const SIGN_IN_AUTHORITY = 'organizations';
+/**
+ * Delegated Graph permissions of a sync (docs/activation.md lists what each is for). One resource per token request:
+ * the code is redeemed for these, the Teams admin API token comes from the same sign-in's refresh token.
+ */
+export const SYNC_GRAPH_SCOPES = [
+  'User.Read',
+  'Directory.Read.All',
+  'User.ReadWrite.All',
+  'Domain.ReadWrite.All',
+  'TeamsUserConfiguration.Read.All',
+  'TeamsTelephoneNumber.ReadWrite.All',
+  'TeamsPolicyUserAssign.ReadWrite.All',
+];
+/** "Skype and Teams Tenant Admin API" (the Teams admin API behind the MicrosoftTeams module). */
+export const TEAMS_ADMIN_RESOURCE = '48ac35b8-9aa8-4d74-927d-1f4a14a0b239';
+export const TEAMS_ADMIN_SCOPES = [`${TEAMS_ADMIN_RESOURCE}/user_impersonation`];
+export const GRAPH_RESOURCE = 'https://graph.microsoft.com';
+/** Used only when Microsoft's answer has no expiry: the shortest lifetime Microsoft documents for access tokens. */
+const FALLBACK_TOKEN_LIFETIME_MS = 60 * 60_000;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function entraSignIn(settings: EntraSettings): MicrosoftSignIn {
@@ -103,6 +124,56 @@ export function entraSignIn(settings: EntraSettings): MicrosoftSignIn {
     }
   }
 
+  const expiryOf = (expiresOn: Date | null): Date => expiresOn ?? new Date(Date.now() + FALLBACK_TOKEN_LIFETIME_MS);
+
+  async function redeem(
+    client: ConfidentialClientApplication,
+    request: { code: string; codeVerifier: string; nonce: string; scopes: string[]; redirectUri: string },
+  ): Promise<Result<AuthenticationResult>> {
+    try {
+      return ok(await client.acquireTokenByCode(request));
+    } catch (err) {
+      // Only the OAuth error and AADSTS code are kept: Microsoft's messages are for diagnostics, never shown raw.
+      const e = err as AuthError;
+      const refusal = refusalForMicrosoftError(e.errorCode ?? '', e.errorMessage ?? '');
+      const aadsts = /AADSTS\d+/.exec(e.errorMessage ?? '')?.[0];
+      return refusal === 'MFA_REQUIRED' || refusal === 'CONSENT_DECLINED' || refusal === 'ADMIN_APPROVAL_REQUIRED'
+        ? fail(refusal, 'Microsoft refused the sign-in.', { microsoftError: e.errorCode, aadsts })
+        : fail('CODE_EXCHANGE_FAILED', 'Microsoft did not accept the sign-in code.', { microsoftError: e.errorCode, aadsts });
+    }
+  }
+
+  /** The person a redeemed code names: from the ID token we validated ourselves, roles from `wids` or Graph. */
+  async function identityOf(result: AuthenticationResult, nonce: string): Promise<Result<MicrosoftIdentity>> {
+    const claims = await validateIdToken(result.idToken, nonce).catch(() =>
+      fail<Record<string, unknown>>(
+        'MICROSOFT_SIGN_IN_FAILED',
+        "Microsoft's sign-in metadata could not be read; try again in a few minutes.",
+      ),
+    );
+    if (!claims.ok) return claims;
+    const c = claims.value;
+    const wids = Array.isArray(c.wids) ? (c.wids as unknown[]).filter((w): w is string => typeof w === 'string') : undefined;
+    const who: MicrosoftIdentity = {
+      tenantId: String(c.tid),
+      objectId: String(c.oid ?? ''),
+      username: String(c.preferred_username ?? ''),
+      displayName: String(c.name ?? ''),
+      roleTemplateIds: wids ?? [],
+    };
+    if (!wids) {
+      const roles = await directoryRoles(result.accessToken).catch((err: { statusCode?: number; code?: string }) => err);
+      if (!Array.isArray(roles)) {
+        return fail('MICROSOFT_SIGN_IN_FAILED', 'Microsoft Graph did not tell us your directory roles; try again in a few minutes.', {
+          microsoftError: roles.code ?? String(roles.statusCode ?? 'unknown'),
+        });
+      }
+      who.roleTemplateIds = roles;
+    }
+    if (!GUID.test(who.objectId)) return fail('ID_TOKEN_INVALID', 'The Microsoft ID token has no valid object id.');
+    return ok(who);
+  }
+
   return {
     adminConsentUrl(tenant, state) {
       const url = new URL(`${host}/${encodeURIComponent(tenant)}/v2.0/adminconsent`);
@@ -134,55 +205,97 @@ export function entraSignIn(settings: EntraSettings): MicrosoftSignIn {
 
     async completeSignIn({ code, codeVerifier, nonce }) {
       const client = msal(SIGN_IN_AUTHORITY);
-      let result;
+      const redeemed = await redeem(client, { code, codeVerifier, nonce, scopes: SIGN_IN_SCOPES, redirectUri: settings.signInRedirectUri });
+      if (!redeemed.ok) return redeemed;
       try {
-        result = await client.acquireTokenByCode({
-          code,
-          scopes: SIGN_IN_SCOPES,
-          redirectUri: settings.signInRedirectUri,
-          codeVerifier,
-          nonce,
-        });
-      } catch (err) {
-        // Only the OAuth error and AADSTS code are kept: Microsoft's messages are for diagnostics, never shown raw.
-        const e = err as AuthError;
-        const refusal = refusalForMicrosoftError(e.errorCode ?? '', e.errorMessage ?? '');
-        const aadsts = /AADSTS\d+/.exec(e.errorMessage ?? '')?.[0];
-        return refusal === 'MFA_REQUIRED' || refusal === 'CONSENT_DECLINED' || refusal === 'ADMIN_APPROVAL_REQUIRED'
-          ? fail(refusal, 'Microsoft refused the sign-in.', { microsoftError: e.errorCode, aadsts })
-          : fail('CODE_EXCHANGE_FAILED', 'Microsoft did not accept the sign-in code.', { microsoftError: e.errorCode, aadsts });
-      }
-      try {
-        const claims = await validateIdToken(result.idToken, nonce).catch(() =>
-          fail<Record<string, unknown>>(
-            'MICROSOFT_SIGN_IN_FAILED',
-            "Microsoft's sign-in metadata could not be read; try again in a few minutes.",
-          ),
-        );
-        if (!claims.ok) return claims;
-        const c = claims.value;
-        const wids = Array.isArray(c.wids) ? (c.wids as unknown[]).filter((w): w is string => typeof w === 'string') : undefined;
-        const who: MicrosoftIdentity = {
-          tenantId: String(c.tid),
-          objectId: String(c.oid ?? ''),
-          username: String(c.preferred_username ?? ''),
-          displayName: String(c.name ?? ''),
-          roleTemplateIds: wids ?? [],
-        };
-        if (!wids) {
-          const roles = await directoryRoles(result.accessToken).catch((err: { statusCode?: number; code?: string }) => err);
-          if (!Array.isArray(roles)) {
-            return fail('MICROSOFT_SIGN_IN_FAILED', 'Microsoft Graph did not tell us your directory roles; try again in a few minutes.', {
-              microsoftError: roles.code ?? String(roles.statusCode ?? 'unknown'),
-            });
-          }
-          who.roleTemplateIds = roles;
-        }
-        if (!GUID.test(who.objectId)) return fail('ID_TOKEN_INVALID', 'The Microsoft ID token has no valid object id.');
-        return ok(who);
+        return await identityOf(redeemed.value, nonce);
       } finally {
-        if (result.account) await client.getTokenCache().removeAccount(result.account);
+        if (redeemed.value.account) await client.getTokenCache().removeAccount(redeemed.value.account);
       }
+    },
+
+    async syncSignInUrl(state, tenantHint) {
+      const { verifier, challenge } = await crypto.generatePkceCodes();
+      const nonce = crypto.createNewGuid();
+      const url = await msal(SIGN_IN_AUTHORITY).getAuthCodeUrl({
+        scopes: SYNC_GRAPH_SCOPES,
+        // Consent for the Teams admin API in the same prompt; its token is asked for separately (one resource each).
+        extraScopesToConsent: TEAMS_ADMIN_SCOPES,
+        redirectUri: settings.syncRedirectUri,
+        state,
+        nonce,
+        codeChallenge: challenge,
+        codeChallengeMethod: 'S256',
+        responseMode: 'query',
+        prompt: 'select_account',
+        domainHint: tenantHint,
+      });
+      return { url, codeVerifier: verifier, nonce };
+    },
+
+    async completeSyncSignIn({ code, codeVerifier, nonce }) {
+      // This client's in-memory cache is the only place the refresh token ever lives; `close` empties it.
+      const client = msal(SIGN_IN_AUTHORITY);
+      const close = async (): Promise<void> => {
+        const cache = client.getTokenCache();
+        for (const account of await cache.getAllAccounts()) await cache.removeAccount(account);
+      };
+      const redeemed = await redeem(client, {
+        code,
+        codeVerifier,
+        nonce,
+        scopes: SYNC_GRAPH_SCOPES,
+        redirectUri: settings.syncRedirectUri,
+      });
+      if (!redeemed.ok) {
+        await close();
+        return redeemed;
+      }
+      const result = redeemed.value;
+      const identity = await identityOf(result, nonce).catch(async (err: unknown) => {
+        await close();
+        throw err;
+      });
+      if (!identity.ok || !result.account) {
+        await close();
+        return identity.ok ? fail('CODE_EXCHANGE_FAILED', 'Microsoft did not name the signed-in account.') : identity;
+      }
+      const account = result.account;
+      return ok({
+        identity: identity.value,
+        graph: { resource: GRAPH_RESOURCE, accessToken: result.accessToken, expiresOn: expiryOf(result.expiresOn) },
+        async teamsAdmin() {
+          try {
+            const teams = await client.acquireTokenSilent({
+              account,
+              scopes: TEAMS_ADMIN_SCOPES,
+              authority: `${host}/${identity.value.tenantId}`,
+              forceRefresh: true,
+            });
+            return ok({ resource: TEAMS_ADMIN_RESOURCE, accessToken: teams.accessToken, expiresOn: expiryOf(teams.expiresOn) });
+          } catch (err) {
+            const e = err as AuthError;
+            const aadsts = /AADSTS\d+/.exec(e.errorMessage ?? '')?.[0];
+            if (aadsts === 'AADSTS65001' || e.subError === 'consent_required') {
+              return fail('TEAMS_ADMIN_CONSENT_MISSING', 'The permission for the Teams admin API was not granted for your organization.', {
+                microsoftError: e.errorCode,
+                aadsts,
+              });
+            }
+            const refusal = refusalForMicrosoftError(e.errorCode ?? '', e.errorMessage ?? '');
+            return refusal === 'MFA_REQUIRED'
+              ? fail(refusal, 'Microsoft asks for multi-factor authentication for the Teams admin API.', {
+                  microsoftError: e.errorCode,
+                  aadsts,
+                })
+              : fail('CODE_EXCHANGE_FAILED', 'Microsoft did not give a token for the Teams admin API.', {
+                  microsoftError: e.errorCode,
+                  aadsts,
+                });
+          }
+        },
+        close,
+      });
     },
   };
 }

@@ -24,6 +24,8 @@ export interface IntegrationPageModel {
   csrfToken: string;
   /** Mapping changes saved by the account's admins, waiting for the Global Admin's sync. */
   queuedChanges: number;
+  /** Opened from a sync link: the sync is the page's first action. */
+  readyToSync?: boolean;
 }
 
 type Tone = 'good' | 'bad' | '';
@@ -32,6 +34,8 @@ interface View {
   tone: Tone;
   explanation: SafeHtml;
   action: 'authorize' | 'retry' | 'refresh' | null;
+  /** The sync button's label, when a sync can be started. */
+  sync: string | null;
   refresh: boolean;
 }
 
@@ -44,10 +48,11 @@ function view({ account, discovery, queuedChanges }: IntegrationPageModel): View
       label: 'Removal pending',
       tone: 'bad',
       explanation: html`<p>
-        The integration is being removed. A final sync removes the phone numbers and policies it set in Microsoft Teams; it will be offered
-        here.
+        The integration is being removed. A final sync removes the phone numbers and policies it set in Microsoft Teams. Press
+        <strong>Final sync</strong> and sign in with your Microsoft Global Administrator account to run it.
       </p>`,
       action: null,
+      sync: account.tenantBound ? 'Final sync' : null,
       refresh: false,
     };
   }
@@ -60,6 +65,7 @@ function view({ account, discovery, queuedChanges }: IntegrationPageModel): View
         itself.
       </p>`,
       action: null,
+      sync: null,
       refresh: true,
     };
   }
@@ -74,6 +80,7 @@ function view({ account, discovery, queuedChanges }: IntegrationPageModel): View
           ${PERMISSION_CODES.has(discovery.error?.code ?? '') ? 'Check that the permissions were granted for your organization, then authorize again.' : 'This attempt has ended. Authorize again to read your Teams users anew.'}
         </p>`,
       action: 'retry',
+      sync: null,
       refresh: false,
     };
   }
@@ -100,6 +107,7 @@ function view({ account, discovery, queuedChanges }: IntegrationPageModel): View
                 </p>`
             : html`<p>The integration is active.</p>`,
       action: 'refresh',
+      sync: queuedChanges > 0 ? 'Sync now – changes queued' : 'Sync now',
       refresh: false,
     };
   }
@@ -116,6 +124,7 @@ function view({ account, discovery, queuedChanges }: IntegrationPageModel): View
         <li>We then read your Teams users. Nothing is changed in Teams until you run a sync.</li>
       </ol>`,
     action: 'authorize',
+    sync: null,
     refresh: false,
   };
 }
@@ -142,9 +151,25 @@ export function renderIntegrationPage(brand: PageBrand, model: IntegrationPageMo
         <button type="submit">${BUTTON[v.action]}</button>
       </form>`
     : '';
+  // The sync signs the Global Admin in at Microsoft for this one run; its link and CSRF token are the page's own.
+  const syncForm = v.sync
+    ? html`<form method="post" action="/api/integration/sync">
+        <input type="hidden" name="link" value="${model.link}" />
+        <input type="hidden" name="csrf" value="${model.csrfToken}" />
+        <button type="submit">${v.sync}</button>
+      </form>`
+    : '';
+  const syncNote =
+    v.sync && model.readyToSync
+      ? html`<p>
+          Press <strong>${v.sync}</strong> and sign in with your Microsoft Global Administrator account: the sign-in authorises this one
+          sync.
+        </p>`
+      : '';
+  const actions = model.readyToSync ? html`${syncNote} ${syncForm} ${form}` : html`${form} ${syncForm}`;
   const body = html`<h1>Microsoft Teams integration for ${account.name}</h1>
     <p>Status: <span class="status ${v.tone}" role="status">${v.label}</span></p>
-    ${v.explanation} ${form}
+    ${v.explanation} ${actions}
     <h2>Details</h2>
     <dl>
       <dt>Account</dt>

@@ -62,6 +62,18 @@ const NOTICES: Partial<Record<ProblemCode, { title: string; next: string }>> = {
     title: 'Reading your Teams users could not start',
     next: 'Your Microsoft tenant is linked to this account. Go back to the integration page and press Authorize again to start reading your Teams users.',
   },
+  SYNC_NOT_AVAILABLE: {
+    title: 'A sync cannot be started',
+    next: 'Nothing was changed in Microsoft Teams. Open the integration page to see what the integration needs first.',
+  },
+  SYNC_RUNNING: {
+    title: 'A sync is already running',
+    next: 'Wait for it to finish: the integration page shows its progress. Nothing else was started.',
+  },
+  TEAMS_ADMIN_CONSENT_MISSING: {
+    title: 'The Teams admin permission was not granted',
+    next: 'Press Sync now again and accept the permissions, including the Teams admin API, for your organization. Nothing was changed.',
+  },
   GLOBAL_ADMIN_MISMATCH: {
     title: 'A different Global Administrator is bound to this account',
     next: 'Sign in with the Microsoft account used when the integration was first activated, or ask your provider to reassign the Global Admin.',

@@ -9,7 +9,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import { fail, ok, Result } from '../domain/errors';
 import { KeyRing, PurposeKeys } from './keyRing';
 
-export type LinkPurpose = 'integration';
+/** `integration` opens the page; `sync` opens it ready to sync (from the portal's POST /sync or an email). */
+export type LinkPurpose = 'integration' | 'sync';
+const PURPOSES: readonly unknown[] = ['integration', 'sync'];
 
 export interface LinkClaims {
   purpose: LinkPurpose;
@@ -17,6 +19,8 @@ export interface LinkClaims {
   globalAdminId: string;
   /** Digest of the address the link was sent to (see emailDigest). */
   globalAdminEmailDigest: string;
+  /** Where a sync link was handed out: `portal` (POST /sync); absent for email links. */
+  via?: 'portal';
 }
 
 /** A short digest of an email address: enough to tell addresses apart, without putting the address in the link. */
@@ -28,6 +32,9 @@ export interface LinkRequest {
   accountId: string;
   globalAdminId: string;
   globalAdminEmail: string;
+  /** A shorter life than the signer's default (a portal sync link lives minutes, not days). */
+  ttlSeconds?: number;
+  via?: 'portal';
 }
 
 export interface VerifiedLink {
@@ -51,11 +58,17 @@ export class LinkSigner {
 
   async sign(claims: LinkRequest, now: Date = new Date()): Promise<string> {
     const iat = Math.floor(now.getTime() / 1000);
-    return new SignJWT({ pur: claims.purpose, acc: claims.accountId, ga: claims.globalAdminId, gae: emailDigest(claims.globalAdminEmail) })
+    return new SignJWT({
+      pur: claims.purpose,
+      acc: claims.accountId,
+      ga: claims.globalAdminId,
+      gae: emailDigest(claims.globalAdminEmail),
+      ...(claims.via ? { via: claims.via } : {}),
+    })
       .setProtectedHeader({ alg: 'HS256', kid: this.keys.current.kid })
       .setIssuer(ISSUER)
       .setIssuedAt(iat)
-      .setExpirationTime(iat + this.ttlSeconds)
+      .setExpirationTime(iat + (claims.ttlSeconds ?? this.ttlSeconds))
       .setJti(randomUUID())
       .sign(this.keys.current.key);
   }
@@ -69,12 +82,25 @@ export class LinkSigner {
     };
     try {
       const { payload } = await jwtVerify(token, keyOf, { issuer: ISSUER, algorithms: ['HS256'], currentDate: now });
-      const { pur, acc, ga, gae, exp } = payload as { pur?: unknown; acc?: unknown; ga?: unknown; gae?: unknown; exp?: number };
-      if (pur !== 'integration' || typeof acc !== 'string' || typeof ga !== 'string' || typeof gae !== 'string' || !exp) {
+      const { pur, acc, ga, gae, via, exp } = payload as {
+        pur?: unknown;
+        acc?: unknown;
+        ga?: unknown;
+        gae?: unknown;
+        via?: unknown;
+        exp?: number;
+      };
+      if (!PURPOSES.includes(pur) || typeof acc !== 'string' || typeof ga !== 'string' || typeof gae !== 'string' || !exp) {
         return invalid();
       }
       return ok({
-        claims: { purpose: pur, accountId: acc, globalAdminId: ga, globalAdminEmailDigest: gae },
+        claims: {
+          purpose: pur as LinkPurpose,
+          accountId: acc,
+          globalAdminId: ga,
+          globalAdminEmailDigest: gae,
+          ...(via === 'portal' ? { via } : {}),
+        },
         expiresAt: new Date(exp * 1000),
       });
     } catch (err) {

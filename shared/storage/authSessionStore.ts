@@ -6,6 +6,7 @@
 import { AuthSession, AuthSessionStore } from '../activation/ports';
 import { fail, ok } from '../domain/errors';
 import { Sealer } from '../security/sealer';
+import { SYNC_TRIGGERS, SyncTrigger } from '../domain/syncRun';
 import { isStatus, Table } from './tables';
 import { odata } from '@azure/data-tables';
 
@@ -26,6 +27,7 @@ export function tableAuthSessionStore(sessions: Table, sealer: Sealer): AuthSess
         browserBinding: s.browserBinding,
         sealedVerifier: s.codeVerifier ? await sealer.seal(s.codeVerifier, sealedAt(s.state, 'verifier')) : '',
         sealedNonce: s.nonce ? await sealer.seal(s.nonce, sealedAt(s.state, 'nonce')) : '',
+        trigger: s.trigger ?? '',
         createdAt: s.createdAt,
         expiresAt: s.expiresAt,
         used: false,
@@ -69,6 +71,9 @@ export function tableAuthSessionStore(sessions: Table, sealer: Sealer): AuthSess
         browserBinding: row.browserBinding as string,
         codeVerifier: await open(row.sealedVerifier, 'verifier'),
         nonce: await open(row.sealedNonce, 'nonce'),
+        ...(typeof row.trigger === 'string' && SYNC_TRIGGERS.includes(row.trigger as SyncTrigger)
+          ? { trigger: row.trigger as SyncTrigger }
+          : {}),
         createdAt: row.createdAt as string,
         expiresAt: row.expiresAt as string,
       });

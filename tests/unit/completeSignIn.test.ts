@@ -136,6 +136,8 @@ function setup(who: MicrosoftIdentity) {
     adminConsentUrl: () => 'https://login.example/adminconsent',
     signInUrl: async () => Promise.resolve({ url: 'https://login.example/authorize', codeVerifier: 'verifier', nonce: 'nonce' }),
     completeSignIn: async () => Promise.resolve(ok(who)),
+    syncSignInUrl: async () => Promise.resolve({ url: 'https://login.example/authorize', codeVerifier: 'verifier', nonce: 'nonce' }),
+    completeSyncSignIn: async () => Promise.resolve(fail('CODE_EXCHANGE_FAILED', 'not used here')),
   };
   const deps: ActivationDeps = {
     store,
