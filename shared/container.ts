@@ -257,7 +257,7 @@ export function createContainer(config: Config = loadConfig()): Container {
       purgeFinished: () => purgeFinishedEmails({ outbox, now, retentionDays: config.EMAIL_RETENTION_DAYS }),
     },
     activation: {
-      showPage: (link, csrfCookie) => showIntegrationPage({ ...activation, ...discoveryNow, voiceUsers }, link, csrfCookie),
+      showPage: (link, csrfCookie) => showIntegrationPage({ ...activation, ...discoveryNow, voiceUsers, syncRuns }, link, csrfCookie),
       authorize: (form) => startActivation(activation, form),
       completeConsent: (callback) => completeConsent(activation, callback),
       completeSignIn: (callback, durable) =>
@@ -286,7 +286,7 @@ export function createContainer(config: Config = loadConfig()): Container {
       startSignIn: (form) => startSyncSignIn(activation, form),
       completeSignIn: (callback, durable) => completeSyncSignIn(activation, (request) => startRun(request, durable), callback),
       start: startRun,
-      steps: syncSteps({ accounts: store, syncRuns, tokens }),
+      steps: syncSteps({ accounts: store, syncRuns, tokens, notify, now }),
     },
   };
 }

@@ -1,8 +1,9 @@
 /** Which emails an account change sends, rendered and keyed so the same event can never queue twice. */
 import { Account, AccountEvent } from '../domain/account';
+import { SyncRun } from '../domain/syncRun';
 import { messageIdFor, OutboxMessage } from '../email/outboxMessage';
 import { Brand, EmailData, renderEmail } from '../email/templates';
-import { integrationLink, IntegrationLinkDeps } from './integrationLink';
+import { integrationLink, IntegrationLinkDeps, syncLink } from './integrationLink';
 
 export interface NotificationDeps extends IntegrationLinkDeps {
   brand: Brand;
@@ -47,4 +48,36 @@ export async function emailsFor(account: Account, events: AccountEvent[], deps: 
     });
   }
   return messages;
+}
+
+/**
+ * The "Sync failed" email of a failed or expired run, to the Global Admin, with a sync link (the default link life:
+ * it may be read hours later). Keyed by the run, so a run finishing twice queues it once; none for any other outcome.
+ */
+export async function syncFailedEmail(account: Account, run: SyncRun, deps: NotificationDeps, now: Date): Promise<OutboxMessage[]> {
+  if (run.status !== 'Failed' && run.status !== 'Expired') return [];
+  const to = { address: account.globalAdmin.email, displayName: account.globalAdmin.displayName };
+  const data: EmailData = {
+    template: 'syncFailed',
+    to,
+    accountName: account.name,
+    runId: run.runId,
+    status: run.status,
+    reason: run.error,
+    applied: run.counts.applied,
+    left: run.counts.left,
+    syncLink: await syncLink(deps, account, now),
+  };
+  const dedupeKey = `${account.accountId}|run|${run.runId}|syncFailed`;
+  return [
+    {
+      id: messageIdFor(dedupeKey),
+      dedupeKey,
+      accountId: account.accountId,
+      template: data.template,
+      to,
+      ...renderEmail(data, deps.brand),
+      createdAt: now.toISOString(),
+    },
+  ];
 }

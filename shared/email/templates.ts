@@ -1,6 +1,6 @@
 /**
  * One template per notification. Data comes in typed; the provider's name, support contact and links come from
- * configuration (brand-neutral product). Reminder templates (sync required / sync failed) slot in the same way.
+ * configuration (brand-neutral product). Reminder templates (sync required) slot in the same way.
  */
 import { render, RenderedEmail } from './render';
 
@@ -19,7 +19,19 @@ export type EmailData =
   | { template: 'youAreGlobalAdmin'; to: Recipient; accountName: string; integrationLink: string }
   | { template: 'noLongerGlobalAdmin'; to: Recipient; accountName: string }
   | { template: 'licenseCountChanged'; to: Recipient; accountName: string; previous: number; current: number }
-  | { template: 'integrationRemoved'; to: Recipient; accountName: string; finalSyncNeeded: boolean; integrationLink: string };
+  | { template: 'integrationRemoved'; to: Recipient; accountName: string; finalSyncNeeded: boolean; integrationLink: string }
+  | {
+      template: 'syncFailed';
+      to: Recipient;
+      accountName: string;
+      runId: string;
+      /** Failed: the run stopped on an error; Expired: the sign-in's time ran out with changes left. */
+      status: 'Failed' | 'Expired';
+      reason: { code: string; message: string } | null;
+      applied: number;
+      left: number;
+      syncLink: string;
+    };
 
 export type TemplateName = EmailData['template'];
 
@@ -137,6 +149,39 @@ export function renderEmail(data: EmailData, brand: Brand): RenderedEmail {
               },
               { kind: 'paragraph', text: `If the integration was removed by mistake, please contact ${brand.supportContact}.` },
             ],
+        foot,
+      );
+    case 'syncFailed':
+      return render(
+        data.status === 'Expired'
+          ? `The Teams sync for ${data.accountName} did not finish in time`
+          : `The Teams sync for ${data.accountName} failed`,
+        hello,
+        [
+          {
+            kind: 'paragraph',
+            text:
+              data.status === 'Expired'
+                ? `The sync you authorised for ${data.accountName} ran out of time before every change reached Microsoft Teams: the sign-in only lasts so long. ${data.applied} changes were applied and ${data.left} are left; the next sync applies them.`
+                : `The sync you authorised for ${data.accountName} failed, so Microsoft Teams may not show the latest changes from the voice portal.`,
+          },
+          {
+            kind: 'facts',
+            items: [
+              ['Run id', data.runId],
+              ...(data.reason ? [['Reason', `${data.reason.message} (${data.reason.code})`] as [string, string]] : []),
+            ],
+          },
+          {
+            kind: 'steps',
+            items: [
+              'Open the integration page with the button below.',
+              'Select "Sync now" (or "Final sync", for a removal) and sign in with your Microsoft 365 Global Administrator account.',
+            ],
+          },
+          { kind: 'button', label: 'Run the sync again', href: data.syncLink },
+          { kind: 'paragraph', text: `If it fails again, please contact ${brand.supportContact} and give the run id ${data.runId}.` },
+        ],
         foot,
       );
   }

@@ -1,8 +1,10 @@
 /**
  * The integration page a Global Admin reaches from an email link: the account, its state and the one next action.
- * "Authorize" is a POST form with the link and a CSRF token; while discovery runs the page refreshes itself.
+ * "Authorize" is a POST form with the link and a CSRF token; while discovery or a sync run runs the page refreshes
+ * itself, and the last finished sync run is told in words, with what to do next when it did not succeed.
  */
 import { Account } from '../domain/account';
+import { SYNC_STAGES, SyncRun, SyncStage } from '../domain/syncRun';
 import { html, SafeHtml } from './html';
 import { layout, PageBrand } from './layout';
 
@@ -26,6 +28,95 @@ export interface IntegrationPageModel {
   queuedChanges: number;
   /** Opened from a sync link: the sync is the page's first action. */
   readyToSync?: boolean;
+  /** The sync run in progress, if any: no sync can start while it runs. */
+  runningRun?: SyncRun;
+  /** The newest finished sync run, if any. */
+  lastRun?: SyncRun;
+}
+
+/** Each stage in the words of the person who authorised the run. */
+const STAGE_WORDS: Record<SyncStage, string> = {
+  preflight: 'Checking access',
+  discovery: 'Reading your Teams users',
+  tenantConfiguration: 'Preparing the calling settings in Teams',
+  plan: 'Working out the changes',
+  apply: 'Applying changes',
+  finish: 'Finishing',
+};
+
+/** Times in one readable, unambiguous form (the page has no idea of the reader's time zone). */
+function when(iso: string): SafeHtml {
+  const text = new Date(iso).toLocaleString('en-GB', { timeZone: 'UTC', dateStyle: 'long', timeStyle: 'short' });
+  return html`<time datetime="${iso}">${text} UTC</time>`;
+}
+
+function countsList(run: SyncRun): SafeHtml {
+  const c = run.counts;
+  return html`<dl>
+    <dt>Changes planned</dt>
+    <dd>${c.planned}</dd>
+    <dt>Applied</dt>
+    <dd>${c.applied}</dd>
+    <dt>Refused by Microsoft</dt>
+    <dd>${c.failed}</dd>
+    <dt>Left for the next sync</dt>
+    <dd>${c.left}</dd>
+  </dl>`;
+}
+
+function runningView(run: SyncRun): View {
+  const step = SYNC_STAGES.indexOf(run.stage) + 1;
+  return {
+    label: 'Sync running',
+    tone: '',
+    explanation: html`<p>
+        A sync is running: <strong>${STAGE_WORDS[run.stage]}</strong> (step ${step} of ${SYNC_STAGES.length}). It started
+        ${when(run.startedAt)}. This page refreshes itself; you can also close it, the sync goes on without it.
+      </p>
+      ${countsList(run)}`,
+    action: null,
+    sync: null,
+    refresh: true,
+  };
+}
+
+/** The last finished run in words: what happened and, unless it succeeded, what to do next. */
+function lastRunSection(run: SyncRun, brand: PageBrand): SafeHtml {
+  const finished = run.finishedAt ? when(run.finishedAt) : '';
+  const c = run.counts;
+  const reason = run.error ? html` (reason: ${run.error.code})` : '';
+  const support = html`<p>If it fails again, contact ${brand.supportContact} and give the run id <code>${run.runId}</code>.</p>`;
+  switch (run.status) {
+    case 'Succeeded':
+      return html`<h2>Last sync</h2>
+        <p><span class="status good">Succeeded</span> ${finished}</p>
+        <p>
+          Teams is up to date:
+          ${c.applied === 0 ? 'nothing needed to change.' : `${c.applied} ${c.applied === 1 ? 'change was' : 'changes were'} applied.`}
+        </p>`;
+    case 'PartiallySucceeded':
+      return html`<h2>Last sync</h2>
+        <p><span class="status bad">Partly succeeded</span> ${finished}</p>
+        <p class="error">${c.applied} of ${c.planned} changes were applied; Microsoft Teams refused ${c.failed}${reason}.</p>
+        <p>Run the sync again to retry the refused changes.</p>
+        ${support}`;
+    case 'Failed':
+      return html`<h2>Last sync</h2>
+        <p><span class="status bad">Failed</span> ${finished}</p>
+        <p class="error">${run.error?.message ?? 'The sync did not complete.'}${reason}</p>
+        <p>Nothing more was changed in Teams. Run the sync again.</p>
+        ${support}`;
+    case 'Expired':
+      return html`<h2>Last sync</h2>
+        <p><span class="status bad">Stopped: time ran out</span> ${finished}</p>
+        <p class="error">
+          The sign-in's time ran out before every change was applied: ${c.applied} applied, ${c.left} left. The rest is applied by the next
+          sync.
+        </p>
+        <p>Run the sync again to apply the changes that are left.</p>`;
+    default:
+      return html``;
+  }
 }
 
 type Tone = 'good' | 'bad' | '';
@@ -42,7 +133,9 @@ interface View {
 /** Failures the Global Admin fixes in Microsoft (consent, permissions) before authorizing again. */
 const PERMISSION_CODES = new Set(['DISCOVERY_NOT_CONSENTED', 'DISCOVERY_FORBIDDEN']);
 
-function view({ account, discovery, queuedChanges }: IntegrationPageModel): View {
+function view({ account, discovery, queuedChanges, runningRun }: IntegrationPageModel): View {
+  // A running sync comes first: it may be the final sync of a removal, and it reads the users itself.
+  if (runningRun) return runningView(runningRun);
   if (account.state === 'removalPending') {
     return {
       label: 'Removal pending',
@@ -169,7 +262,7 @@ export function renderIntegrationPage(brand: PageBrand, model: IntegrationPageMo
   const actions = model.readyToSync ? html`${syncNote} ${syncForm} ${form}` : html`${form} ${syncForm}`;
   const body = html`<h1>Microsoft Teams integration for ${account.name}</h1>
     <p>Status: <span class="status ${v.tone}" role="status">${v.label}</span></p>
-    ${v.explanation} ${actions}
+    ${v.explanation} ${actions} ${model.lastRun && !model.runningRun ? lastRunSection(model.lastRun, brand) : ''}
     <h2>Details</h2>
     <dl>
       <dt>Account</dt>

@@ -5,6 +5,7 @@
  * message only, for the history); transient ones throw TransientFailure, for the activity retry.
  */
 import { loadAccount } from '../accounts/loadAccount';
+import { NotificationDeps, syncFailedEmail } from '../accounts/notifications';
 import { AccountStore } from '../accounts/ports';
 import { TransientFailure } from '../domain/activityFailure';
 import { fail, ok, Result } from '../domain/errors';
@@ -18,6 +19,9 @@ export interface SyncStepDeps {
   accounts: AccountStore;
   syncRuns: SyncRunStore;
   tokens: TokenVault;
+  /** For the "Sync failed" email the finish step queues with the account's record of the run. */
+  notify: NotificationDeps;
+  now: () => Date;
 }
 
 export interface SyncSteps {
@@ -119,8 +123,10 @@ export function syncSteps(deps: SyncStepDeps): SyncSteps {
         if (!stored || stored.account.state === 'removed') return ok(undefined);
         const next = accountAfterRun(stored.account, finished.value);
         if (!next.ok) return next;
+        // Recorded before (the step ran twice): the email went with that save, atomically, so none is queued again.
         if (next.value === stored.account) return ok(undefined);
-        return deps.accounts.save(next.value, stored.etag, []);
+        const emails = await syncFailedEmail(next.value, finished.value, deps.notify, deps.now());
+        return deps.accounts.save(next.value, stored.etag, emails);
       });
       if (!recorded.ok) throw new Error(`The sync run could not be recorded on its account (${recorded.error.code}).`);
       return { status: finished.value.status, tokensDeleted };
