@@ -1,6 +1,6 @@
 /**
  * The integration page (browser, anonymous; the signed email link is the credential):
- *   GET  /api/integration?link=…          the page: account, state, next action
+ *   GET  /api/integration?link=…          the page: account, state, next action (&refresh=off: no self-refresh)
  *   POST /api/integration/authorize       "Authorize" (form: link, csrf) → Microsoft admin consent
  *   POST /api/integration/sync            "Sync now" / "Final sync" (form: link, csrf) → Microsoft sign-in for the sync
  */
@@ -19,7 +19,7 @@ const LinkToken = z
   .string()
   .regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/)
   .max(4096);
-const PageQuery = z.object({ link: LinkToken });
+const PageQuery = z.object({ link: LinkToken, refresh: z.enum(['off']).optional() });
 const PageForm = z.object({ link: LinkToken, csrf: z.string().max(200).optional() });
 const MAX_FORM_BYTES = 16 * 1024;
 
@@ -29,12 +29,15 @@ const invalidLink = (req: PageRequest) =>
   refusalPage({ code: 'LINK_INVALID', message: 'This link is incomplete or damaged. Use the link from your email, unchanged.' }, req);
 
 export async function integrationPage(req: PageRequest): Promise<HttpResponseInit> {
-  const query = PageQuery.safeParse({ link: req.request.query.get('link') ?? undefined });
+  const query = PageQuery.safeParse({
+    link: req.request.query.get('link') ?? undefined,
+    refresh: req.request.query.get('refresh') ?? undefined,
+  });
   if (!query.success) return invalidLink(req);
   const csrfCookie = readCookie(req.request.headers, CSRF_COOKIE) ?? randomValue();
   const shown = await container().activation.showPage(query.data.link, csrfCookie);
   if (!shown.ok) return refusalPage(shown.error, req);
-  return htmlResponse(200, renderIntegrationPage(req.site.brand, shown.value), req, {
+  return htmlResponse(200, renderIntegrationPage(req.site.brand, { ...shown.value, refreshOff: query.data.refresh === 'off' }), req, {
     'set-cookie': cookieHeader(CSRF_COOKIE, csrfCookie, '/api/integration', web().publicBaseUrl),
   });
 }

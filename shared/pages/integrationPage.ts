@@ -32,6 +32,8 @@ export interface IntegrationPageModel {
   runningRun?: SyncRun;
   /** The newest finished sync run, if any. */
   lastRun?: SyncRun;
+  /** The reader turned the self-refresh off (WCAG 2.2.1: a timed refresh the user can turn off). */
+  refreshOff?: boolean;
 }
 
 /** Each stage in the words of the person who authorised the run. */
@@ -234,6 +236,14 @@ function tenantLine(account: Account, discovery: PageDiscovery | undefined): Saf
   return html`${label}<br /><small>Tenant id ${account.tenantId}</small>`;
 }
 
+/** The switch for the self-refresh: the same page without it (or with it again). */
+function refreshControl(model: IntegrationPageModel): SafeHtml {
+  const page = `/api/integration?link=${encodeURIComponent(model.link)}`;
+  return model.refreshOff
+    ? html`<p><a href="${page}">Refresh this page automatically again</a></p>`
+    : html`<p><a href="${page}&amp;refresh=off">Stop refreshing this page</a></p>`;
+}
+
 export function renderIntegrationPage(brand: PageBrand, model: IntegrationPageModel): string {
   const v = view(model);
   const { account, discovery } = model;
@@ -262,7 +272,8 @@ export function renderIntegrationPage(brand: PageBrand, model: IntegrationPageMo
   const actions = model.readyToSync ? html`${syncNote} ${syncForm} ${form}` : html`${form} ${syncForm}`;
   const body = html`<h1>Microsoft Teams integration for ${account.name}</h1>
     <p>Status: <span class="status ${v.tone}" role="status">${v.label}</span></p>
-    ${v.explanation} ${actions} ${model.lastRun && !model.runningRun ? lastRunSection(model.lastRun, brand) : ''}
+    ${v.explanation} ${v.refresh ? refreshControl(model) : ''} ${actions}
+    ${model.lastRun && !model.runningRun ? lastRunSection(model.lastRun, brand) : ''}
     <h2>Details</h2>
     <dl>
       <dt>Account</dt>
@@ -274,5 +285,5 @@ export function renderIntegrationPage(brand: PageBrand, model: IntegrationPageMo
       <dt>Integration licences</dt>
       <dd>${account.licenseCount}</dd>
     </dl>`;
-  return layout(brand, `Teams integration for ${account.name}`, body, { refreshSeconds: v.refresh ? 5 : undefined });
+  return layout(brand, `Teams integration for ${account.name}`, body, { refreshSeconds: v.refresh && !model.refreshOff ? 5 : undefined });
 }

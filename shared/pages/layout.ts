@@ -21,7 +21,7 @@ h1{font-size:1.5rem;margin-top:0}dl{display:grid;grid-template-columns:max-conte
 .status.bad{background:#fde7e9;color:#8a1c25}.status.good{background:#e6f4ea;color:#1e5c2f}
 button{font-size:1rem;padding:.6rem 1.4rem;border:0;border-radius:6px;background:#1f5fbf;color:#fff;cursor:pointer}
 button:focus-visible,a:focus-visible{outline:3px solid #f2b600;outline-offset:2px}
-.error{border-left:4px solid #c4314b;padding-left:1rem}footer{max-width:42rem;margin:0 auto 2rem;color:#555;font-size:.9rem;padding:0 2rem}
+form{margin:.75rem 0}.error{border-left:4px solid #c4314b;padding-left:1rem}footer{max-width:42rem;margin:0 auto 2rem;color:#555;font-size:.9rem;padding:0 2rem}
 `;
 
 export function layout(brand: PageBrand, title: string, body: SafeHtml, options: { refreshSeconds?: number } = {}): string {

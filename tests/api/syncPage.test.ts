@@ -77,10 +77,10 @@ const finish = (run: SyncRun, status: FinishedStatus, counts: Partial<SyncCounts
     finishedAt: new Date().toISOString(),
   });
 
-async function page(a: Awaited<ReturnType<typeof activeAccount>>): Promise<string> {
+async function page(a: Awaited<ReturnType<typeof activeAccount>>, query = ''): Promise<string> {
   const res = await stack.call('POST', `accounts/${a.accountId}/sync`, { actor: a.actor });
   expect(res.status).toBe(200);
-  const shown = await new Browser().request((await json(res)).url);
+  const shown = await new Browser().request((await json(res)).url + query);
   expect(shown.status).toBe(200);
   return shown.body;
 }
@@ -99,6 +99,12 @@ test('a running run: its stage in words, its counts, a refresh, and no sync butt
   expect(words).toContain('Sync running');
   expect(words).toContain('Applying changes (step 5 of 6)');
   expect(words).toMatch(/Changes planned 12 Applied 5 Refused by Microsoft 1 Left for the next sync 6/);
+  // The reader can turn the refresh off (WCAG 2.2.1), and on again.
+  expect(body).toMatch(/<a href="\/api\/integration\?link=[^"]+&amp;refresh=off">Stop refreshing this page<\/a>/);
+  const still = await page(a, '&refresh=off');
+  expect(still).not.toContain('http-equiv="refresh"');
+  expect(text(still)).toContain('Applying changes (step 5 of 6)');
+  expect(text(still)).toContain('Refresh this page automatically again');
 });
 
 test('an early stage reads as such ("Checking access")', async () => {
