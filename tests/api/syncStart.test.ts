@@ -8,7 +8,9 @@ import { OTHER_TENANT_ID } from '../../local/simulator';
 import { RESOURCE_TEAMS } from '../../local/simulator/state';
 import { generateTenant } from '../../local/simulator/tenants/generator';
 import { Browser, formField } from '../support/browser';
-import { json, Stack, startStack } from '../support/stack';
+import { json, LINK_KEYS, Stack, startStack } from '../support/stack';
+import { singleKey } from '../../shared/security/keyRing';
+import { LinkSigner } from '../../shared/security/signedLinks';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -193,4 +195,58 @@ test('the sync form needs its CSRF token, and a sync state is not accepted by th
   const state = new URL(hop.location as string).searchParams.get('state') as string;
   const wrong = await browser.request(`${stack.url}/api/auth/signin?state=${state}&code=x`);
   expect(refusal(wrong.body)).toBe('STATE_WRONG_PURPOSE');
+});
+
+test('a replayed sync callback is refused and starts nothing more', async () => {
+  const a = await account(true);
+  const res = await stack.call('POST', `accounts/${a.accountId}/sync`, { actor: a.ga });
+  const browser = new Browser();
+  const pageHop = await browser.request((await json(res)).url);
+  const hop = await browser.request(`${stack.url}/api/integration/sync`, {
+    form: { link: formField(pageHop.body, 'link') as string, csrf: formField(pageHop.body, 'csrf') as string },
+  });
+  stack.simulator.control.scriptAuthorize(a.ga1);
+  const callbackUrl = (await browser.request(hop.location as string)).location as string;
+  expect((await browser.request(callbackUrl)).status).toBe(303);
+  await stack.host.durable.whenIdle();
+  const replay = await browser.request(callbackUrl);
+  expect(refusal(replay.body)).toBe('STATE_ALREADY_USED');
+  await stack.host.durable.whenIdle();
+  const runs = await json(await stack.call('GET', `accounts/${a.accountId}/sync-runs`));
+  expect(runs.runs).toHaveLength(1);
+  noSecrets();
+});
+
+test('a tampered, expired or foreign sync link opens nothing', async () => {
+  const a = await account(true);
+  const { url } = await json(await stack.call('POST', `accounts/${a.accountId}/sync`, { actor: a.ga }));
+  const link = new URL(url).searchParams.get('link') as string;
+  const [header, payload, signature] = link.split('.');
+  const claims = JSON.parse(Buffer.from(payload as string, 'base64url').toString());
+  const forged = (changes: Record<string, unknown>) =>
+    `${header}.${Buffer.from(JSON.stringify({ ...claims, ...changes })).toString('base64url')}.${signature}`;
+  const open = async (token: string) => refusal((await new Browser().request(`${stack.url}/api/integration?link=${token}`)).body);
+  expect(await open(forged({ acc: 'another-account' }))).toBe('LINK_INVALID');
+  expect(await open(forged({ exp: Math.floor(Date.now() / 1000) + 86_400 * 30 }))).toBe('LINK_INVALID');
+  expect(await open(`${header}.${payload}.${'A'.repeat((signature as string).length)}`)).toBe('LINK_INVALID');
+  // Signed with a key this app does not hold: foreign.
+  const foreign = await new LinkSigner(singleKey('k1', 'a-foreign-key-of-at-least-32-characters!!'), 600).sign({
+    purpose: 'sync',
+    accountId: a.accountId,
+    globalAdminId: a.ga.id,
+    globalAdminEmail: `sync-ga-${a.accountId.split('-')[1]}@customer.example`,
+  });
+  expect(await open(foreign)).toBe('LINK_INVALID');
+  // Expired: a link signed with this app's key but past its lifetime.
+  const expired = await new LinkSigner(LINK_KEYS, 60).sign(
+    {
+      purpose: 'sync',
+      accountId: a.accountId,
+      globalAdminId: a.ga.id,
+      globalAdminEmail: `sync-ga-${a.accountId.split('-')[1]}@customer.example`,
+    },
+    new Date(Date.now() - 3600_000),
+  );
+  expect(await open(expired)).toBe('LINK_EXPIRED');
+  noSecrets();
 });
