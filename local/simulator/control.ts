@@ -157,6 +157,11 @@ export class SimulatorControl {
     return { ...this.state.contractChecks };
   }
 
+  /** The access and refresh tokens issued so far (tests check none of them leaks into the app's rows, logs or answers). */
+  issuedTokens(): string[] {
+    return [...this.state.issuedTokens];
+  }
+
   /** Names and attributes of the vault's secrets (never their values). */
   secrets(): Array<{ name: string; versions: number; exp?: number; enabled: boolean }> {
     return [...this.state.secrets.values()].map((v) => ({

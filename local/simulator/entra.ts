@@ -335,7 +335,9 @@ export function createEntra(state: SimState) {
       const sp = servicePrincipalId(tenant.id, app.clientId);
       Object.assign(claims, { idtyp: 'app', oid: sp, sub: sp, roles: opts.roles ?? [] });
     }
-    return { token: signJwt(state.signingKey, claims), expiresIn };
+    const token = signJwt(state.signingKey, claims);
+    state.recordIssued(token);
+    return { token, expiresIn };
   }
 
   function idTokenFor(origin: string, app: AppRegistration, tenant: TenantState, user: SimUser, nonce: string | undefined): string {
@@ -646,6 +648,7 @@ export function createEntra(state: SimState) {
     };
     if (requested.includes('offline_access') || opts.grantType === 'refresh_token') {
       const rt = randomToken(64);
+      state.recordIssued(rt);
       state.refreshTokens.set(rt, {
         clientId: app.clientId,
         tenantId: tenant.id,

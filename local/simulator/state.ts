@@ -150,6 +150,8 @@ export class SimState {
   readonly tokenErrorScripts: TokenErrorScript[] = [];
   readonly codes = new Map<string, AuthCodeRecord>();
   readonly refreshTokens = new Map<string, RefreshTokenRecord>();
+  /** Every access and refresh token handed out (newest last, bounded), for tests that scan the app for leaks. */
+  readonly issuedTokens: string[] = [];
   /** pending interactive sign-ins (HTML page), keyed by transaction id */
   readonly pendingSignIns = new Map<string, { tenant: string; params: Record<string, string>; kind: 'authorize' | 'adminconsent' }>();
   readonly requestLog: RequestLogEntry[] = [];
@@ -197,6 +199,7 @@ export class SimState {
     this.tokenErrorScripts.length = 0;
     this.codes.clear();
     this.refreshTokens.clear();
+    this.issuedTokens.length = 0;
     this.pendingSignIns.clear();
     this.requestLog.length = 0;
     this.contractViolations.length = 0;
@@ -205,6 +208,11 @@ export class SimState {
     this.secrets.clear();
     this.deletedSecrets.clear();
     this.faults.clear();
+  }
+
+  recordIssued(token: string): void {
+    this.issuedTokens.push(token);
+    if (this.issuedTokens.length > 1000) this.issuedTokens.shift();
   }
 
   /** Looks a tenant up by id or by its domain name. */

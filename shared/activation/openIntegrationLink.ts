@@ -14,6 +14,9 @@ export interface OpenedLink {
   link: string;
   /** What the link was issued for (a `sync` link opens the page ready to sync). */
   claims: LinkClaims;
+  /** The link's id and end of life (a portal sync link is used once: see startSyncSignIn). */
+  linkId: string;
+  expiresAt: Date;
 }
 
 export async function openIntegrationLink(
@@ -28,5 +31,5 @@ export async function openIntegrationLink(
   if (ga.portalUserId !== check.value.claims.globalAdminId || emailDigest(ga.email) !== check.value.claims.globalAdminEmailDigest) {
     return fail('LINK_SUPERSEDED', 'This link was sent to a previous Global Admin of the account, or to an address no longer theirs.');
   }
-  return ok({ stored: loaded.value, link, claims: check.value.claims });
+  return ok({ stored: loaded.value, link, claims: check.value.claims, linkId: check.value.linkId, expiresAt: check.value.expiresAt });
 }

@@ -33,7 +33,12 @@ export interface AuthSessionStore {
    * STATE_ALREADY_USED (also when two callbacks race) or STATE_EXPIRED; a session is never usable twice.
    */
   consume(state: string, expected: { purpose: AuthPurpose; browserBinding: string | null; now: Date }): Promise<Result<AuthSession>>;
-  /** Deletes sessions that expired before `before`; returns how many. */
+  /**
+   * Records a single-use link as used (a create-only write: of two concurrent uses exactly one passes); fails with
+   * LINK_ALREADY_USED if it was recorded before. The record lives until the link's own expiry.
+   */
+  useLink(linkId: string, expiresAt: Date, now: Date): Promise<Result<void>>;
+  /** Deletes sessions (and used-link records) that expired before `before`; returns how many. */
   purgeExpired(before: Date): Promise<number>;
 }
 

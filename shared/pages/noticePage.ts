@@ -18,6 +18,10 @@ const NOTICES: Partial<Record<ProblemCode, { title: string; next: string }>> = {
     title: 'This link is no longer yours',
     next: 'The account has a different Global Admin now; they received a new email.',
   },
+  LINK_ALREADY_USED: {
+    title: 'This sync link was already used',
+    next: 'A sync link from the portal starts one sync. Press Sync now in your provider portal again for a new one.',
+  },
   CSRF_TOKEN_INVALID: { title: 'The form could not be verified', next: OPEN_AGAIN },
   ACTIVATION_NOT_AVAILABLE: { title: 'Activation is not available', next: 'The integration is being removed from this account.' },
   STATE_UNKNOWN: { title: 'We did not start this sign-in', next: OPEN_AGAIN },

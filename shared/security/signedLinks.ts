@@ -40,6 +40,8 @@ export interface LinkRequest {
 export interface VerifiedLink {
   claims: LinkClaims;
   expiresAt: Date;
+  /** The link's own id (`jti`): what a single-use link is recorded by once used. */
+  linkId: string;
 }
 
 const ISSUER = 'teams-voice-sync';
@@ -82,15 +84,23 @@ export class LinkSigner {
     };
     try {
       const { payload } = await jwtVerify(token, keyOf, { issuer: ISSUER, algorithms: ['HS256'], currentDate: now });
-      const { pur, acc, ga, gae, via, exp } = payload as {
+      const { pur, acc, ga, gae, via, exp, jti } = payload as {
         pur?: unknown;
         acc?: unknown;
         ga?: unknown;
         gae?: unknown;
         via?: unknown;
         exp?: number;
+        jti?: unknown;
       };
-      if (!PURPOSES.includes(pur) || typeof acc !== 'string' || typeof ga !== 'string' || typeof gae !== 'string' || !exp) {
+      if (
+        !PURPOSES.includes(pur) ||
+        typeof acc !== 'string' ||
+        typeof ga !== 'string' ||
+        typeof gae !== 'string' ||
+        !exp ||
+        typeof jti !== 'string'
+      ) {
         return invalid();
       }
       return ok({
@@ -102,6 +112,7 @@ export class LinkSigner {
           ...(via === 'portal' ? { via } : {}),
         },
         expiresAt: new Date(exp * 1000),
+        linkId: jti,
       });
     } catch (err) {
       return err instanceof errors.JWTExpired ? fail('LINK_EXPIRED', 'This link has expired.') : invalid();

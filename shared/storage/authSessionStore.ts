@@ -11,6 +11,9 @@ import { isStatus, Table } from './tables';
 import { odata } from '@azure/data-tables';
 
 const ROW = 'session';
+/** A used single-use link shares the table (and its hourly purge) under its own key, which no state can match. */
+const USED_LINK_ROW = 'usedLink';
+const usedLinkKey = (linkId: string): string => `link:${linkId}`;
 /** Where a sealed value lives: it opens only there. */
 const sealedAt = (state: string, field: 'verifier' | 'nonce'): string => `authSessions/${state}/${field}`;
 
@@ -77,6 +80,22 @@ export function tableAuthSessionStore(sessions: Table, sealer: Sealer): AuthSess
         createdAt: row.createdAt as string,
         expiresAt: row.expiresAt as string,
       });
+    },
+
+    async useLink(linkId, expiresAt, now) {
+      await sessions.ready();
+      try {
+        await sessions.client.createEntity({
+          partitionKey: usedLinkKey(linkId),
+          rowKey: USED_LINK_ROW,
+          usedAt: now.toISOString(),
+          expiresAt: expiresAt.toISOString(),
+        });
+      } catch (err) {
+        if (isStatus(err, 409)) return fail('LINK_ALREADY_USED', 'This link was already used once.');
+        throw err;
+      }
+      return ok(undefined);
     },
 
     async purgeExpired(before) {

@@ -27,6 +27,12 @@ export async function startSyncSignIn(deps: ActivationDeps, form: AuthorizeForm)
   if (!allowed.ok) return allowed;
 
   const now = deps.now();
+  // A portal link starts one Microsoft round trip: recorded before it begins, so a replayed link starts nothing.
+  // Email links stay usable until they expire (the GA may need a second try from the same email).
+  if (opened.value.claims.purpose === 'sync' && opened.value.claims.via === 'portal') {
+    const used = await deps.sessions.useLink(opened.value.linkId, opened.value.expiresAt, now);
+    if (!used.ok) return used;
+  }
   const flowCookie = form.flowCookie ?? randomValue();
   const state = randomValue();
   const signIn = await deps.microsoft.syncSignInUrl(state, account.tenantId as string);

@@ -11,6 +11,7 @@ import { LOCAL_CLIENT_ID } from '../../local/appRegistration';
 import { generateTenant } from '../../local/simulator/tenants/generator';
 import { OrchestrationClient } from '../../shared/discovery/ports';
 import { durableOrchestrationClient } from '../../shared/durable/orchestrationClient';
+import { fail } from '../../shared/domain/errors';
 import { DEADLINE_SAFETY_MARGIN_MS } from '../../shared/domain/syncRun';
 import { runPrefix } from '../../shared/keyVault/secretNames';
 import { tableAccountStore } from '../../shared/storage/accountStore';
@@ -213,4 +214,57 @@ test('no token value is in any sync orchestration history, input, output or cust
   expect(issued.length).toBeGreaterThan(0);
   for (const value of issued) expect(text).not.toContain(value);
   expect(allRunSecrets()).toEqual([]);
+});
+
+/** deps() whose vault reports the run id it stores tokens for (startSync picks it). */
+function watched(overrides: Partial<ReturnType<typeof deps>> = {}) {
+  const d = { ...deps(), ...overrides };
+  const runIds: string[] = [];
+  const store = d.tokens.store.bind(d.tokens);
+  d.tokens = { ...d.tokens, store: (runId, tokens) => (runIds.push(runId), store(runId, tokens)) };
+  return { deps: d, runIds };
+}
+const never = <T>() => new Promise<T>(() => undefined);
+
+test('the host killed between the vault write and the run start leaves no token behind after the hourly sweep', async () => {
+  const accountId = 'sync-crash';
+  await activeAccount(accountId);
+  await activeAccount('sync-crash-2');
+  // The tokens expire 1.5 s from now; startSync's clock runs behind by the safety margin so it accepts them.
+  const behind = () => new Date(Date.now() - DEADLINE_SAFETY_MARGIN_MS);
+  const tokens = () => SYNC_RESOURCES.map((r) => token(r, 1500));
+  // Crash 1: before the run is recorded. Crash 2: recorded, but the orchestration never started. Nothing after the
+  // crash point runs (the promise never settles), so startSync's own rollback does not either.
+  const beforeRecord = watched({ now: behind, syncRuns: { ...deps().syncRuns, create: never } });
+  void startSync(beforeRecord.deps, request(accountId, tokens()));
+  const beforeStart = watched({ now: behind, orchestrations: { ...orchestrations(), start: never } });
+  void startSync(beforeStart.deps, request('sync-crash-2', tokens()));
+  for (let i = 0; i < 100 && (beforeRecord.runIds.length + beforeStart.runIds.length < 2 || allRunSecrets().length < 4); i++)
+    await sleep(20);
+  const crashed = [...beforeRecord.runIds, ...beforeStart.runIds];
+  expect(crashed).toHaveLength(2);
+  for (const runId of crashed) expect(runSecrets(runId)).toHaveLength(SYNC_RESOURCES.length);
+
+  await sleep(2100);
+  await stack.host.runTimer('purgeExpiredTokens');
+  for (const runId of crashed) expect(runSecrets(runId)).toEqual([]);
+});
+
+test('startSync rolls back: a run record that cannot be written, or an orchestration that cannot start, leaves no token', async () => {
+  const accountId = 'sync-rollback';
+  await activeAccount(accountId);
+  const base = deps();
+  const refused = watched({
+    syncRuns: { ...base.syncRuns, create: async () => Promise.resolve(fail('SYNC_RUNNING', 'a run is recorded')) },
+  });
+  expect(await startSync(refused.deps, request(accountId))).toMatchObject({ ok: false, error: { code: 'SYNC_RUNNING' } });
+  const thrown = watched({ syncRuns: { ...base.syncRuns, create: async () => Promise.reject(new Error('storage down')) } });
+  await expect(startSync(thrown.deps, request(accountId))).rejects.toThrow('storage down');
+  const notStarted = watched({ orchestrations: { ...orchestrations(), start: async () => Promise.reject(new Error('hub down')) } });
+  expect(await startSync(notStarted.deps, request(accountId))).toMatchObject({ ok: false, error: { code: 'SYNC_START_FAILED' } });
+
+  const runIds = [...refused.runIds, ...thrown.runIds, ...notStarted.runIds];
+  expect(runIds).toHaveLength(3);
+  for (const runId of runIds) expect(runSecrets(runId)).toEqual([]);
+  expect(await runOf(accountId, notStarted.runIds[0]!)).toMatchObject({ status: 'Failed', error: { code: 'SYNC_START_FAILED' } });
 });

@@ -250,3 +250,35 @@ test('a tampered, expired or foreign sync link opens nothing', async () => {
   expect(await open(expired)).toBe('LINK_EXPIRED');
   noSecrets();
 });
+
+/** POST /sync, then a browser of its own opens the URL: the form's fields, ready to press "Sync now". */
+async function openSyncPage(a: Awaited<ReturnType<typeof account>>, url?: string) {
+  const link = url ?? (await json(await stack.call('POST', `accounts/${a.accountId}/sync`, { actor: a.ga }))).url;
+  const browser = new Browser();
+  const page = await browser.request(link);
+  const form = { link: formField(page.body, 'link') as string, csrf: formField(page.body, 'csrf') as string };
+  return { url: link as string, press: () => browser.request(`${stack.url}/api/integration/sync`, { form }) };
+}
+
+test('a portal sync link starts one sign-in: used again (same or another browser) it is refused with LINK_ALREADY_USED', async () => {
+  const a = await account(true);
+  const first = await openSyncPage(a);
+  expect((await first.press()).status).toBe(303);
+  const again = await first.press();
+  expect(refusal(again.body)).toBe('LINK_ALREADY_USED');
+  expect(again.location).toBeUndefined();
+  const elsewhere = await openSyncPage(a, first.url);
+  expect(refusal((await elsewhere.press()).body)).toBe('LINK_ALREADY_USED');
+  // A new link from the portal works.
+  expect((await (await openSyncPage(a)).press()).status).toBe(303);
+  noSecrets();
+});
+
+test('a portal sync link used twice at once: exactly one goes on to Microsoft', async () => {
+  const a = await account(true);
+  const one = await openSyncPage(a);
+  const two = await openSyncPage(a, one.url);
+  const hops = await Promise.all([one.press(), two.press(), one.press()]);
+  expect(hops.filter((h) => h.status === 303 && h.location?.includes('/oauth2/v2.0/authorize'))).toHaveLength(1);
+  expect(hops.map((h) => refusal(h.body)).filter((c) => c === 'LINK_ALREADY_USED')).toHaveLength(2);
+});

@@ -122,6 +122,9 @@ class FakeSessions implements AuthSessionStore {
     session.used = true;
     return Promise.resolve(ok(session));
   }
+  async useLink(): Promise<Result<void>> {
+    return Promise.resolve(ok(undefined));
+  }
   async purgeExpired(): Promise<number> {
     return Promise.resolve(0);
   }

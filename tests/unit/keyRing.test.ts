@@ -37,7 +37,13 @@ describe('links', () => {
   test('a link without a kid, with an unknown kid, or signed with another job’s key is refused', async () => {
     const claims = { pur: 'integration', acc: 'acme', ga: 'ga-1', gae: 'x' };
     const forge = (header: { alg: string; kid?: string }, key: Uint8Array) =>
-      new SignJWT(claims).setProtectedHeader(header).setIssuer('teams-voice-sync').setIssuedAt().setExpirationTime('1h').sign(key);
+      new SignJWT(claims)
+        .setProtectedHeader(header)
+        .setIssuer('teams-voice-sync')
+        .setIssuedAt()
+        .setJti('link-1')
+        .setExpirationTime('1h')
+        .sign(key);
     const signer = new LinkSigner(beforeRotation, 3600);
     const linkKey = deriveKey(OLD.secret, 'links');
     expect(await signer.verify(await forge({ alg: 'HS256', kid: 'k1' }, linkKey))).toMatchObject({ ok: true });
