@@ -83,6 +83,19 @@ test('after a full sync run, no token, client secret, PKCE verifier or link key 
   expect((await follow(afterConsent.location as string)).status).toBe(303);
   await stack.host.durable.whenIdle();
 
+  // Map one voice user to an eligible Teams user: the account then needs a sync.
+  const directory = { voiceUsers: [{ id: 'v1', displayName: 'Ada Lovelace', phoneNumber: '+14255550100' }] };
+  expect((await stack.call('PUT', 'accounts/scanner/voice-users', { body: directory, actor: ga })).status).toBe(200);
+  const mappingRes = await stack.call('GET', 'accounts/scanner/mapping', { actor: ga });
+  const mapping = await json(mappingRes);
+  const saved = await stack.call('PUT', 'accounts/scanner/mapping', {
+    actor: ga,
+    body: { changes: [{ voiceUserId: 'v1', teamsUserId: mapping.availableTeamsUsers[0].id }] },
+    headers: { 'if-match': mappingRes.headers.get('etag') as string },
+  });
+  expect(saved.status).toBe(200);
+  expect(await json(await stack.call('GET', 'accounts/scanner/status'))).toMatchObject({ actionNeeded: 'sync', queuedChanges: 1 });
+
   const { url } = await json(await stack.call('POST', 'accounts/scanner/sync', { actor: ga }));
   const syncPage = await browser.request(url);
   const hop = await browser.request(`${stack.url}/api/integration/sync`, {
@@ -94,9 +107,16 @@ test('after a full sync run, no token, client secret, PKCE verifier or link key 
   await stack.host.durable.whenIdle();
   const runs = await json(await stack.call('GET', 'accounts/scanner/sync-runs'));
   expect(runs.runs[0].status).toBe('Succeeded');
-  await browser.request(back.location as string);
-  await stack.call('GET', 'accounts/scanner/status');
-  await stack.call('GET', `accounts/scanner/sync-runs/${runs.runs[0].runId}`);
+  // Visible in /status and on the page; the Key Vault holds nothing of the run.
+  const resultPage = await browser.request(back.location as string);
+  expect(resultPage.body).toContain('Last sync');
+  expect(resultPage.body).toContain('Succeeded');
+  expect(await json(await stack.call('GET', 'accounts/scanner/status'))).toMatchObject({
+    lastSync: { status: 'Succeeded' },
+    runningRunId: null,
+  });
+  expect((await stack.call('GET', `accounts/scanner/sync-runs/${runs.runs[0].runId}`)).status).toBe(200);
+  expect(stack.simulator.control.secrets()).toEqual([]);
 
   const tokens = stack.simulator.control.issuedTokens();
   // The delegated Graph and Teams admin API tokens, refresh tokens, app-only tokens (discovery, Key Vault).
