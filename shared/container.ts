@@ -282,7 +282,7 @@ export function createContainer(config: Config = loadConfig()): Container {
       getRun: (accountId, runId) => getSyncRun({ accounts: store, syncRuns }, accountId, runId),
       purgeExpiredTokens: () => purgeExpiredTokens({ tokens, now }),
       requestLink: (accountId, actorId) =>
-        requestSync({ ...integrationLinks, store, syncLinkTtlMinutes: SYNC_LINK_TTL_MINUTES, now }, accountId, actorId),
+        requestSync({ ...integrationLinks, store, syncRuns, syncLinkTtlMinutes: SYNC_LINK_TTL_MINUTES, now }, accountId, actorId),
       startSignIn: (form) => startSyncSignIn(activation, form),
       completeSignIn: (callback, durable) => completeSyncSignIn(activation, (request) => startRun(request, durable), callback),
       start: startRun,

@@ -6,11 +6,13 @@
 import { IntegrationLinkDeps, syncLink } from '../accounts/integrationLink';
 import { loadAccount } from '../accounts/loadAccount';
 import { AccountStore } from '../accounts/ports';
-import { ok, Result } from '../domain/errors';
+import { fail, ok, Result } from '../domain/errors';
 import { canSync, isSyncAdmin } from '../domain/syncStart';
+import { SyncRunStore } from './ports';
 
 export interface RequestSyncDeps extends IntegrationLinkDeps {
   store: AccountStore;
+  syncRuns: Pick<SyncRunStore, 'running'>;
   syncLinkTtlMinutes: number;
   now: () => Date;
 }
@@ -28,6 +30,9 @@ export async function requestSync(deps: RequestSyncDeps, accountId: string, acto
   if (!admin.ok) return admin;
   const allowed = canSync(account);
   if (!allowed.ok) return allowed;
+  // One run per account: while one runs, no second start is handed out (the sign-in callback checks again).
+  const running = await deps.syncRuns.running(accountId);
+  if (running) return fail('SYNC_RUNNING', 'A sync of this account is running; wait for it to finish.', { runId: running.runId });
   const now = deps.now();
   const ttlSeconds = deps.syncLinkTtlMinutes * 60;
   const url = await syncLink(deps, account, now, { ttlSeconds, via: 'portal' });

@@ -9,7 +9,11 @@ import { RESOURCE_TEAMS } from '../../local/simulator/state';
 import { generateTenant } from '../../local/simulator/tenants/generator';
 import { Browser, formField } from '../support/browser';
 import { json, LINK_KEYS, Stack, startStack } from '../support/stack';
+import { randomUUID } from 'node:crypto';
+import { startRun } from '../../shared/domain/syncRun';
 import { singleKey } from '../../shared/security/keyRing';
+import { tableSyncRunStore } from '../../shared/storage/syncRunStore';
+import { table } from '../../shared/storage/tables';
 import { LinkSigner } from '../../shared/security/signedLinks';
 
 let stack: Stack;
@@ -281,4 +285,18 @@ test('a portal sync link used twice at once: exactly one goes on to Microsoft', 
   const hops = await Promise.all([one.press(), two.press(), one.press()]);
   expect(hops.filter((h) => h.status === 303 && h.location?.includes('/oauth2/v2.0/authorize'))).toHaveLength(1);
   expect(hops.map((h) => refusal(h.body)).filter((c) => c === 'LINK_ALREADY_USED')).toHaveLength(2);
+});
+
+test('POST /sync while a run of the account runs answers 409 SYNC_RUNNING with that run', async () => {
+  const a = await account(true);
+  const runId = randomUUID();
+  const run = startRun(
+    { runId, accountId: a.accountId, trigger: 'portal', startedBy: a.ga.id, deadline: new Date(Date.now() + 3600_000) },
+    new Date(),
+  );
+  expect((await tableSyncRunStore(table(stack.azurite.connectionString, 'syncRuns')).create(run)).ok).toBe(true);
+  const res = await stack.call('POST', `accounts/${a.accountId}/sync`, { actor: a.ga });
+  expect(res.status).toBe(409);
+  expect(await json(res)).toMatchObject({ code: 'SYNC_RUNNING', runId });
+  noSecrets();
 });

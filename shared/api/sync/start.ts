@@ -19,7 +19,7 @@ registry.registerPath({
   operationId: 'requestSync',
   summary: "A short-lived link that starts a sync; only for the account's Global Admin (x-actor-id = their portal user id).",
   description:
-    'Answers 403 NOT_SYNC_ADMIN for any other actor and 409 SYNC_NOT_AVAILABLE while the account is not active (or removal pending).',
+    'Answers 403 NOT_SYNC_ADMIN for any other actor 409 SYNC_NOT_AVAILABLE while the account is not active (or removal pending), and 409 SYNC_RUNNING (with runId) while a run of the account runs.',
   security: keySecurity,
   request: { params: AccountPathParams, headers: actorHeaders },
   responses: {
