@@ -14,7 +14,8 @@ import { tableAccountStore } from '../../shared/storage/accountStore';
 import { tableSyncRunStore } from '../../shared/storage/syncRunStore';
 import { table } from '../../shared/storage/tables';
 import { Browser } from '../support/browser';
-import { json, Stack, startStack } from '../support/stack';
+import { LINK_KEYS, Stack, startStack } from '../support/stack';
+import { LinkSigner } from '../../shared/security/signedLinks';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -77,10 +78,15 @@ const finish = (run: SyncRun, status: FinishedStatus, counts: Partial<SyncCounts
     finishedAt: new Date().toISOString(),
   });
 
+/** The integration page as the Global Admin opens it from an email link (POST /sync hands out no link while a run runs). */
 async function page(a: Awaited<ReturnType<typeof activeAccount>>, query = ''): Promise<string> {
-  const res = await stack.call('POST', `accounts/${a.accountId}/sync`, { actor: a.actor });
-  expect(res.status).toBe(200);
-  const shown = await new Browser().request((await json(res)).url + query);
+  const link = await new LinkSigner(LINK_KEYS, 3600).sign({
+    purpose: 'integration',
+    accountId: a.accountId,
+    globalAdminId: a.ga.portalUserId,
+    globalAdminEmail: a.ga.email,
+  });
+  const shown = await new Browser().request(`${stack.url}/api/integration?link=${link}${query}`);
   expect(shown.status).toBe(200);
   return shown.body;
 }
