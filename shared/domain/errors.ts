@@ -59,6 +59,10 @@ export const ERROR_CODES = [
   'SYNC_EXPIRED',
   'SYNC_FAILED',
   'TEAMS_ADMIN_CONSENT_MISSING',
+  // Sync plan: per-user refusals (the user fails, the others go on).
+  'NUMBER_IN_USE',
+  'USER_NOT_ELIGIBLE',
+  'USER_GONE',
   // Email delivery (Communication Services).
   'EMAIL_SEND_FAILED',
   // Token vault (a sync run's access tokens).

@@ -76,6 +76,10 @@ export const HTTP_STATUS: Record<ProblemCode, number> = {
   SYNC_EXPIRED: 409,
   SYNC_FAILED: 502,
   TEAMS_ADMIN_CONSENT_MISSING: 403,
+  // A sync run's per-user refusals (recorded per user; conflicts with the tenant's state).
+  NUMBER_IN_USE: 409,
+  USER_NOT_ELIGIBLE: 409,
+  USER_GONE: 409,
   EMAIL_SEND_FAILED: 502,
   TOKEN_MISSING: 409,
   TOKEN_EXPIRED: 409,
