@@ -101,6 +101,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...options.env,
   });
   registerLocalApp(simulator, { clientId: LOCAL_CLIENT_ID, clientSecret: LOCAL_CLIENT_SECRET, publicBaseUrl: url });
+  // A host that fails to start (e.g. the built app does not load) must not leave Azurite and the simulator running.
   const host = await startHost({
     appRoot: REPO_ROOT,
     port,
@@ -114,6 +115,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       options.log?.(line);
       if (process.env.STACK_LOG) console.log(line);
     },
+  }).catch(async (err: unknown) => {
+    await Promise.all([simulator.stop(), azurite.stop(), tableTraffic?.stop()]);
+    throw err;
   });
 
   const call: Stack['call'] = (method, route, opts = {}) => {
