@@ -8,6 +8,7 @@ import { app, HttpRequest, HttpResponseInit } from '@azure/functions';
 import * as df from 'durable-functions';
 import { z } from 'zod';
 import { CallbackResult } from '../shared/activation/callbacks';
+import type { SignInCallback } from '../shared/activation/completeSignIn';
 import { container } from '../shared/container';
 import { FLOW_COOKIE, readCookie } from '../shared/http/cookies';
 import { page, PageRequest, redirect, refusalPage } from '../shared/http/page';
@@ -41,6 +42,17 @@ function answer(outcome: CallbackResult, req: PageRequest): HttpResponseInit {
 const badCallback = (req: PageRequest) =>
   refusalPage({ code: 'STATE_UNKNOWN', message: 'The answer from Microsoft is not in a form we expect.' }, req);
 
+/** What a sign-in callback (activation or sync) hands its use case: Microsoft's answer and this browser's flow cookie. */
+function signInCallbackOf(req: PageRequest, q: z.infer<typeof CallbackQuery>): SignInCallback {
+  return {
+    state: q.state,
+    code: q.code,
+    error: q.error,
+    errorDescription: q.error_description,
+    flowCookie: readCookie(req.request.headers, FLOW_COOKIE),
+  };
+}
+
 export async function authConsentCallback(req: PageRequest): Promise<HttpResponseInit> {
   const q = query(req.request);
   if (!q.success) return badCallback(req);
@@ -57,32 +69,14 @@ export async function authConsentCallback(req: PageRequest): Promise<HttpRespons
 export async function authSignInCallback(req: PageRequest): Promise<HttpResponseInit> {
   const q = query(req.request);
   if (!q.success) return badCallback(req);
-  const outcome = await container().activation.completeSignIn(
-    {
-      state: q.data.state,
-      code: q.data.code,
-      error: q.data.error,
-      errorDescription: q.data.error_description,
-      flowCookie: readCookie(req.request.headers, FLOW_COOKIE),
-    },
-    df.getClient(req.context),
-  );
+  const outcome = await container().activation.completeSignIn(signInCallbackOf(req, q.data), df.getClient(req.context));
   return answer(outcome, req);
 }
 
 export async function authSyncCallback(req: PageRequest): Promise<HttpResponseInit> {
   const q = query(req.request);
   if (!q.success) return badCallback(req);
-  const outcome = await container().sync.completeSignIn(
-    {
-      state: q.data.state,
-      code: q.data.code,
-      error: q.data.error,
-      errorDescription: q.data.error_description,
-      flowCookie: readCookie(req.request.headers, FLOW_COOKIE),
-    },
-    df.getClient(req.context),
-  );
+  const outcome = await container().sync.completeSignIn(signInCallbackOf(req, q.data), df.getClient(req.context));
   return answer(outcome, req);
 }
 

@@ -9,6 +9,7 @@
  * Retry-After handling); permanent ones come back as values.
  */
 import * as df from 'durable-functions';
+import { retryOptions } from './retry';
 import { OrchestrationContext, Task } from 'durable-functions';
 import { activityErrorFrom } from '../shared/domain/activityFailure';
 import { fail, ok, Result } from '../shared/domain/errors';
@@ -25,18 +26,11 @@ import {
 } from '../shared/discovery/contract';
 import { DiscoveryCounts } from '../shared/discovery/ports';
 
-function retryOptions(): df.RetryOptions {
-  const retry = new df.RetryOptions(DISCOVERY_RETRY.firstRetryIntervalMs, DISCOVERY_RETRY.maxAttempts);
-  retry.backoffCoefficient = DISCOVERY_RETRY.backoffCoefficient;
-  retry.maxRetryIntervalInMilliseconds = DISCOVERY_RETRY.maxRetryIntervalMs;
-  return retry;
-}
-
 export function* discoverTenant(context: OrchestrationContext): Generator<Task, DiscoverTenantOutput, unknown> {
   const { accountId, tenantId } = context.df.getInput() as DiscoverTenantInput;
   const discoveryId = context.df.newGuid(context.df.instanceId);
   const now = (): string => context.df.currentUtcDateTime.toISOString();
-  const retry = retryOptions();
+  const retry = retryOptions(DISCOVERY_RETRY);
   const progress: DiscoveryProgress = { discoveryId, stage: 'starting', pagesRead: 0, usersSeen: 0 };
   const report = (stage: DiscoveryProgress['stage']): void => {
     progress.stage = stage;

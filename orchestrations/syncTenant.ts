@@ -9,6 +9,7 @@
  * activities read the tokens from the vault by run id). Transient faults are retried by callActivityWithRetry.
  */
 import * as df from 'durable-functions';
+import { retryOptions } from './retry';
 import { OrchestrationContext, Task } from 'durable-functions';
 import { DISCOVER_TENANT, DiscoverTenantInput, DiscoverTenantOutput } from '../shared/discovery/contract';
 import { ActivityError, activityErrorFrom } from '../shared/domain/activityFailure';
@@ -28,20 +29,13 @@ import {
 } from '../shared/sync/contract';
 import { Result } from '../shared/domain/errors';
 
-function retryOptions(): df.RetryOptions {
-  const retry = new df.RetryOptions(SYNC_RETRY.firstRetryIntervalMs, SYNC_RETRY.maxAttempts);
-  retry.backoffCoefficient = SYNC_RETRY.backoffCoefficient;
-  retry.maxRetryIntervalInMilliseconds = SYNC_RETRY.maxRetryIntervalMs;
-  return retry;
-}
-
 /** How a run ended before finish: Failed with an error, Expired, or through every stage. */
 type Ending = { status: 'Failed' | 'Expired'; error: ActivityError } | { status: 'Succeeded'; error: null };
 
 export function* syncTenant(context: OrchestrationContext): Generator<Task, SyncTenantOutput, unknown> {
   const { accountId, runId } = context.df.getInput() as SyncTenantInput;
   const ref = { accountId, runId };
-  const retry = retryOptions();
+  const retry = retryOptions(SYNC_RETRY);
   const progress: SyncProgress = { runId, stage: 'preflight', counts: { ...NO_COUNTS } };
   const report = (stage: SyncStage, counts?: SyncCounts): void => {
     progress.stage = stage;

@@ -1,4 +1,5 @@
 /** What the Microsoft callbacks share: the single-use state, the way back to the page, and refusals. */
+import { refusalForMicrosoftError } from '../domain/activation';
 import { DomainError, fail, Result } from '../domain/errors';
 import { bindingOf } from '../security/browserBinding';
 import { integrationLink } from '../accounts/integrationLink';
@@ -17,6 +18,19 @@ export const refused = (error: DomainError, backUrl?: string): CallbackResult =>
   ok: false,
   error: backUrl ? { ...error, details: { ...error.details, backUrl } } : error,
 });
+
+/** Microsoft answered a sign-in with an error, or without a code: the refusal, with its reason code. */
+export function signInNotCompleted(cb: { error?: string; errorDescription?: string }, backUrl?: string): CallbackResult {
+  const code = cb.error ? refusalForMicrosoftError(cb.error, cb.errorDescription) : 'MICROSOFT_SIGN_IN_FAILED';
+  return refused(
+    {
+      code,
+      message: 'Microsoft did not complete the sign-in.',
+      details: { microsoftError: cb.error, aadsts: aadstsIn(cb.errorDescription) },
+    },
+    backUrl,
+  );
+}
 
 /**
  * Consumes the state (once, ever), if it was issued for this step and to this browser. The store checks purpose and

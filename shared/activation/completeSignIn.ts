@@ -5,20 +5,13 @@
  * binding is kept when only starting discovery failed.
  */
 import { StoredAccount } from '../accounts/ports';
-import {
-  bindMicrosoftIdentity,
-  boundToTenant,
-  canActivate,
-  checkSignIn,
-  refusalForMicrosoftError,
-  tenantLinkAbandoned,
-} from '../domain/activation';
+import { bindMicrosoftIdentity, boundToTenant, canActivate, checkSignIn, tenantLinkAbandoned } from '../domain/activation';
 import { integrationLink } from '../accounts/integrationLink';
 import { loadAccount } from '../accounts/loadAccount';
 import { fail, ok, Result } from '../domain/errors';
 import { retryOnConflict } from '../domain/retryOnConflict';
 import { StartDiscovery } from '../discovery/startDiscovery';
-import { aadstsIn, backTo, CallbackResult, consumeState, refused } from './callbacks';
+import { backTo, CallbackResult, consumeState, refused, signInNotCompleted } from './callbacks';
 import { ActivationDeps } from './deps';
 import { TenantClaim, TenantLink } from './ports';
 
@@ -34,17 +27,8 @@ export async function completeSignIn(deps: ActivationDeps, startDiscovery: Start
   const session = await consumeState(deps, cb.state, 'signIn', cb.flowCookie);
   if (!session.ok) return refused(session.error);
   const back = await backTo(deps, session.value);
-  if (cb.error || !cb.code) {
-    const code = cb.error ? refusalForMicrosoftError(cb.error, cb.errorDescription) : 'MICROSOFT_SIGN_IN_FAILED';
-    return refused(
-      {
-        code,
-        message: 'Microsoft did not complete the sign-in.',
-        details: { microsoftError: cb.error, aadsts: aadstsIn(cb.errorDescription) },
-      },
-      back,
-    );
-  }
+  const code = cb.code;
+  if (cb.error || !code) return signInNotCompleted(cb, back);
   if (!session.value.codeVerifier || !session.value.nonce) {
     return refused({ code: 'STATE_UNKNOWN', message: 'The sign-in request could not be read back.' }, back);
   }
@@ -53,7 +37,7 @@ export async function completeSignIn(deps: ActivationDeps, startDiscovery: Start
     return refused({ code: 'LINK_INVALID', message: 'The account no longer exists.' });
   }
   const who = await deps.microsoft.completeSignIn({
-    code: cb.code,
+    code,
     codeVerifier: session.value.codeVerifier,
     nonce: session.value.nonce,
   });

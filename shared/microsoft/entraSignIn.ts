@@ -9,7 +9,7 @@
 import { AuthenticationResult, AuthError, ConfidentialClientApplication, CryptoProvider, LogLevel } from '@azure/msal-node';
 import { Client } from '@microsoft/microsoft-graph-client';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
-import { MicrosoftSignIn } from '../activation/ports';
+import { MicrosoftSignIn, SignInStart } from '../activation/ports';
 import { MicrosoftIdentity, refusalForMicrosoftError } from '../domain/activation';
 import { fail, ok, Result } from '../domain/errors';
 import { AppCredential, msalCredential } from './appCredential';
@@ -174,6 +174,30 @@ export function entraSignIn(settings: EntraSettings): MicrosoftSignIn {
     return ok(who);
   }
 
+  /** An authorization-code + PKCE (S256) + nonce sign-in URL at `organizations`, hinting the expected tenant. */
+  async function authCodeUrl(
+    state: string,
+    tenantHint: string | null,
+    scopes: string[],
+    redirectUri: string,
+    extraScopesToConsent?: string[],
+  ): Promise<SignInStart> {
+    const { verifier, challenge } = await crypto.generatePkceCodes();
+    const nonce = crypto.createNewGuid();
+    const url = await msal(SIGN_IN_AUTHORITY).getAuthCodeUrl({
+      scopes,
+      ...(extraScopesToConsent ? { extraScopesToConsent } : {}),
+      redirectUri,
+      state,
+      nonce,
+      codeChallenge: challenge,
+      codeChallengeMethod: 'S256',
+      responseMode: 'query',
+      prompt: 'select_account',
+      ...(tenantHint ? { domainHint: tenantHint } : {}),
+    });
+    return { url, codeVerifier: verifier, nonce };
+  }
   return {
     adminConsentUrl(tenant, state) {
       const url = new URL(`${host}/${encodeURIComponent(tenant)}/v2.0/adminconsent`);
@@ -186,22 +210,7 @@ export function entraSignIn(settings: EntraSettings): MicrosoftSignIn {
       return url.toString();
     },
 
-    async signInUrl(state, tenantHint) {
-      const { verifier, challenge } = await crypto.generatePkceCodes();
-      const nonce = crypto.createNewGuid();
-      const url = await msal(SIGN_IN_AUTHORITY).getAuthCodeUrl({
-        scopes: SIGN_IN_SCOPES,
-        redirectUri: settings.signInRedirectUri,
-        state,
-        nonce,
-        codeChallenge: challenge,
-        codeChallengeMethod: 'S256',
-        responseMode: 'query',
-        prompt: 'select_account',
-        ...(tenantHint ? { domainHint: tenantHint } : {}),
-      });
-      return { url, codeVerifier: verifier, nonce };
-    },
+    signInUrl: (state, tenantHint) => authCodeUrl(state, tenantHint, SIGN_IN_SCOPES, settings.signInRedirectUri),
 
     async completeSignIn({ code, codeVerifier, nonce }) {
       const client = msal(SIGN_IN_AUTHORITY);
@@ -214,24 +223,8 @@ export function entraSignIn(settings: EntraSettings): MicrosoftSignIn {
       }
     },
 
-    async syncSignInUrl(state, tenantHint) {
-      const { verifier, challenge } = await crypto.generatePkceCodes();
-      const nonce = crypto.createNewGuid();
-      const url = await msal(SIGN_IN_AUTHORITY).getAuthCodeUrl({
-        scopes: SYNC_GRAPH_SCOPES,
-        // Consent for the Teams admin API in the same prompt; its token is asked for separately (one resource each).
-        extraScopesToConsent: TEAMS_ADMIN_SCOPES,
-        redirectUri: settings.syncRedirectUri,
-        state,
-        nonce,
-        codeChallenge: challenge,
-        codeChallengeMethod: 'S256',
-        responseMode: 'query',
-        prompt: 'select_account',
-        domainHint: tenantHint,
-      });
-      return { url, codeVerifier: verifier, nonce };
-    },
+    // Consent for the Teams admin API in the same prompt; its token is asked for separately (one resource each).
+    syncSignInUrl: (state, tenantHint) => authCodeUrl(state, tenantHint, SYNC_GRAPH_SCOPES, settings.syncRedirectUri, TEAMS_ADMIN_SCOPES),
 
     async completeSyncSignIn({ code, codeVerifier, nonce }) {
       // This client's in-memory cache is the only place the refresh token ever lives; `close` empties it.

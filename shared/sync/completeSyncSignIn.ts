@@ -5,13 +5,13 @@
  * held in memory only and dropped before the run starts) and the run started with both tokens. Every refusal starts
  * nothing and keeps no token.
  */
-import { aadstsIn, backTo, CallbackResult, consumeState, refused } from '../activation/callbacks';
+import { backTo, CallbackResult, consumeState, refused, signInNotCompleted } from '../activation/callbacks';
 import { ActivationDeps } from '../activation/deps';
 import { DelegatedToken } from '../activation/ports';
 import { SignInCallback } from '../activation/completeSignIn';
 import { integrationLink } from '../accounts/integrationLink';
 import { loadAccount } from '../accounts/loadAccount';
-import { checkSignIn, refusalForMicrosoftError } from '../domain/activation';
+import { checkSignIn } from '../domain/activation';
 import { Result } from '../domain/errors';
 import { canSync } from '../domain/syncStart';
 import { StartSyncRequest } from './startSync';
@@ -22,17 +22,8 @@ export async function completeSyncSignIn(deps: ActivationDeps, start: StartRun, 
   const session = await consumeState(deps, cb.state, 'sync', cb.flowCookie);
   if (!session.ok) return refused(session.error);
   const back = await backTo(deps, session.value);
-  if (cb.error || !cb.code) {
-    const code = cb.error ? refusalForMicrosoftError(cb.error, cb.errorDescription) : 'MICROSOFT_SIGN_IN_FAILED';
-    return refused(
-      {
-        code,
-        message: 'Microsoft did not complete the sign-in.',
-        details: { microsoftError: cb.error, aadsts: aadstsIn(cb.errorDescription) },
-      },
-      back,
-    );
-  }
+  const code = cb.code;
+  if (cb.error || !code) return signInNotCompleted(cb, back);
   const { codeVerifier, nonce, accountId, globalAdminId } = session.value;
   if (!codeVerifier || !nonce) return refused({ code: 'STATE_UNKNOWN', message: 'The sign-in request could not be read back.' }, back);
   // Checked before the code is redeemed: no token is asked for an account that cannot sync any more.
@@ -44,7 +35,7 @@ export async function completeSyncSignIn(deps: ActivationDeps, start: StartRun, 
   const allowedBefore = canSync(before.value.account);
   if (!allowedBefore.ok) return refused(allowedBefore.error, back);
 
-  const signIn = await deps.microsoft.completeSyncSignIn({ code: cb.code, codeVerifier, nonce });
+  const signIn = await deps.microsoft.completeSyncSignIn({ code, codeVerifier, nonce });
   if (!signIn.ok) return refused(signIn.error, back);
   let tokens: DelegatedToken[];
   try {
