@@ -63,6 +63,14 @@ export const ERROR_CODES = [
   'NUMBER_IN_USE',
   'USER_NOT_ELIGIBLE',
   'USER_GONE',
+  // Sync apply and reads: per-operation results with the delegated tokens (recorded, the others go on).
+  'TEAMS_READ_FAILED',
+  'TEAMS_WRITE_REFUSED',
+  'TEAMS_WRITE_FAILED',
+  'TEAMS_THROTTLED',
+  'TEAMS_UNAVAILABLE',
+  'POLICY_NOT_FOUND',
+  'DEPENDENCY_FAILED',
   // Email delivery (Communication Services).
   'EMAIL_SEND_FAILED',
   // Token vault (a sync run's access tokens).

@@ -2,12 +2,34 @@
 import { Result } from '../domain/errors';
 import { MappingSummary } from '../domain/mapping';
 import { VoiceUser } from '../domain/voiceUser';
+import { NumberType } from '../domain/account';
+
+/** What the integration set in Teams for a voice user's applied mapping (what unmapping reverts, and nothing else). */
+export interface AppliedVoiceState {
+  /** `+E164[;ext=N]`, or null when no number was set. */
+  telephoneNumber: string | null;
+  numberType: NumberType | null;
+  voiceRoutingPolicy: string | null;
+  callingPolicy: string | null;
+}
+
+/** The last sync's word on a voice user: whether their change reached Teams, and why not. */
+export interface LastSyncResult {
+  runId: string;
+  at: string;
+  result: 'applied' | 'failed' | 'refused';
+  /** Stable code and our message when not applied. */
+  error: { code: string; message: string } | null;
+}
 
 /** A voice user with its two mappings (see shared/domain/mapping.ts). */
 export interface StoredVoiceUser extends VoiceUser {
   desired: string | null;
   applied: string | null;
   inDirectory: boolean;
+  /** Set by the sync with `applied`; null while nothing is applied. */
+  appliedState?: AppliedVoiceState | null;
+  lastSync?: LastSyncResult | null;
 }
 
 /** The account's directory and mapping as read at one moment; `version` is the mapping's ETag. */

@@ -36,3 +36,38 @@ export interface SyncRunStore {
   /** The account's run in progress (the newest, should there be more than one), if any. */
   running(accountId: string): Promise<SyncRun | undefined>;
 }
+
+/** One line of the activity log: one operation of a run on one Teams user, or a user the plan refused. */
+export interface ActivityEntry {
+  accountId: string;
+  runId: string;
+  /** Stable within the run (the user's and the operation's place in the plan): writing an entry twice keeps one. */
+  entryId: string;
+  at: string;
+  teamsUserId: string;
+  voiceUserIds: string[];
+  /** An operation kind (shared/domain/syncPlan.ts), or `refused` for a user the plan did not touch. */
+  kind: string;
+  /** The telephone number (`+E164[;ext=N]`) or policy name the operation is about. */
+  target: string | null;
+  before: string | null;
+  after: string | null;
+  result: 'succeeded' | 'failed' | 'refused' | 'notAttempted';
+  /** Our client-request-id and Microsoft's request-id of the last call for this operation. */
+  clientRequestId: string | null;
+  requestId: string | null;
+  error: { code: string; message: string } | null;
+}
+
+export interface ActivityPage {
+  entries: ActivityEntry[];
+  total: number;
+}
+
+/** The activity table: one partition per account, rows keyed by run and entry id (so recording twice is harmless). */
+export interface ActivityLog {
+  /** Upserts the entries (any number: the store splits them into transactions). */
+  record(entries: readonly ActivityEntry[]): Promise<void>;
+  /** One page (from 1) of a run's entries, in plan order. */
+  list(accountId: string, runId: string, options: { page: number; pageSize: number }): Promise<ActivityPage>;
+}
