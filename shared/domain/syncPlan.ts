@@ -410,3 +410,9 @@ const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Every operation of a plan, in plan order. */
 export const operationsOfPlan = (plan: SyncPlan): Operation[] => plan.users.flatMap((u) => (u.outcome === 'planned' ? u.operations : []));
+
+/** The line in a Graph `telephoneNumber` (`+14255550100` or `+14255550100;ext=2424`); null when it is not one. */
+export function lineOf(telephoneNumber: string): Line | null {
+  const m = /^(\+[1-9]\d{1,14})(?:;ext=(\d{1,10}))?$/.exec(telephoneNumber.trim());
+  return m ? { phoneNumber: m[1]!, extension: m[2] ?? null } : null;
+}

@@ -6,8 +6,8 @@
 import { odata, TableEntity, TableEntityResult, TransactionAction } from '@azure/data-tables';
 import { fail, ok } from '../domain/errors';
 import { MappingSummary } from '../domain/mapping';
-import { StoredVoiceUser, VoiceUserStore } from '../mapping/ports';
-import { str } from './columns';
+import { AppliedVoiceState, LastSyncResult, StoredVoiceUser, VoiceUserStore } from '../mapping/ports';
+import { jsonColumn, str } from './columns';
 import { isStatus, Table } from './tables';
 
 const STATE_ROW = 'mapping';
@@ -33,6 +33,8 @@ function toRow(accountId: string, u: StoredVoiceUser): Row {
     phoneNumber: u.phoneNumber,
     desired: u.desired,
     applied: u.applied,
+    appliedState: u.appliedState ? JSON.stringify(u.appliedState) : null,
+    lastSync: u.lastSync ? JSON.stringify(u.lastSync) : null,
   })) {
     if (v !== null) row[k] = v;
   }
@@ -52,6 +54,8 @@ function fromRow(r: TableEntityResult<Record<string, unknown>>): StoredVoiceUser
     desired: str(r.desired),
     applied: str(r.applied),
     inDirectory: r.inDirectory !== false,
+    appliedState: jsonColumn<AppliedVoiceState>(r.appliedState),
+    lastSync: jsonColumn<LastSyncResult>(r.lastSync),
   };
 }
 
