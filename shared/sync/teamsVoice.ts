@@ -51,7 +51,8 @@ export interface PolicyGrant {
   policyName: string | null;
 }
 
-export interface TeamsVoice {
+/** The reads of a sync (with the run's tokens) and of the preview (app-only). */
+export interface TeamsVoiceReader {
   /**
    * The Teams voice configuration of these users (`/admin/teams/userConfigurations`), joined with the tenant's number
    * assignments for the numbers they hold (for the number type). A user Microsoft does not know comes back `gone`.
@@ -59,6 +60,10 @@ export interface TeamsVoice {
   users(teamsUserIds: readonly string[]): Promise<Result<ActualUser[]>>;
   /** Who holds these lines (`+E164` or `+E164;ext=NNN`) in the tenant (`numberAssignments`, filtered). */
   numberAssignments(telephoneNumbers: readonly string[]): Promise<Result<NumberAssignment[]>>;
+}
+
+/** The writes of a sync, with the run's delegated tokens only. */
+export interface TeamsVoiceWriter {
   /** Submits number changes (Graph `$batch`, 20 a request); one result per change, in order. */
   submitNumberChanges(changes: readonly NumberChange[]): Promise<Array<Result<SubmittedChange>>>;
   /** Polls long-running number operations (Graph `$batch`); one result per URL, in order. */
@@ -70,5 +75,5 @@ export interface TeamsVoice {
   grantPolicies(grants: readonly PolicyGrant[]): Promise<Array<Result<RequestIds>>>;
 }
 
-/** Builds the gateway for one access; cheap (tokens are fetched on use and cached for the gateway's life). */
-export type TeamsVoiceFor = (access: VoiceAccess) => TeamsVoice;
+/** Builds the reader for one access; cheap (tokens are fetched on use and cached for the reader's life). */
+export type TeamsVoiceReaderFor = (access: VoiceAccess) => TeamsVoiceReader;
