@@ -45,6 +45,8 @@ import { KeyRing } from './security/keyRing';
 import { Sealer } from './security/sealer';
 import { LinkSigner } from './security/signedLinks';
 import { purgeExpiredTokens } from './sync/purgeExpiredTokens';
+import { previewSync, SyncPreview } from './sync/previewSync';
+import { graphTeamsVoiceReader } from './microsoft/teamsVoice';
 import { startSync, StartSyncRequest } from './sync/startSync';
 import { syncSteps, SyncSteps } from './sync/steps';
 import { requestSync, SyncLink } from './sync/requestSync';
@@ -150,6 +152,8 @@ export interface Container {
     start(request: StartSyncRequest, durable: DurableClient): Promise<Result<{ runId: string }>>;
     /** The steps the sync orchestration's activities run. */
     steps: SyncSteps;
+    /** GET /sync-plan: what the next sync would change, read now with the app's own permissions. */
+    preview(accountId: string): Promise<Result<SyncPreview>>;
   };
 }
 
@@ -197,6 +201,13 @@ export function createContainer(config: Config = loadConfig()): Container {
     credential: appCredential,
   });
   const tokens = tokenVaultFor(config, appCredential, now);
+  const teamsVoice = graphTeamsVoiceReader({
+    authorityHost: config.ENTRA_AUTHORITY_HOST,
+    graphBaseUrl: config.GRAPH_BASE_URL,
+    clientId: config.ENTRA_CLIENT_ID,
+    credential: appCredential,
+    tokens,
+  });
 
   // What several use cases share
   const integrationLinks = {
@@ -287,6 +298,7 @@ export function createContainer(config: Config = loadConfig()): Container {
       completeSignIn: (callback, durable) => completeSyncSignIn(activation, (request) => startRun(request, durable), callback),
       start: startRun,
       steps: syncSteps({ accounts: store, syncRuns, tokens, notify, now }),
+      preview: (accountId) => previewSync({ accounts: store, voiceUsers, teamsVoice, now }, accountId),
     },
   };
 }

@@ -2,6 +2,7 @@
  * Use case: the portal replaces an account's voice-user directory (already parsed and validated as a whole). Voice
  * users that left while mapped become queued unmappings; mappings of the others are kept.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { refuseWhileRemovalPending } from '../domain/account';
 import { ok, Result } from '../domain/errors';
 import { retryOnConflict } from '../domain/retryOnConflict';
@@ -24,7 +25,7 @@ export interface ImportOutcome {
   queuedChanges: number;
 }
 
-const sameUser = (a: StoredVoiceUser, b: StoredVoiceUser): boolean => JSON.stringify(a) === JSON.stringify(b);
+const sameUser = (a: StoredVoiceUser, b: StoredVoiceUser): boolean => isDeepStrictEqual(a, b);
 
 export async function importDirectory(deps: MappingDeps, accountId: string, directory: VoiceUser[]): Promise<Result<ImportOutcome>> {
   const loaded = await loadAccount(deps.accounts, accountId);
@@ -48,8 +49,11 @@ export async function importDirectory(deps: MappingDeps, accountId: string, dire
       new Map(directory.map((v) => [v.id, { hasPhoneNumber: v.phoneNumber !== null }])),
     );
     const next: StoredVoiceUser[] = plan.upserts.map((e) => {
-      const fields = incoming.get(e.voiceUserId) ?? (current.get(e.voiceUserId) as StoredVoiceUser);
-      return { ...fields, desired: e.desired, applied: e.applied, inDirectory: e.inDirectory };
+      const stored = current.get(e.voiceUserId);
+      const fields = incoming.get(e.voiceUserId) ?? (stored as StoredVoiceUser);
+      // What the sync recorded stays with the row: a new directory does not change what is in Teams.
+      const synced = { appliedState: stored?.appliedState ?? null, lastSync: stored?.lastSync ?? null };
+      return { ...fields, ...synced, desired: e.desired, applied: e.applied, inDirectory: e.inDirectory };
     });
     const changed = next.filter((u) => !current.has(u.id) || !sameUser(current.get(u.id) as StoredVoiceUser, u));
     const summary = summarize(next);

@@ -1,7 +1,7 @@
 /** The sync run routes in the OpenAPI document (the triggers are in functions/syncRuns.ts). */
 import { AccountPathParams } from '../common';
 import { actorHeaders, jsonAnswer, keySecurity, problemResponses, registry, unauthorized } from '../registry';
-import { SyncRunPathParams, SyncRunSchema, SyncRunsPageSchema, SyncRunsQuerySchema } from './schemas';
+import { SyncPlanSchema, SyncRunPathParams, SyncRunSchema, SyncRunsPageSchema, SyncRunsQuerySchema } from './schemas';
 
 registry.registerPath({
   method: 'get',
@@ -27,5 +27,18 @@ registry.registerPath({
     200: jsonAnswer('The sync run', SyncRunSchema),
     ...unauthorized,
     ...problemResponses(400, 403, 404),
+  },
+});
+registry.registerPath({
+  method: 'get',
+  path: '/accounts/{accountId}/sync-plan',
+  operationId: 'getSyncPlan',
+  summary: 'What the next sync would change, per Teams user, read now from the tenant (provider, admin).',
+  security: keySecurity,
+  request: { params: AccountPathParams, headers: actorHeaders },
+  responses: {
+    200: jsonAnswer('The plan of the next sync', SyncPlanSchema),
+    ...unauthorized,
+    ...problemResponses(400, 403, 404, 409, 502, 503),
   },
 });

@@ -70,3 +70,51 @@ export const RunningRunSchema = registry.register(
   'RunningSyncRun',
   z.object({ runId: z.string(), stage: StageSchema, startedAt: z.string(), deadline: z.string(), counts: SyncCountsSchema }),
 );
+
+const OPERATION_KINDS = [
+  'unassignNumber',
+  'assignNumber',
+  'grantVoiceRoutingPolicy',
+  'grantCallingPolicy',
+  'revokeVoiceRoutingPolicy',
+  'revokeCallingPolicy',
+] as const;
+
+const PlannedOperationSchema = z
+  .object({
+    kind: z.enum(OPERATION_KINDS),
+    telephoneNumber: z.string().optional().openapi({ description: '`+E164`, with `;ext=N` for an extension (number operations).' }),
+    numberType: z.enum(['directRouting', 'operatorConnect']).optional(),
+    policyName: z.string().optional().openapi({ description: 'The policy granted (grants).' }),
+    before: z.string().nullable().optional().openapi({ description: 'What the user has now (policy operations).' }),
+  })
+  .openapi({ description: 'One change the sync would make on one Teams user.' });
+
+export const SyncPlanSchema = registry.register(
+  'SyncPlan',
+  z
+    .object({
+      accountId: z.string(),
+      computedAt: z.string(),
+      summary: z.object({
+        usersChanged: z.number().int().openapi({ description: 'Teams users the sync would change.' }),
+        usersRefused: z.number().int().openapi({ description: 'Teams users it would refuse, each with a code.' }),
+        operations: z.record(z.enum(OPERATION_KINDS), z.number().int()).openapi({ description: 'Operations by kind.' }),
+        refusals: z.record(z.string(), z.number().int()).openapi({ description: 'Refused users by code.' }),
+      }),
+      users: z.array(
+        z.object({
+          teamsUserId: z.string(),
+          voiceUserIds: z.array(z.string()),
+          role: z.enum(['mapped', 'unmapped']),
+          outcome: z.enum(['planned', 'refused']),
+          operations: z.array(PlannedOperationSchema),
+          error: z.object({ code: z.string(), message: z.string() }).nullable(),
+        }),
+      ),
+    })
+    .openapi({
+      description:
+        "What the next sync would change, read now from the tenant with the app's own permissions; users already right are left out.",
+    }),
+);

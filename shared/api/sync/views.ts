@@ -1,6 +1,8 @@
 /** What the API shows of sync runs. */
+import { Operation } from '../../domain/syncPlan';
 import { SyncRun } from '../../domain/syncRun';
 import { SyncRunsPage } from '../../sync/listSyncRuns';
+import { SyncPreview } from '../../sync/previewSync';
 
 export const syncRunView = (r: SyncRun) => ({
   runId: r.runId,
@@ -27,3 +29,32 @@ export const syncRunsPageView = (p: SyncRunsPage) => ({
 
 export const runningRunView = (r: SyncRun | undefined) =>
   r ? { runId: r.runId, stage: r.stage, startedAt: r.startedAt, deadline: r.deadline, counts: { ...r.counts } } : null;
+
+/** An operation as the sync applies it, without the user it is on (the row says) or the plan's internal ordering. */
+function operationView(o: Operation) {
+  switch (o.kind) {
+    case 'assignNumber':
+    case 'unassignNumber':
+      return { kind: o.kind, telephoneNumber: o.telephoneNumber, numberType: o.numberType };
+    case 'grantVoiceRoutingPolicy':
+    case 'grantCallingPolicy':
+      return { kind: o.kind, policyName: o.policyName, before: o.before };
+    default:
+      return { kind: o.kind, before: o.before };
+  }
+}
+
+export const syncPlanView = (accountId: string, p: SyncPreview) => ({
+  accountId,
+  computedAt: p.computedAt,
+  summary: { ...p.summary },
+  users: p.users.map((u) => ({
+    teamsUserId: u.teamsUserId,
+    voiceUserIds: [...u.voiceUserIds],
+    role: u.role,
+    outcome: u.outcome,
+    // The operations as the sync applies them (the unassigns an assign waits for stay an internal detail).
+    operations: u.outcome === 'planned' ? u.operations.map(operationView) : [],
+    error: u.outcome === 'refused' ? { code: u.error.code, message: u.error.message } : null,
+  })),
+});
