@@ -46,6 +46,8 @@ import { Sealer } from './security/sealer';
 import { LinkSigner } from './security/signedLinks';
 import { purgeExpiredTokens } from './sync/purgeExpiredTokens';
 import { previewSync, SyncPreview } from './sync/previewSync';
+import { ActivityListing, listActivity } from './sync/listActivity';
+import { tableActivityLog } from './storage/activityStore';
 import { graphTeamsVoiceReader } from './microsoft/teamsVoice';
 import { startSync, StartSyncRequest } from './sync/startSync';
 import { syncSteps, SyncSteps } from './sync/steps';
@@ -154,6 +156,8 @@ export interface Container {
     steps: SyncSteps;
     /** GET /sync-plan: what the next sync would change, read now with the app's own permissions. */
     preview(accountId: string): Promise<Result<SyncPreview>>;
+    /** GET /activity: a page of a run's activity log. */
+    activity(accountId: string, query: { runId?: string; page: number; pageSize: number }): Promise<Result<ActivityListing>>;
   };
 }
 
@@ -175,6 +179,7 @@ export function createContainer(config: Config = loadConfig()): Container {
   const voiceUsers = tableVoiceUserStore(table(storage, 'voiceUsers'));
   const teamsUsers = tableTeamsUserStore(table(storage, 'teamsUsers'));
   const syncRuns = tableSyncRunStore(table(storage, 'syncRuns'));
+  const activity = tableActivityLog(table(storage, 'activity'));
   const keys: KeyRing = {
     current: { id: config.LINK_SIGNING_KEY_ID, secret: config.LINK_SIGNING_KEY },
     previous: config.LINK_SIGNING_KEYS_PREVIOUS,
@@ -298,6 +303,7 @@ export function createContainer(config: Config = loadConfig()): Container {
       completeSignIn: (callback, durable) => completeSyncSignIn(activation, (request) => startRun(request, durable), callback),
       start: startRun,
       steps: syncSteps({ accounts: store, syncRuns, tokens, notify, now }),
+      activity: (accountId, query) => listActivity({ accounts: store, syncRuns, activity }, accountId, query),
       preview: (accountId) => previewSync({ accounts: store, voiceUsers, teamsVoice, now }, accountId),
     },
   };

@@ -1,7 +1,15 @@
 /** The sync run routes in the OpenAPI document (the triggers are in functions/syncRuns.ts). */
 import { AccountPathParams } from '../common';
 import { actorHeaders, jsonAnswer, keySecurity, problemResponses, registry, unauthorized } from '../registry';
-import { SyncPlanSchema, SyncRunPathParams, SyncRunSchema, SyncRunsPageSchema, SyncRunsQuerySchema } from './schemas';
+import {
+  ActivityPageSchema,
+  ActivityQuerySchema,
+  SyncPlanSchema,
+  SyncRunPathParams,
+  SyncRunSchema,
+  SyncRunsPageSchema,
+  SyncRunsQuerySchema,
+} from './schemas';
 
 registry.registerPath({
   method: 'get',
@@ -40,5 +48,18 @@ registry.registerPath({
     200: jsonAnswer('The plan of the next sync', SyncPlanSchema),
     ...unauthorized,
     ...problemResponses(400, 403, 404, 409, 502, 503),
+  },
+});
+registry.registerPath({
+  method: 'get',
+  path: '/accounts/{accountId}/activity',
+  operationId: 'getActivity',
+  summary: "A page of a sync run's activity log: one entry per operation or refused user (provider, admin).",
+  security: keySecurity,
+  request: { params: AccountPathParams, headers: actorHeaders, query: ActivityQuerySchema },
+  responses: {
+    200: jsonAnswer('A page of the activity log', ActivityPageSchema),
+    ...unauthorized,
+    ...problemResponses(400, 403, 404),
   },
 });

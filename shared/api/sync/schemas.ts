@@ -118,3 +118,44 @@ export const SyncPlanSchema = registry.register(
         "What the next sync would change, read now from the tenant with the app's own permissions; users already right are left out.",
     }),
 );
+
+export const ActivityQuerySchema = z
+  .object({
+    runId: SyncRunPathParams.shape.runId.optional().openapi({ description: "The run; the account's latest when absent." }),
+    page: z.coerce.number().int().min(1).max(100000).default(1),
+    pageSize: z.coerce.number().int().min(1).max(200).default(50),
+  })
+  .strict();
+
+export const ActivityPageSchema = registry.register(
+  'ActivityPage',
+  z.object({
+    accountId: z.string(),
+    runId: z.string().nullable().openapi({ description: 'The run listed; null when the account has no run yet.' }),
+    page: z.number().int(),
+    pageSize: z.number().int(),
+    total: z.number().int(),
+    totalPages: z.number().int(),
+    entries: z
+      .array(
+        z.object({
+          entryId: z.string(),
+          at: z.string(),
+          teamsUserId: z.string(),
+          voiceUserIds: z.array(z.string()),
+          kind: z.string().openapi({ description: 'An operation kind (as in the sync plan), or `refused`.' }),
+          target: z.string().nullable().openapi({ description: 'The telephone number or policy name.' }),
+          before: z.string().nullable(),
+          after: z.string().nullable(),
+          result: z.enum(['succeeded', 'failed', 'refused', 'notAttempted']),
+          clientRequestId: z
+            .string()
+            .nullable()
+            .openapi({ description: 'Our client-request-id of the last call (for Microsoft support).' }),
+          requestId: z.string().nullable().openapi({ description: "Microsoft's request-id of the last call." }),
+          error: z.object({ code: z.string(), message: z.string() }).nullable(),
+        }),
+      )
+      .openapi({ description: 'In plan order: one entry per operation, or per refused user.' }),
+  }),
+);

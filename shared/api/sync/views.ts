@@ -3,6 +3,7 @@ import { Operation } from '../../domain/syncPlan';
 import { SyncRun } from '../../domain/syncRun';
 import { SyncRunsPage } from '../../sync/listSyncRuns';
 import { SyncPreview } from '../../sync/previewSync';
+import { ActivityListing } from '../../sync/listActivity';
 
 export const syncRunView = (r: SyncRun) => ({
   runId: r.runId,
@@ -56,5 +57,28 @@ export const syncPlanView = (accountId: string, p: SyncPreview) => ({
     // The operations as the sync applies them (the unassigns an assign waits for stay an internal detail).
     operations: u.outcome === 'planned' ? u.operations.map(operationView) : [],
     error: u.outcome === 'refused' ? { code: u.error.code, message: u.error.message } : null,
+  })),
+});
+
+export const activityView = (a: ActivityListing) => ({
+  accountId: a.accountId,
+  runId: a.runId,
+  page: a.page,
+  pageSize: a.pageSize,
+  total: a.total,
+  totalPages: a.totalPages,
+  entries: a.entries.map((e) => ({
+    entryId: e.entryId,
+    at: e.at,
+    teamsUserId: e.teamsUserId,
+    voiceUserIds: [...e.voiceUserIds],
+    kind: e.kind,
+    target: e.target,
+    before: e.before,
+    after: e.after,
+    result: e.result,
+    clientRequestId: e.clientRequestId,
+    requestId: e.requestId,
+    error: e.error,
   })),
 });
