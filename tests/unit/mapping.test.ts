@@ -15,7 +15,7 @@ const voice = (id: string, over: Partial<MappingEntry> = {}): MappingEntry => ({
   desired: null,
   applied: null,
   inDirectory: true,
-  hasPhoneNumber: true,
+  hasLine: true,
   ...over,
 });
 const teams = (id: string, over: Partial<TeamsCandidate> = {}): TeamsCandidate => ({
@@ -128,7 +128,7 @@ describe('rules', () => {
       ok: false,
       error: { code: 'VOICE_USER_NOT_FOUND' },
     });
-    expect(planSave(byId([voice('n', { hasPhoneNumber: false })]), [{ voiceUserId: 'n', teamsUserId: 't2' }], ctx)).toMatchObject({
+    expect(planSave(byId([voice('n', { hasLine: false })]), [{ voiceUserId: 'n', teamsUserId: 't2' }], ctx)).toMatchObject({
       ok: false,
       error: { code: 'VOICE_USER_HAS_NO_NUMBER' },
     });
@@ -156,8 +156,8 @@ describe('rules', () => {
     const { upserts, deletions } = reconcileDirectory(
       current,
       new Map([
-        ['c', { hasPhoneNumber: true }],
-        ['d', { hasPhoneNumber: false }],
+        ['c', { hasLine: true }],
+        ['d', { hasLine: false }],
       ]),
     );
     expect(upserts.find((e) => e.voiceUserId === 'a')).toMatchObject({ desired: null, applied: 't1', inDirectory: false });
@@ -166,7 +166,7 @@ describe('rules', () => {
       desired: null,
       applied: null,
       inDirectory: true,
-      hasPhoneNumber: false,
+      hasLine: false,
     });
     expect(summarize(upserts)).toEqual({ held: 1, queued: 1 });
   });
