@@ -24,6 +24,8 @@ export interface ProviderSettings {
   /** Prefix of the calling policies the integration creates in Teams, e.g. "VoiceSync". */
   policyPrefix: string;
   numberType: NumberType;
+  /** E.164; extension-only voice users get it with their extension (`+E164;ext=2222`). Null: none. */
+  mainNumber?: string | null;
 }
 
 export interface Account {
@@ -69,7 +71,7 @@ export interface Change {
   changed: boolean;
 }
 
-export const DEFAULT_SETTINGS: ProviderSettings = { policyPrefix: 'VoiceSync', numberType: 'directRouting' };
+export const DEFAULT_SETTINGS: ProviderSettings = { policyPrefix: 'VoiceSync', numberType: 'directRouting', mainNumber: null };
 
 export function enableAccount(accountId: string, input: AccountInput, defaults: ProviderSettings, now: Date): Change {
   const at = now.toISOString();

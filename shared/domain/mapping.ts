@@ -9,6 +9,7 @@
  * - saving the current state changes nothing and queues nothing.
  */
 import { ErrorCode, fail, ok, Result } from './errors';
+import { desiredLine } from './syncPlan';
 
 export type PendingState = 'synced' | 'pendingAdd' | 'pendingChange' | 'pendingRemoval' | 'unmapped';
 
@@ -18,7 +19,8 @@ export interface MappingEntry {
   applied: string | null;
   /** False once the voice user left the directory; kept until a sync has removed its mapping from Teams. */
   inDirectory: boolean;
-  hasPhoneNumber: boolean;
+  /** Has a line to put in Teams: their own number, or an extension with the account's main number. */
+  hasLine: boolean;
 }
 
 export interface MappingChange {
@@ -38,6 +40,13 @@ export interface MappingSummary {
   held: number;
   queued: number;
 }
+
+/**
+ * Whether a voice user has a line for Teams, given the account's main number. Only checked when mapping: removing the
+ * main number later unmaps no one (the sync then refuses those users with VOICE_USER_HAS_NO_NUMBER).
+ */
+export const hasLine = (user: { phoneNumber: string | null; extension: string | null }, mainNumber: string | null | undefined): boolean =>
+  desiredLine(user, mainNumber) !== null;
 
 export function pendingState(e: Pick<MappingEntry, 'desired' | 'applied'>): PendingState {
   if (e.desired === e.applied) return e.desired === null ? 'unmapped' : 'synced';
@@ -110,10 +119,13 @@ export function planSave(
           reason,
         });
       }
-      if (!entry.hasPhoneNumber) {
-        return refuse('VOICE_USER_HAS_NO_NUMBER', `Voice user ${c.voiceUserId} has no phone number to put in Teams.`, {
-          voiceUserId: c.voiceUserId,
-        });
+      if (!entry.hasLine) {
+        return refuse(
+          'VOICE_USER_HAS_NO_NUMBER',
+          `Voice user ${c.voiceUserId} has no phone number to put in Teams: give them a number, or give them an extension` +
+            ` and set the account's main number.`,
+          { voiceUserId: c.voiceUserId },
+        );
       }
     }
     const updated = { ...entry, desired: c.teamsUserId };
@@ -167,7 +179,7 @@ export function markApplied(entries: Iterable<MappingEntry>): { kept: MappingEnt
  */
 export function reconcileDirectory(
   current: Iterable<MappingEntry>,
-  incoming: ReadonlyMap<string, { hasPhoneNumber: boolean }>,
+  incoming: ReadonlyMap<string, { hasLine: boolean }>,
 ): { upserts: MappingEntry[]; deletions: string[] } {
   const upserts: MappingEntry[] = [];
   const deletions: string[] = [];
@@ -175,13 +187,12 @@ export function reconcileDirectory(
   for (const e of current) {
     known.add(e.voiceUserId);
     const listed = incoming.get(e.voiceUserId);
-    if (listed) upserts.push({ ...e, inDirectory: true, hasPhoneNumber: listed.hasPhoneNumber });
+    if (listed) upserts.push({ ...e, inDirectory: true, hasLine: listed.hasLine });
     else if (e.applied !== null) upserts.push({ ...e, desired: null, inDirectory: false });
     else deletions.push(e.voiceUserId);
   }
   for (const [voiceUserId, v] of incoming) {
-    if (!known.has(voiceUserId))
-      upserts.push({ voiceUserId, desired: null, applied: null, inDirectory: true, hasPhoneNumber: v.hasPhoneNumber });
+    if (!known.has(voiceUserId)) upserts.push({ voiceUserId, desired: null, applied: null, inDirectory: true, hasLine: v.hasLine });
   }
   return { upserts, deletions };
 }

@@ -6,7 +6,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { refuseWhileRemovalPending } from '../domain/account';
 import { ok, Result } from '../domain/errors';
 import { retryOnConflict } from '../domain/retryOnConflict';
-import { reconcileDirectory, summarize } from '../domain/mapping';
+import { hasLine, reconcileDirectory, summarize } from '../domain/mapping';
 import { VoiceUser } from '../domain/voiceUser';
 import { loadAccount } from '../accounts/loadAccount';
 import { MappingDeps } from './deps';
@@ -32,6 +32,7 @@ export async function importDirectory(deps: MappingDeps, accountId: string, dire
   if (!loaded.ok) return loaded;
   const open = refuseWhileRemovalPending(loaded.value.account);
   if (!open.ok) return open;
+  const { mainNumber } = loaded.value.account.settings;
 
   // A mapping saved meanwhile makes the commit fail; the import is recomputed from what is then stored.
   return retryOnConflict(async () => {
@@ -44,9 +45,9 @@ export async function importDirectory(deps: MappingDeps, accountId: string, dire
         desired: u.desired,
         applied: u.applied,
         inDirectory: u.inDirectory,
-        hasPhoneNumber: !!u.phoneNumber,
+        hasLine: hasLine(u, mainNumber),
       })),
-      new Map(directory.map((v) => [v.id, { hasPhoneNumber: v.phoneNumber !== null }])),
+      new Map(directory.map((v) => [v.id, { hasLine: hasLine(v, mainNumber) }])),
     );
     const next: StoredVoiceUser[] = plan.upserts.map((e) => {
       const stored = current.get(e.voiceUserId);

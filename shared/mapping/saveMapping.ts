@@ -5,7 +5,7 @@
 import { refuseWhileRemovalPending } from '../domain/account';
 import { staleVersion } from '../domain/version';
 import { fail, ok, Result } from '../domain/errors';
-import { MappingChange, MappingEntry, MappingSummary, planSave, TeamsCandidate } from '../domain/mapping';
+import { hasLine, MappingChange, MappingEntry, MappingSummary, planSave, TeamsCandidate } from '../domain/mapping';
 import { loadAccount } from '../accounts/loadAccount';
 import { MappingDeps } from './deps';
 
@@ -43,7 +43,13 @@ export async function saveMapping(
   const entries = new Map<string, MappingEntry>(
     snapshot.users.map((u) => [
       u.id,
-      { voiceUserId: u.id, desired: u.desired, applied: u.applied, inDirectory: u.inDirectory, hasPhoneNumber: !!u.phoneNumber },
+      {
+        voiceUserId: u.id,
+        desired: u.desired,
+        applied: u.applied,
+        inDirectory: u.inDirectory,
+        hasLine: hasLine(u, account.settings.mainNumber),
+      },
     ]),
   );
   // Only the Teams users this save names are read: the one-to-one check needs the voice users' rows, not the tenant.

@@ -68,7 +68,7 @@ async function simulateSync(): Promise<void> {
     desired: u.desired,
     applied: u.applied,
     inDirectory: u.inDirectory,
-    hasPhoneNumber: !!u.phoneNumber,
+    hasLine: !!u.phoneNumber,
   }));
   const { kept, dropped } = markApplied(entries);
   const byId = new Map(snapshot.users.map((u) => [u.id, u]));

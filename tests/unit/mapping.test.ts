@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import {
+  hasLine,
   MappingChange,
   MappingEntry,
   markApplied,
@@ -15,7 +16,7 @@ const voice = (id: string, over: Partial<MappingEntry> = {}): MappingEntry => ({
   desired: null,
   applied: null,
   inDirectory: true,
-  hasPhoneNumber: true,
+  hasLine: true,
   ...over,
 });
 const teams = (id: string, over: Partial<TeamsCandidate> = {}): TeamsCandidate => ({
@@ -128,10 +129,29 @@ describe('rules', () => {
       ok: false,
       error: { code: 'VOICE_USER_NOT_FOUND' },
     });
-    expect(planSave(byId([voice('n', { hasPhoneNumber: false })]), [{ voiceUserId: 'n', teamsUserId: 't2' }], ctx)).toMatchObject({
+    expect(planSave(byId([voice('n', { hasLine: false })]), [{ voiceUserId: 'n', teamsUserId: 't2' }], ctx)).toMatchObject({
       ok: false,
       error: { code: 'VOICE_USER_HAS_NO_NUMBER' },
     });
+  });
+
+  test('an extension-only voice user has a line only with the account main number', () => {
+    const MAIN = '+14255550100';
+    const extOnly = { phoneNumber: null, extension: '2222' };
+    expect(hasLine(extOnly, MAIN)).toBe(true);
+    expect(hasLine(extOnly, null)).toBe(false);
+    expect(hasLine(extOnly, undefined)).toBe(false);
+    expect(hasLine({ phoneNumber: null, extension: null }, MAIN)).toBe(false);
+    expect(hasLine({ phoneNumber: '+14255550111', extension: null }, null)).toBe(true);
+
+    const ctx = { licenseCount: 5, teamsUsers: T };
+    const save = (user: { phoneNumber: string | null; extension: string | null }, mainNumber: string | null) =>
+      planSave(byId([voice('x', { hasLine: hasLine(user, mainNumber) })]), [{ voiceUserId: 'x', teamsUserId: 't1' }], ctx);
+    expect(save(extOnly, MAIN)).toMatchObject({ ok: true, value: { after: { held: 1, queued: 1 } } });
+    const refused = save(extOnly, null);
+    expect(refused).toMatchObject({ ok: false, error: { code: 'VOICE_USER_HAS_NO_NUMBER', details: { voiceUserId: 'x' } } });
+    expect(!refused.ok && refused.error.message).toMatch(/main number/);
+    expect(save({ phoneNumber: null, extension: null }, MAIN)).toMatchObject({ ok: false, error: { code: 'VOICE_USER_HAS_NO_NUMBER' } });
   });
 
   test('a licence-count cut blocks new mappings but not unmapping or remapping held users', () => {
@@ -156,8 +176,8 @@ describe('rules', () => {
     const { upserts, deletions } = reconcileDirectory(
       current,
       new Map([
-        ['c', { hasPhoneNumber: true }],
-        ['d', { hasPhoneNumber: false }],
+        ['c', { hasLine: true }],
+        ['d', { hasLine: false }],
       ]),
     );
     expect(upserts.find((e) => e.voiceUserId === 'a')).toMatchObject({ desired: null, applied: 't1', inDirectory: false });
@@ -166,7 +186,7 @@ describe('rules', () => {
       desired: null,
       applied: null,
       inDirectory: true,
-      hasPhoneNumber: false,
+      hasLine: false,
     });
     expect(summarize(upserts)).toEqual({ held: 1, queued: 1 });
   });

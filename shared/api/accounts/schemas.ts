@@ -1,6 +1,7 @@
 /** Request and response shapes of the accounts API (validated with zod, published in the OpenAPI document). */
 import { z } from 'zod';
 import { displayNameProblem } from '../../domain/displayName';
+import { normalizePhoneNumber } from '../../domain/phoneNumber';
 import { DiscoverySummarySchema } from '../discovery/schemas';
 import { registry } from '../registry';
 import { RunningRunSchema } from '../sync/schemas';
@@ -27,10 +28,20 @@ export const GlobalAdminSchema = z
   })
   .strict();
 
+/** E.164 as the phone-number domain normalises it; anything else is refused, not rewritten. */
+const MainNumberSchema = z.string().superRefine((raw, ctx) => {
+  const normalized = normalizePhoneNumber(raw);
+  if (!normalized.ok) ctx.addIssue({ code: 'custom', message: normalized.error.message });
+  else if (normalized.value !== raw) ctx.addIssue({ code: 'custom', message: `write the main number in E.164: ${normalized.value}` });
+});
+
 export const ProviderSettingsSchema = z
   .object({
     policyPrefix: z.string().regex(/^[A-Za-z][A-Za-z0-9]{1,19}$/, 'a policy prefix is 2-20 letters and digits, starting with a letter'),
     numberType: z.enum(['directRouting', 'operatorConnect']),
+    mainNumber: MainNumberSchema.nullable().openapi({
+      description: "The account's main number (E.164); extension-only voice users get it with their extension. Null: none.",
+    }),
   })
   .partial()
   .strict();
@@ -53,7 +64,7 @@ export const AccountPutSchema = registry.register(
         name: 'Acme Ltd',
         licenseCount: 25,
         globalAdmin: { portalUserId: 'u-100', displayName: 'Dana Admin', email: 'dana@acme.example' },
-        settings: { policyPrefix: 'AcmeVoice', numberType: 'directRouting' },
+        settings: { policyPrefix: 'AcmeVoice', numberType: 'directRouting', mainNumber: '+14255550100' },
       },
     }),
 );
@@ -72,7 +83,11 @@ export const AccountSchema = registry.register(
     licenseCount: z.number().int(),
     globalAdmin: GlobalAdminSchema,
     tenantId: z.string().nullable(),
-    settings: z.object({ policyPrefix: z.string(), numberType: z.enum(['directRouting', 'operatorConnect']) }),
+    settings: z.object({
+      policyPrefix: z.string(),
+      numberType: z.enum(['directRouting', 'operatorConnect']),
+      mainNumber: z.string().nullable(),
+    }),
     state: z.enum(['invited', 'consented', 'active', 'removalPending', 'removed']),
     actionNeeded: z.enum(['none', 'activate', 'sync', 'finalSync']),
     version: z.number().int().openapi({ description: 'Also sent as the ETag; send it back in If-Match to update safely.' }),

@@ -17,7 +17,7 @@ export function accountView(a: Account, discovery?: DiscoveryStatus | null, mapp
     licenseCount: a.licenseCount,
     globalAdmin: a.globalAdmin,
     tenantId: a.tenantId,
-    settings: a.settings,
+    settings: { ...a.settings, mainNumber: a.settings.mainNumber ?? null },
     state: a.state,
     actionNeeded: effectiveActionNeeded(a, mapping.queued, discovery?.status === 'failed'),
     version: a.version,
