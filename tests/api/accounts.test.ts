@@ -183,6 +183,18 @@ test.each([
   ['a bad tenant id', { body: body({ tenantId: 'contoso.onmicrosoft.com' }) }, 'VALIDATION_FAILED', 'tenantId'],
   ['an unknown property', { body: { ...body(), licenceCount: 3 } }, 'VALIDATION_FAILED', 'licenceCount'],
   ['a negative licence count', { body: body({ licenseCount: -1 }) }, 'VALIDATION_FAILED', 'licenseCount'],
+  [
+    'a main number that is no phone number',
+    { body: body({ settings: { mainNumber: 'reception' } }) },
+    'VALIDATION_FAILED',
+    'settings.mainNumber',
+  ],
+  [
+    'a main number not in E.164',
+    { body: body({ settings: { mainNumber: '+1 (425) 555-0100' } }) },
+    'VALIDATION_FAILED',
+    'settings.mainNumber',
+  ],
   ['text instead of JSON', { rawBody: 'name=x', headers: { 'content-type': 'text/plain' } }, 'UNSUPPORTED_MEDIA_TYPE', undefined],
 ])('%s → 4xx problem naming the field, nothing stored', async (_label, request, code, field) => {
   const res = await stack.call('PUT', 'accounts/fresh-one', request as never);
@@ -192,6 +204,31 @@ test.each([
   expect(problem.code).toBe(code);
   if (field) expect(problem.errors.map((e: { field: string }) => e.field)).toContain(field);
   expect((await stack.call('GET', 'accounts/fresh-one')).status).toBe(404);
+});
+
+test('settings.mainNumber round-trips: null by default, set, shown on GET, removed with null', async () => {
+  const created = await stack.call('PUT', 'accounts/main-no', { body: body() });
+  expect(created.status).toBe(201);
+  expect((await json(created)).settings).toEqual({ policyPrefix: 'VoiceSync', numberType: 'directRouting', mainNumber: null });
+  const set = await stack.call('PUT', 'accounts/main-no', {
+    body: body({ settings: { mainNumber: '+14255550100' } }),
+    headers: { 'if-match': '"1"' },
+  });
+  expect(set.status).toBe(200);
+  expect(set.headers.get('etag')).toBe('"2"');
+  expect((await json(await stack.call('GET', 'accounts/main-no'))).settings.mainNumber).toBe('+14255550100');
+  // Omitted keeps it; null removes it.
+  const kept = await stack.call('PUT', 'accounts/main-no', {
+    body: body({ settings: { policyPrefix: 'AcmeVoice' } }),
+    headers: { 'if-match': '"2"' },
+  });
+  expect((await json(kept)).settings).toMatchObject({ policyPrefix: 'AcmeVoice', mainNumber: '+14255550100' });
+  const removed = await stack.call('PUT', 'accounts/main-no', {
+    body: body({ settings: { mainNumber: null } }),
+    headers: { 'if-match': '"3"' },
+  });
+  expect(removed.status).toBe(200);
+  expect((await json(await stack.call('GET', 'accounts/main-no'))).settings.mainNumber).toBeNull();
 });
 
 test('a bad account id or If-Match is a 400 problem', async () => {
