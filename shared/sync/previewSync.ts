@@ -4,8 +4,9 @@
  * the app's own application permissions instead of the run's delegated tokens. Nothing is written.
  */
 import { loadAccount } from '../accounts/loadAccount';
+import { canSync } from '../domain/syncStart';
 import { AccountStore } from '../accounts/ports';
-import { fail, ok, Result } from '../domain/errors';
+import { ok, Result } from '../domain/errors';
 import { OperationKind, planSync, SyncPlan } from '../domain/syncPlan';
 import { VoiceUserStore } from '../mapping/ports';
 import { planInputsOf } from './planInput';
@@ -32,18 +33,17 @@ export interface SyncPreview {
   users: SyncPlan['users'];
 }
 
-const PREVIEWABLE = ['active', 'removalPending'];
-
 export async function previewSync(deps: PreviewSyncDeps, accountId: string): Promise<Result<SyncPreview>> {
   const loaded = await loadAccount(deps.accounts, accountId);
   if (!loaded.ok) return loaded;
   const account = loaded.value.account;
-  if (!PREVIEWABLE.includes(account.state) || !account.tenantBound || !account.tenantId) {
-    return fail('SYNC_NOT_AVAILABLE', `The account is ${account.state}: only an active account has a sync to preview.`);
-  }
-  const settings = { ...account.settings };
+  const syncable = canSync(account);
+  if (!syncable.ok) return syncable;
+  // canSync checked the account is bound to its tenant.
+  const tenantId = account.tenantId as string;
+  const settings = account.settings;
   const inputs = planInputsOf((await deps.voiceUsers.read(accountId)).users, settings);
-  const reader = deps.teamsVoice({ kind: 'app', tenantId: account.tenantId });
+  const reader = deps.teamsVoice({ kind: 'app', tenantId });
   const actual = inputs.teamsUserIds.length ? await reader.users(inputs.teamsUserIds) : ok([]);
   if (!actual.ok) return actual;
   const assignments = inputs.telephoneNumbers.length ? await reader.numberAssignments(inputs.telephoneNumbers) : ok([]);
