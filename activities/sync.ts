@@ -4,20 +4,20 @@
  */
 import * as df from 'durable-functions';
 import { container } from '../shared/container';
-import { AdvanceInput, FinishInput, RunRef, SyncActivities as A } from '../shared/sync/contract';
+import { AdvanceInput, ApplyStepInput, FinishInput, RunRef, StageInput, SyncActivities as A } from '../shared/sync/contract';
 
 const steps = () => container().sync.steps;
 
 export const syncPreflight = (input: RunRef) => steps().preflight(input);
 export const syncAdvance = (input: AdvanceInput) => steps().advance(input);
 export const syncTenantConfiguration = (input: RunRef) => steps().tenantConfiguration(input);
-export const syncPlan = (input: RunRef) => steps().plan(input);
-export const syncApply = (input: RunRef) => steps().apply(input);
+export const syncPlan = (input: StageInput) => steps().plan(input);
+export const syncApplyStep = (input: ApplyStepInput) => steps().applyStep(input);
 export const syncFinish = (input: FinishInput) => steps().finish(input);
 
 df.app.activity(A.preflight, { handler: syncPreflight });
 df.app.activity(A.advance, { handler: syncAdvance });
 df.app.activity(A.tenantConfiguration, { handler: syncTenantConfiguration });
 df.app.activity(A.plan, { handler: syncPlan });
-df.app.activity(A.apply, { handler: syncApply });
+df.app.activity(A.applyStep, { handler: syncApplyStep });
 df.app.activity(A.finish, { handler: syncFinish });

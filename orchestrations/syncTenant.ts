@@ -24,13 +24,30 @@ import {
   SYNC_TENANT,
   SYNC_WINDOW_PASSED,
   SyncProgress,
+  APPLY_SYNC_CHUNK,
+  ApplyChunkInput,
+  ApplyChunkOutput,
+  applyChunkInstanceId,
+  NOTHING_APPLIED,
+  PlanStageOutput,
+  SOME_USERS_FAILED,
   SyncTenantInput,
   SyncTenantOutput,
 } from '../shared/sync/contract';
 import { Result } from '../shared/domain/errors';
 
 /** How a run ended before finish: Failed with an error, Expired, or through every stage. */
-type Ending = { status: 'Failed' | 'Expired'; error: ActivityError } | { status: 'Succeeded'; error: null };
+type Ending = { status: 'Failed' | 'Expired' | 'PartiallySucceeded'; error: ActivityError } | { status: 'Succeeded'; error: null };
+
+/**
+ * A run that went through every stage: Succeeded when every user was applied, PartiallySucceeded when some failed or
+ * were refused (they stay queued), Failed when something failed and nothing could be applied.
+ */
+export function runEnding(counts: SyncCounts, refused: number): Ending {
+  if (counts.failed === 0 && refused === 0) return { status: 'Succeeded', error: null };
+  if (counts.applied === 0 && counts.failed > 0) return { status: 'Failed', error: NOTHING_APPLIED };
+  return { status: 'PartiallySucceeded', error: SOME_USERS_FAILED };
+}
 
 export function* syncTenant(context: OrchestrationContext): Generator<Task, SyncTenantOutput, unknown> {
   const { accountId, runId } = context.df.getInput() as SyncTenantInput;
@@ -63,15 +80,39 @@ export function* syncTenant(context: OrchestrationContext): Generator<Task, Sync
     )) as DiscoverTenantOutput;
     if (discovery.status !== 'succeeded') return failed(discovery.error ?? SYNC_GAVE_UP);
 
-    // The stages of the next issues (today each records itself and plans nothing: see shared/sync/steps.ts).
-    for (const stage of ['tenantConfiguration', 'plan', 'apply'] as const) {
+    // Tenant voice configuration: issue 13 fills this stage (today it records itself and changes nothing).
+    if (!windowOpen()) return { status: 'Expired', error: SYNC_WINDOW_PASSED };
+    report('tenantConfiguration');
+    const configured = (yield context.df.callActivityWithRetry(A.tenantConfiguration, retry, ref)) as Result<StageOutput>;
+    if (!configured.ok) return failed(configured.error);
+
+    if (!windowOpen()) return { status: 'Expired', error: SYNC_WINDOW_PASSED };
+    report('plan');
+    const stage = { ...ref, tenantId };
+    const planned = (yield context.df.callActivityWithRetry(A.plan, retry, stage)) as Result<PlanStageOutput>;
+    if (!planned.ok) return failed(planned.error);
+    const counts = { ...planned.value.counts };
+    report('apply', counts);
+    const applying = (yield context.df.callActivityWithRetry(A.advance, retry, { ...ref, stage: 'apply', counts })) as Result<void>;
+    if (!applying.ok) return failed(applying.error);
+
+    for (const chunk of planned.value.chunks) {
       if (!windowOpen()) return { status: 'Expired', error: SYNC_WINDOW_PASSED };
-      report(stage);
-      const done = (yield context.df.callActivityWithRetry(A[stage], retry, ref)) as Result<StageOutput>;
-      if (!done.ok) return failed(done.error);
-      report(stage, done.value);
+      const input: ApplyChunkInput = { ...stage, chunk, deadline };
+      const done = (yield context.df.callSubOrchestrator(
+        APPLY_SYNC_CHUNK,
+        input,
+        applyChunkInstanceId(accountId, runId, chunk),
+      )) as ApplyChunkOutput;
+      counts.applied += done.counts.applied;
+      counts.failed += done.counts.failed;
+      counts.left = counts.planned - counts.applied - counts.failed;
+      report('apply', counts);
+      const moved = (yield context.df.callActivityWithRetry(A.advance, retry, { ...ref, stage: 'apply', counts })) as Result<void>;
+      if (!moved.ok) return failed(moved.error);
+      if (done.expired) return { status: 'Expired', error: SYNC_WINDOW_PASSED };
     }
-    return { status: 'Succeeded', error: null };
+    return runEnding(counts, planned.value.refused);
   }
 
   let ending: Ending;
@@ -91,7 +132,7 @@ export function* syncTenant(context: OrchestrationContext): Generator<Task, Sync
     error: ending.error,
     finishedAt: context.df.currentUtcDateTime.toISOString(),
   });
-  if (ending.status === 'Succeeded') report('finish');
+  if (ending.status === 'Succeeded' || ending.status === 'PartiallySucceeded') report('finish');
   return { runId, status: ending.status, counts, error: ending.error };
 }
 

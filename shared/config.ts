@@ -82,6 +82,11 @@ const ConfigSchema = z.object({
   AUTH_STATE_TTL_MINUTES: z.coerce.number().int().min(1).max(60).default(10),
   /** A discovery with no progress for this long has stopped (host killed, instance poisoned or terminated). */
   DISCOVERY_STALL_MINUTES: z.coerce.number().positive().max(1440).default(15),
+  /**
+   * Seconds between polls of a number change Microsoft is running (Graph's long-running operations take seconds to
+   * minutes); the sync waits on a durable timer in between.
+   */
+  SYNC_POLL_SECONDS: z.coerce.number().int().min(1).max(300).default(5),
 
   /** Public origin of this app: the integration page links in emails point here. */
   PUBLIC_BASE_URL: url,

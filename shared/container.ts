@@ -48,7 +48,9 @@ import { purgeExpiredTokens } from './sync/purgeExpiredTokens';
 import { previewSync, SyncPreview } from './sync/previewSync';
 import { ActivityListing, listActivity } from './sync/listActivity';
 import { tableActivityLog } from './storage/activityStore';
+import { tableRunPlanStore } from './storage/runPlanStore';
 import { graphTeamsVoiceReader } from './microsoft/teamsVoice';
+import { graphTeamsVoiceWriter } from './microsoft/teamsVoiceWriter';
 import { startSync, StartSyncRequest } from './sync/startSync';
 import { syncSteps, SyncSteps } from './sync/steps';
 import { requestSync, SyncLink } from './sync/requestSync';
@@ -180,6 +182,7 @@ export function createContainer(config: Config = loadConfig()): Container {
   const teamsUsers = tableTeamsUserStore(table(storage, 'teamsUsers'));
   const syncRuns = tableSyncRunStore(table(storage, 'syncRuns'));
   const activity = tableActivityLog(table(storage, 'activity'));
+  const runPlans = tableRunPlanStore(table(storage, 'runPlans'));
   const keys: KeyRing = {
     current: { id: config.LINK_SIGNING_KEY_ID, secret: config.LINK_SIGNING_KEY },
     previous: config.LINK_SIGNING_KEYS_PREVIOUS,
@@ -209,6 +212,14 @@ export function createContainer(config: Config = loadConfig()): Container {
   const teamsVoice = graphTeamsVoiceReader({
     authorityHost: config.ENTRA_AUTHORITY_HOST,
     graphBaseUrl: config.GRAPH_BASE_URL,
+    clientId: config.ENTRA_CLIENT_ID,
+    credential: appCredential,
+    tokens,
+  });
+  const teamsWriter = graphTeamsVoiceWriter({
+    authorityHost: config.ENTRA_AUTHORITY_HOST,
+    graphBaseUrl: config.GRAPH_BASE_URL,
+    teamsAdminBaseUrl: config.TEAMS_ADMIN_BASE_URL,
     clientId: config.ENTRA_CLIENT_ID,
     credential: appCredential,
     tokens,
@@ -302,7 +313,19 @@ export function createContainer(config: Config = loadConfig()): Container {
       startSignIn: (form) => startSyncSignIn(activation, form),
       completeSignIn: (callback, durable) => completeSyncSignIn(activation, (request) => startRun(request, durable), callback),
       start: startRun,
-      steps: syncSteps({ accounts: store, syncRuns, tokens, notify, now }),
+      steps: syncSteps({
+        accounts: store,
+        syncRuns,
+        tokens,
+        notify,
+        now,
+        voiceUsers,
+        runPlans,
+        activity,
+        teamsVoice,
+        teamsWriter,
+        pollSeconds: config.SYNC_POLL_SECONDS,
+      }),
       activity: (accountId, query) => listActivity({ accounts: store, syncRuns, activity }, accountId, query),
       preview: (accountId) => previewSync({ accounts: store, voiceUsers, teamsVoice, now }, accountId),
     },

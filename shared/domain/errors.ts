@@ -58,6 +58,7 @@ export const ERROR_CODES = [
   'SYNC_START_FAILED',
   'SYNC_EXPIRED',
   'SYNC_FAILED',
+  'SYNC_PARTIAL',
   'TEAMS_ADMIN_CONSENT_MISSING',
   // Sync plan: per-user refusals (the user fails, the others go on).
   'NUMBER_IN_USE',

@@ -148,8 +148,8 @@ export interface SyncPlan {
 // ---------------------------------------------------------------------------------------------------------------------
 // Names and formats
 
-/** The voice routing policy the integration creates and grants: `{prefix}-VRP`. */
-export const voiceRoutingPolicyName = (prefix: string): string => `${prefix}-VRP`;
+/** The voice routing policy the integration creates and grants: named by the prefix itself (issue 13 creates it). */
+export const voiceRoutingPolicyName = (prefix: string): string => prefix;
 
 export type CallingPolicyVariant = 'VM' | 'NoVM' | 'NoVMOrForward';
 

@@ -75,6 +75,7 @@ export const HTTP_STATUS: Record<ProblemCode, number> = {
   // Recorded on runs only (a run that ran out of its token window, or gave up after unexpected errors).
   SYNC_EXPIRED: 409,
   SYNC_FAILED: 502,
+  SYNC_PARTIAL: 502,
   TEAMS_ADMIN_CONSENT_MISSING: 403,
   // A sync run's per-user refusals (recorded per user; conflicts with the tenant's state).
   NUMBER_IN_USE: 409,

@@ -2,25 +2,10 @@
 import { Result } from '../domain/errors';
 import { MappingSummary } from '../domain/mapping';
 import { VoiceUser } from '../domain/voiceUser';
-import { NumberType } from '../domain/account';
 
-/** What the integration set in Teams for a voice user's applied mapping (what unmapping reverts, and nothing else). */
-export interface AppliedVoiceState {
-  /** `+E164[;ext=N]`, or null when no number was set. */
-  telephoneNumber: string | null;
-  numberType: NumberType | null;
-  voiceRoutingPolicy: string | null;
-  callingPolicy: string | null;
-}
+import type { AppliedVoiceState, LastSyncResult } from '../domain/syncApply';
 
-/** The last sync's word on a voice user: whether their change reached Teams, and why not. */
-export interface LastSyncResult {
-  runId: string;
-  at: string;
-  result: 'applied' | 'failed' | 'refused';
-  /** Stable code and our message when not applied. */
-  error: { code: string; message: string } | null;
-}
+export type { AppliedVoiceState, LastSyncResult };
 
 /** A voice user with its two mappings (see shared/domain/mapping.ts). */
 export interface StoredVoiceUser extends VoiceUser {
@@ -43,6 +28,8 @@ export interface MappingSnapshot {
 
 export interface VoiceUserStore {
   read(accountId: string): Promise<MappingSnapshot>;
+  /** The mapping's state (version, ETag, summary) with only these voice users (point reads; missing ones left out). */
+  readSome(accountId: string, ids: readonly string[]): Promise<MappingSnapshot>;
   /** The mapping's summary and version only (one point read). */
   summary(accountId: string): Promise<{ version: number; summary: MappingSummary }>;
   /**

@@ -6,28 +6,17 @@
  * fewer calls once most of the tenant is involved. Tokens: the run's delegated Graph token from the vault, or the app's
  * own (app-only, for the preview). Failures are values with our codes; 429/5xx/network are transient.
  */
-import { TokenCredential } from '@azure/identity';
-import { AuthenticationProvider, Client, GraphError } from '@microsoft/microsoft-graph-client';
-import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
 import { NumberType } from '../domain/account';
-import { DomainError, ok, Result } from '../domain/errors';
+import { ok, Result } from '../domain/errors';
 import { ActualUser, lineOf, NumberAssignment } from '../domain/syncPlan';
 import { TeamsVoiceReader, VoiceAccess } from '../sync/teamsVoice';
-import { TokenVault } from '../sync/tokenVault';
-import { AppCredential, tenantCredential } from './appCredential';
+import { batchHeader, failure, GraphAccessSettings, graphClientFor, microsoftFailure, thrownGraphFailure } from './graphAccess';
 
-export interface TeamsVoiceSettings {
-  authorityHost: string;
-  graphBaseUrl: string;
-  clientId: string;
-  credential: AppCredential;
-  tokens: TokenVault;
+export interface TeamsVoiceSettings extends GraphAccessSettings {
   /** Read users one by one ($batch) up to this many; above it, the whole userConfigurations list. */
   listAbove?: number;
 }
 
-export const GRAPH_RESOURCE = 'https://graph.microsoft.com';
-const GRAPH_SCOPE = `${GRAPH_RESOURCE}/.default`;
 const BATCH_SIZE = 20;
 /** Telephone numbers per numberAssignments `$filter` (an `or` of `eq`s; keeps the URL short). */
 const NUMBERS_PER_FILTER = 10;
@@ -60,26 +49,10 @@ interface BatchResponse {
   body?: unknown;
 }
 
-type Failure = { ok: false; error: DomainError };
+const readFailure = (status: number, what: string, retryAfter?: string | null) =>
+  microsoftFailure(status, { service: 'Microsoft Graph', what: `the reads of ${what}`, permanent: 'TEAMS_READ_FAILED', retryAfter });
 
-const failure = (code: DomainError['code'], message: string, transient: boolean, details?: Record<string, unknown>): Failure => ({
-  ok: false,
-  error: { code, message, ...(details ? { details } : {}), ...(transient ? { transient } : {}) },
-});
-
-/** A Graph answer other than success, for reads: throttled and 5xx are transient, the rest permanent. */
-function readFailure(status: number, what: string, retryAfter?: string | null): Failure {
-  const retryAfterSeconds = retryAfter && /^\d+$/.test(retryAfter) ? Number(retryAfter) : undefined;
-  const details = { graphStatus: status, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) };
-  if (status === 429) return failure('TEAMS_THROTTLED', `Microsoft Graph is throttling the reads of ${what}.`, true, details);
-  if (status <= 0 || status >= 500) return failure('TEAMS_UNAVAILABLE', `Microsoft Graph could not be reached for ${what}.`, true, details);
-  return failure('TEAMS_READ_FAILED', `Microsoft Graph refused to read ${what} (${status}).`, false, details);
-}
-
-const thrown = (err: unknown, what: string): Failure => {
-  const e = err as Partial<GraphError> & { headers?: Headers };
-  return readFailure(typeof e.statusCode === 'number' ? e.statusCode : -1, what, e.headers?.get?.('retry-after'));
-};
+const thrown = (err: unknown, what: string) => thrownGraphFailure(err, { what: `the reads of ${what}`, permanent: 'TEAMS_READ_FAILED' });
 
 /** The directly granted policy of a type (a group or org-wide policy is not a grant we made). */
 function directPolicy(c: UserConfiguration, policyType: string): string | null {
@@ -113,39 +86,7 @@ export function graphTeamsVoiceReader(settings: TeamsVoiceSettings): (access: Vo
   const listAbove = settings.listAbove ?? 200;
 
   return (access) => {
-    let credential: TokenCredential | undefined;
-    async function authProvider(): Promise<Result<AuthenticationProvider>> {
-      if (access.kind === 'app') {
-        credential ??= tenantCredential(access.tenantId, settings.clientId, settings.credential, {
-          authorityHost: settings.authorityHost,
-          disableInstanceDiscovery: true,
-        });
-        try {
-          await credential.getToken(GRAPH_SCOPE);
-        } catch {
-          return failure('TEAMS_UNAVAILABLE', 'Microsoft Entra ID could not issue the app a token for the tenant.', true);
-        }
-        return ok(new TokenCredentialAuthenticationProvider(credential, { scopes: [GRAPH_SCOPE] }));
-      }
-      // The delegated token stays in this closure: it never enters a result, a log line or the history.
-      const token = await settings.tokens.read(access.runId, GRAPH_RESOURCE);
-      if (!token.ok) return token;
-      return ok({ getAccessToken: async () => token.value.accessToken });
-    }
-
-    let client: Client | undefined;
-    async function graph(): Promise<Result<Client>> {
-      if (client) return ok(client);
-      const auth = await authProvider();
-      if (!auth.ok) return auth;
-      client = Client.initWithMiddleware({
-        authProvider: auth.value,
-        baseUrl: `${graphBase}/`,
-        defaultVersion: 'v1.0',
-        customHosts: new Set([new URL(graphBase).hostname]),
-      });
-      return ok(client);
-    }
+    const graph = graphClientFor(settings, access);
 
     /** GETs in `$batch`es of 20; one answer per url, in order. A transient inner answer fails the whole read. */
     async function batchGet(urls: readonly string[], what: string): Promise<Result<BatchResponse[]>> {
@@ -164,8 +105,7 @@ export function graphTeamsVoiceReader(settings: TeamsVoiceSettings): (access: Vo
         for (const r of requests) {
           const answer = byId.get(r.id) ?? { id: r.id, status: 500 };
           if (answer.status === 429 || answer.status >= 500) {
-            const retryAfter = Object.entries(answer.headers ?? {}).find(([k]) => k.toLowerCase() === 'retry-after')?.[1];
-            return readFailure(answer.status, what, retryAfter);
+            return readFailure(answer.status, what, batchHeader(answer.headers, 'retry-after'));
           }
           answers.push(answer);
         }

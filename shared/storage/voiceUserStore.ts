@@ -89,6 +89,27 @@ export function tableVoiceUserStore(voiceUsers: Table): VoiceUserStore {
       };
     },
 
+    async readSome(accountId, ids) {
+      await voiceUsers.ready();
+      const point = async (rowKey: string) => {
+        try {
+          return await voiceUsers.client.getEntity<Record<string, unknown>>(accountId, rowKey);
+        } catch (err) {
+          if (isStatus(err, 404)) return undefined;
+          throw err;
+        }
+      };
+      // The state row first: a save that lands after it moves its ETag, so a commit on rows read later cannot lose it.
+      const state = await point(STATE_ROW);
+      const rows = await Promise.all([...new Set(ids)].map((id) => point(`${USER_PREFIX}${id}`)));
+      return {
+        version: (state?.version as number | undefined) ?? 0,
+        etag: state?.etag ?? null,
+        summary: { held: (state?.held as number | undefined) ?? 0, queued: (state?.queued as number | undefined) ?? 0 },
+        users: rows.flatMap((r) => (r ? [fromRow(r)] : [])),
+      };
+    },
+
     async summary(accountId) {
       await voiceUsers.ready();
       try {

@@ -26,9 +26,15 @@ export const SyncActivities = {
   advance: 'syncAdvance',
   tenantConfiguration: 'syncTenantConfiguration',
   plan: 'syncPlan',
-  apply: 'syncApply',
+  applyStep: 'syncApplyStep',
   finish: 'syncFinish',
 } as const;
+
+/** The sub-orchestration that applies one chunk of the plan (orchestrations/applySyncChunk.ts). */
+export const APPLY_SYNC_CHUNK = 'applySyncChunk';
+
+export const applyChunkInstanceId = (accountId: string, runId: string, chunk: number): string =>
+  `sync-${accountId}-apply-${runId}-${chunk}`;
 
 /** The orchestration's input: ids only. */
 export interface SyncTenantInput {
@@ -55,6 +61,54 @@ export interface AdvanceInput extends RunRef {
 
 /** What the stages of the next issues answer: the counts they leave the run with. */
 export type StageOutput = SyncCounts;
+
+/** A stage that talks to the tenant. */
+export interface StageInput extends RunRef {
+  tenantId: string;
+}
+
+/** The plan stage's answer: its counts and the chunks to apply (numbers only: the plan itself is in the runPlans table). */
+export interface PlanStageOutput {
+  counts: SyncCounts;
+  chunks: number[];
+  /** Users the plan refused. */
+  refused: number;
+}
+
+export interface ApplyChunkInput extends StageInput {
+  chunk: number;
+  /** The run's deadline (ISO): past it, the chunk stops what it has not sent. */
+  deadline: string;
+}
+
+export interface ApplyChunkOutput {
+  counts: SyncCounts;
+  /** The window closed while the chunk ran: the run ends Expired. */
+  expired: boolean;
+}
+
+export interface ApplyStepInput extends StageInput {
+  chunk: number;
+  /** Set to stop the chunk: what is not sent is left, what runs is recorded failed with this error, then committed. */
+  stop: ActivityError | null;
+}
+
+export interface ApplyStepOutput {
+  /** Every operation of the chunk settled and the chunk was committed. */
+  settled: boolean;
+  /** When not settled: seconds until the next step can move something. */
+  waitSeconds: number;
+  /** The chunk's operations. */
+  counts: SyncCounts;
+}
+
+/** Steps one chunk may take before it stops what is left (a long-running number change that never ends). */
+export const APPLY_MAX_STEPS = 60;
+
+export const APPLY_STEPS_EXHAUSTED: ActivityError = {
+  code: 'TEAMS_WRITE_FAILED',
+  message: 'Microsoft Teams did not finish these changes in time; the next sync checks them again.',
+};
 
 export interface FinishInput extends RunRef {
   status: FinishedStatus;
@@ -89,4 +143,16 @@ export const SYNC_GAVE_UP: ActivityError = {
 export const SYNC_WINDOW_PASSED: ActivityError = {
   code: 'SYNC_EXPIRED',
   message: "The sync run's token window ran out before it finished; what is left waits for the next sync.",
+};
+
+/** A run whose users all failed (nothing reached Teams). */
+export const NOTHING_APPLIED: ActivityError = {
+  code: 'TEAMS_WRITE_FAILED',
+  message: 'No change reached Teams; the activity log says why for each user.',
+};
+
+/** A run where some users failed or were refused: they stay queued for the next sync. */
+export const SOME_USERS_FAILED: ActivityError = {
+  code: 'SYNC_PARTIAL',
+  message: 'Some users could not be synced; the activity log and the mapping say why for each.',
 };

@@ -1,6 +1,7 @@
 /** What the sync needs from the outside world. */
 import { Result } from '../domain/errors';
-import { SyncRun } from '../domain/syncRun';
+import { PlannedUser } from '../domain/syncApply';
+import { SyncCounts, SyncRun } from '../domain/syncRun';
 
 export interface StoredSyncRun {
   run: SyncRun;
@@ -70,4 +71,28 @@ export interface ActivityLog {
   record(entries: readonly ActivityEntry[]): Promise<void>;
   /** One page (from 1) of a run's entries, in plan order. */
   list(accountId: string, runId: string, options: { page: number; pageSize: number }): Promise<ActivityPage>;
+}
+
+/** What the plan stage leaves for the apply stage (its summary row, written after every plan row). */
+export interface RunPlanSummary {
+  /** The chunks with something to apply or to commit, in order (the rest need nothing). */
+  chunks: number[];
+  counts: SyncCounts;
+  users: number;
+  /** Users the plan refused (NUMBER_IN_USE, USER_NOT_ELIGIBLE, …): the run cannot end Succeeded with any. */
+  refused: number;
+}
+
+/**
+ * The run's plan as rows (the runPlans table): one per planned Teams user, in chunks, with its actual state as read and
+ * its operations' progress. Rows are written whole (upsert): writing the same row again is harmless.
+ */
+export interface RunPlanStore {
+  /** Upserts the rows (one storage transaction per chunk, in the account's partition). */
+  save(accountId: string, runId: string, users: readonly PlannedUser[]): Promise<void>;
+  /** A chunk's rows, in plan order. */
+  chunk(accountId: string, runId: string, chunk: number): Promise<PlannedUser[]>;
+  saveSummary(accountId: string, runId: string, summary: RunPlanSummary): Promise<void>;
+  /** The plan's summary; undefined until the whole plan is stored. */
+  summary(accountId: string, runId: string): Promise<RunPlanSummary | undefined>;
 }

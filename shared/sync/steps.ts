@@ -11,11 +11,24 @@ import { TransientFailure } from '../domain/activityFailure';
 import { fail, ok, Result } from '../domain/errors';
 import { retryOnConflict } from '../domain/retryOnConflict';
 import { accountAfterRun, advanceRun, finishRun, NO_COUNTS, SyncRun } from '../domain/syncRun';
-import { AdvanceInput, FinishInput, PreflightOutput, RunRef, StageOutput, SYNC_RESOURCES } from './contract';
+import { applyChunkStep, ApplyChunkDeps } from './applyChunk';
+import {
+  AdvanceInput,
+  ApplyStepInput,
+  ApplyStepOutput,
+  FinishInput,
+  PlanStageOutput,
+  PreflightOutput,
+  RunRef,
+  StageInput,
+  StageOutput,
+  SYNC_RESOURCES,
+} from './contract';
+import { planRun, PlanRunDeps } from './planRun';
 import { SyncRunStore } from './ports';
 import { TokenVault } from './tokenVault';
 
-export interface SyncStepDeps {
+export interface SyncStepDeps extends Omit<PlanRunDeps, 'now'>, Omit<ApplyChunkDeps, 'now'> {
   accounts: AccountStore;
   syncRuns: SyncRunStore;
   tokens: TokenVault;
@@ -28,8 +41,8 @@ export interface SyncSteps {
   preflight(input: RunRef): Promise<Result<PreflightOutput>>;
   advance(input: AdvanceInput): Promise<Result<void>>;
   tenantConfiguration(input: RunRef): Promise<Result<StageOutput>>;
-  plan(input: RunRef): Promise<Result<StageOutput>>;
-  apply(input: RunRef): Promise<Result<StageOutput>>;
+  plan(input: StageInput): Promise<Result<PlanStageOutput>>;
+  applyStep(input: ApplyStepInput): Promise<ApplyStepOutput>;
   finish(input: FinishInput): Promise<{ status: string; tokensDeleted: number }>;
 }
 
@@ -55,16 +68,13 @@ export function syncSteps(deps: SyncStepDeps): SyncSteps {
   }
 
   /**
-   * The seam for the next issues: issue 12 fills tenantConfiguration (the derived trunk, PSTN usage, voice route and
-   * policies), issue 13 plan and apply. Until then each stage records itself and leaves the run with the empty plan of
-   * issue 11: nothing planned, nothing applied.
+   * The seam for issue 13 (the derived trunk, PSTN usage, voice route and policies): until then the stage records
+   * itself and changes nothing in the tenant.
    */
-  const emptyStage =
-    (stage: 'tenantConfiguration' | 'plan' | 'apply') =>
-    async (ref: RunRef): Promise<Result<StageOutput>> => {
-      const moved = await advance({ ...ref, stage, counts: NO_COUNTS });
-      return moved.ok ? ok({ ...NO_COUNTS }) : settle(moved);
-    };
+  async function tenantConfiguration(ref: RunRef): Promise<Result<StageOutput>> {
+    const moved = await advance({ ...ref, stage: 'tenantConfiguration', counts: NO_COUNTS });
+    return moved.ok ? ok({ ...NO_COUNTS }) : settle(moved);
+  }
 
   return {
     async preflight({ accountId, runId }) {
@@ -92,9 +102,18 @@ export function syncSteps(deps: SyncStepDeps): SyncSteps {
       return settle(await advance(input));
     },
 
-    tenantConfiguration: emptyStage('tenantConfiguration'),
-    plan: emptyStage('plan'),
-    apply: emptyStage('apply'),
+    tenantConfiguration,
+
+    async plan(input) {
+      const moved = await advance({ ...input, stage: 'plan' });
+      if (!moved.ok) return settle(moved);
+      const planned = settle(await planRun(deps, input));
+      if (!planned.ok) return planned;
+      const counted = await advance({ ...input, stage: 'plan', counts: planned.value.counts });
+      return counted.ok ? planned : settle(counted);
+    },
+
+    applyStep: (input) => applyChunkStep(deps, input),
 
     async finish(input) {
       // Tokens first: whatever happens to the records below, none may outlive the run.

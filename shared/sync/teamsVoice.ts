@@ -77,3 +77,6 @@ export interface TeamsVoiceWriter {
 
 /** Builds the reader for one access; cheap (tokens are fetched on use and cached for the reader's life). */
 export type TeamsVoiceReaderFor = (access: VoiceAccess) => TeamsVoiceReader;
+
+/** Builds the writer of one run (its delegated tokens only: the app never writes Teams on its own). */
+export type TeamsVoiceWriterFor = (access: Extract<VoiceAccess, { kind: 'run' }>) => TeamsVoiceWriter;

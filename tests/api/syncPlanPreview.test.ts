@@ -82,7 +82,7 @@ test('the preview lists each change per user, refuses the conflict with its code
     outcome: 'planned',
     operations: [
       { kind: 'assignNumber', telephoneNumber: '+14255551001', numberType: 'directRouting' },
-      { kind: 'grantVoiceRoutingPolicy', policyName: `${prefix}-VRP`, before: null },
+      { kind: 'grantVoiceRoutingPolicy', policyName: prefix, before: null },
       { kind: 'grantCallingPolicy', policyName: `${prefix}-VM-MOHTEAMS`, before: null },
     ],
     error: null,

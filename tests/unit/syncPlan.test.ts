@@ -57,7 +57,7 @@ const held = (line: AssignedLine, targetId: string, targetKind: 'user' | 'resour
 });
 /** A user that already has everything `desired(id)` asks for. */
 const right = (id: string, line = dr(N1)): ActualUser =>
-  actualUser(id, { enterpriseVoice: true, line, voiceRoutingPolicy: 'VS-VRP', callingPolicy: 'VS-VM-MOHTEAMS' });
+  actualUser(id, { enterpriseVoice: true, line, voiceRoutingPolicy: 'VS', callingPolicy: 'VS-VM-MOHTEAMS' });
 
 const plan = (over: Partial<PlanInput> & { users?: ActualUser[] }): SyncPlan =>
   planSync({
@@ -104,7 +104,7 @@ describe('names and formats', () => {
     );
   });
 
-  test('voice routing policy is {prefix}-VRP', () => expect(voiceRoutingPolicyName('VoiceSync')).toBe('VoiceSync-VRP'));
+  test('voice routing policy is named by the prefix', () => expect(voiceRoutingPolicyName('VoiceSync')).toBe('VoiceSync'));
 
   test('telephone number and line URI carry ;ext=', () => {
     expect(telephoneNumberOf({ phoneNumber: N1, extension: null })).toBe(N1);
@@ -133,7 +133,7 @@ describe('mapped users', () => {
         assignmentCategory: 'primary',
         waitFor: [],
       },
-      { kind: 'grantVoiceRoutingPolicy', teamsUserId: 't1', policyName: 'VS-VRP', before: null },
+      { kind: 'grantVoiceRoutingPolicy', teamsUserId: 't1', policyName: 'VS', before: null },
       { kind: 'grantCallingPolicy', teamsUserId: 't1', policyName: 'VS-NoVM-MOHEXT', before: null },
     ]);
     expect(userOf(p, 't1')).toMatchObject({ role: 'mapped', voiceUserIds: ['v-t1'] });
@@ -311,7 +311,7 @@ describe('unmapped users', () => {
     voiceUserId: 'v-old',
     teamsUserId: 't1',
     line: dr(N1),
-    voiceRoutingPolicy: 'VS-VRP',
+    voiceRoutingPolicy: 'VS',
     callingPolicy: 'VS-VM-MOHTEAMS',
   };
 
@@ -321,14 +321,14 @@ describe('unmapped users', () => {
     expect(opsOf(p, 't1')).toEqual([
       { kind: 'unassignNumber', teamsUserId: 't1', telephoneNumber: N1, numberType: 'directRouting' },
       { kind: 'revokeCallingPolicy', teamsUserId: 't1', before: 'VS-VM-MOHTEAMS' },
-      { kind: 'revokeVoiceRoutingPolicy', teamsUserId: 't1', before: 'VS-VRP' },
+      { kind: 'revokeVoiceRoutingPolicy', teamsUserId: 't1', before: 'VS' },
     ]);
   });
 
   test('what changed since is not ours: never touched', () => {
     const changed = actualUser('t1', { line: dr(N2), voiceRoutingPolicy: 'Theirs', callingPolicy: 'AllowCalling' });
     expect(opsOf(plan({ released: [ours], users: [changed] }), 't1')).toEqual([]);
-    const partly = actualUser('t1', { line: dr(N1), voiceRoutingPolicy: 'VS-VRP', callingPolicy: 'AllowCalling' });
+    const partly = actualUser('t1', { line: dr(N1), voiceRoutingPolicy: 'VS', callingPolicy: 'AllowCalling' });
     expect(kinds(opsOf(plan({ released: [ours], users: [partly] }), 't1'))).toEqual(['unassignNumber', 'revokeVoiceRoutingPolicy']);
     const extDiffers = actualUser('t1', { line: dr(N1, '10') });
     expect(opsOf(plan({ released: [ours], users: [extDiffers] }), 't1')).toEqual([]);
@@ -424,7 +424,7 @@ function applyOperations(world: World, p: SyncPlan): World {
 const NUMBERS = [MAIN, N1, N2, '+14255550103'];
 const EXTENSIONS = [null, null, '10', '11'];
 const USERS = ['t1', 't2', 't3', 't4', 't5'];
-const POLICIES = [null, 'VS-VRP', 'VS-VM-MOHTEAMS', 'VS-NoVM-MOHEXT', 'Theirs'];
+const POLICIES = [null, 'VS', 'VS-VM-MOHTEAMS', 'VS-NoVM-MOHEXT', 'Theirs'];
 
 const arbLine = fc.record({
   phoneNumber: fc.constantFrom(...NUMBERS),
