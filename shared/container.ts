@@ -258,6 +258,8 @@ export function createContainer(config: Config = loadConfig()): Container {
   };
 
   // Replaced at merge: the real startSync takes its own deps (the durable client among them).
+  /** What the next sync would change: GET /sync-plan, and the sentence on the integration page. */
+  const preview = (accountId: string) => previewSync({ accounts: store, voiceUsers, teamsVoice, now }, accountId);
   /** The run's entry point: tokens in, run id out (the trigger hands over its Durable client). */
   const startRun = (request: StartSyncRequest, durable: DurableClient) =>
     startSync({ accounts: store, syncRuns, tokens, orchestrations: durableOrchestrationClient(durable), now }, request);
@@ -284,7 +286,8 @@ export function createContainer(config: Config = loadConfig()): Container {
       purgeFinished: () => purgeFinishedEmails({ outbox, now, retentionDays: config.EMAIL_RETENTION_DAYS }),
     },
     activation: {
-      showPage: (link, csrfCookie) => showIntegrationPage({ ...activation, ...discoveryNow, voiceUsers, syncRuns }, link, csrfCookie),
+      showPage: (link, csrfCookie) =>
+        showIntegrationPage({ ...activation, ...discoveryNow, voiceUsers, syncRuns, previewSync: preview }, link, csrfCookie),
       authorize: (form) => startActivation(activation, form),
       completeConsent: (callback) => completeConsent(activation, callback),
       completeSignIn: (callback, durable) =>
@@ -327,7 +330,7 @@ export function createContainer(config: Config = loadConfig()): Container {
         pollSeconds: config.SYNC_POLL_SECONDS,
       }),
       activity: (accountId, query) => listActivity({ accounts: store, syncRuns, activity }, accountId, query),
-      preview: (accountId) => previewSync({ accounts: store, voiceUsers, teamsVoice, now }, accountId),
+      preview,
     },
   };
 }

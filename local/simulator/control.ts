@@ -6,8 +6,19 @@
 import { FaultRule, FaultSpec } from './faults';
 import { html, json, SimRequest, SimResponse } from './http';
 import type { AppRegistration, AuthorizeOutcome, ContractViolation, RequestLogEntry, SentEmail, SimState, TokenErrorScript } from './state';
-import { isGlobalAdmin, MCOEV_PLAN, RESOURCE_ACCOUNT_DEPARTMENT, TenantSeed, userPlanEnabled } from './tenants/model';
-import { teamsSnapshot } from './tenants/teams';
+import {
+  applyNumberAssignment,
+  isGlobalAdmin,
+  licenseUser,
+  MCOEV_PLAN,
+  removeUser,
+  RESOURCE_ACCOUNT_DEPARTMENT,
+  SimUser,
+  TenantSeed,
+  TenantState,
+  userPlanEnabled,
+} from './tenants/model';
+import { CONFIG_TYPES, configIdentity, newConfigObject, policyMap, teamsSnapshot } from './tenants/teams';
 import { escapeHtml } from './util';
 
 export interface TenantSummary {
@@ -40,6 +51,12 @@ const CALLING_PLAN_PLANS = [
   '156a1efe-17cd-4b03-9f17-2eb512298fb3',
   '6b340437-d6f9-4dc5-8cc2-99163f7f83d6',
 ];
+
+type NumberType = NonNullable<TenantSeed['numbers']>[number]['numberType'];
+const NUMBER_TYPES: readonly NumberType[] = ['directRouting', 'callingPlan', 'operatorConnect'];
+
+/** An unknown tenant or user: the JSON routes answer 404 instead of 400. */
+class NotFound extends Error {}
 
 export class SimulatorControl {
   constructor(private readonly state: SimState) {}
@@ -106,6 +123,72 @@ export class SimulatorControl {
     );
     if (!u) throw new Error(`unknown user ${who} in tenant ${tenantId}`);
     return u;
+  }
+
+  private tenant(tenantId: string): TenantState {
+    const t = this.state.findTenant(tenantId);
+    if (!t) throw new NotFound(`unknown tenant ${tenantId}`);
+    return t;
+  }
+
+  /** The live user behind an alias, UPN or object id (as user() finds them). */
+  private simUser(tenantId: string, who: string): { t: TenantState; u: SimUser } {
+    const t = this.tenant(tenantId);
+    const key = who.toLowerCase();
+    const u = t.usersById.get(key) ?? t.usersByUpn.get(key) ?? t.usersByUpn.get(`${key}@${t.domain}`.toLowerCase());
+    if (!u) throw new NotFound(`unknown user ${who} in tenant ${tenantId}`);
+    return { t, u };
+  }
+
+  /** Licenses the user with a Domestic Calling Plan (MCOPSTN1): Graph then shows featureTypes CallingPlan. */
+  giveCallingPlan(tenantId: string, who: string): UserSummary {
+    const { u } = this.simUser(tenantId, who);
+    licenseUser(u, 'MCOPSTN1');
+    return this.user(tenantId, u.id);
+  }
+
+  /** Deletes the user: Graph answers 404 for them, their numbers are released and their policy grants go. */
+  deleteUser(tenantId: string, who: string): void {
+    const { t, u } = this.simUser(tenantId, who);
+    removeUser(t, u);
+    // Entra revokes a deleted user's sign-ins: no code or refresh token of theirs may be redeemed any more
+    for (const [k, c] of this.state.codes) if (c.tenantId === t.id && c.userId === u.id) this.state.codes.delete(k);
+    for (const [k, r] of this.state.refreshTokens) if (r.tenantId === t.id && r.userId === u.id) this.state.refreshTokens.delete(k);
+  }
+
+  /**
+   * Creates policies (e.g. OnlineVoiceRoutingPolicy "Acme") as the ConfigAPI create does; one that exists is kept.
+   * Returns the identities of those it created.
+   */
+  addPolicies(tenantId: string, policyType: string, names: string[]): string[] {
+    const t = this.tenant(tenantId);
+    const type = CONFIG_TYPES.find((x) => x.toLowerCase() === policyType.toLowerCase());
+    if (!type || type === 'OnlinePstnUsages') throw new Error(`policy type ${policyType} cannot be created`);
+    const m = policyMap(t, type);
+    const created: string[] = [];
+    for (const name of names) {
+      const identity = configIdentity(type, name);
+      if (identity === 'Global' || m.has(identity.toLowerCase())) continue;
+      m.set(identity.toLowerCase(), newConfigObject(type, identity, {}));
+      created.push(identity);
+    }
+    return created;
+  }
+
+  /**
+   * Puts a number straight on a user, as a Graph assign does once it applies, without its checks (licence, inventory):
+   * to set up conflicts for a sync. A number held by someone else or of another type is refused (Teams has no such state).
+   */
+  assignNumberTo(tenantId: string, who: string, telephoneNumber: string, numberType: NumberType): Record<string, unknown> {
+    const { t, u } = this.simUser(tenantId, who);
+    if (!NUMBER_TYPES.includes(numberType)) throw new Error(`numberType must be one of ${NUMBER_TYPES.join(', ')}`);
+    const phone = telephoneNumber.startsWith('+') ? telephoneNumber : `+${telephoneNumber}`;
+    if (!/^\+\d{6,15}(;ext=\d+)?$/.test(phone)) throw new Error(`telephoneNumber ${telephoneNumber} is not E.164`);
+    const existing = t.numbers.get(phone);
+    if (existing?.assignmentTargetId && existing.assignmentTargetId !== u.id)
+      throw new Error(`${phone} is already assigned to ${existing.assignmentTargetId}`);
+    if (existing && existing.numberType !== numberType) throw new Error(`${phone} is a ${existing.numberType} number`);
+    return { ...applyNumberAssignment(t, u, phone, numberType) };
   }
 
   /** Numbers, direct policy grants, policy objects and pending number operations of a tenant. */
@@ -246,6 +329,25 @@ export function createControlHandler(state: SimState, control: SimulatorControl)
         control.grantAdminConsent(decodeURIComponent(m[1]!), String(body.clientId));
         return json(204, undefined);
       }
+      m = /^\/control\/tenants\/([^/]+)\/users\/([^/]+)(\/calling-plan)?$/.exec(p);
+      if (m && req.method === 'POST' && m[3])
+        return json(200, control.giveCallingPlan(decodeURIComponent(m[1]!), decodeURIComponent(m[2]!)));
+      if (m && req.method === 'DELETE' && !m[3]) {
+        control.deleteUser(decodeURIComponent(m[1]!), decodeURIComponent(m[2]!));
+        return json(204, undefined);
+      }
+      m = /^\/control\/tenants\/([^/]+)\/(policies|numbers)$/.exec(p);
+      if (m && req.method === 'POST' && m[2] === 'policies') {
+        if (typeof body.policyType !== 'string' || !Array.isArray(body.names) || !body.names.every((n) => typeof n === 'string' && n))
+          return json(400, { error: 'body must be { policyType: string, names: string[] }' });
+        return json(200, { created: control.addPolicies(decodeURIComponent(m[1]!), body.policyType, body.names as string[]) });
+      }
+      if (m && req.method === 'POST' && m[2] === 'numbers') {
+        if (typeof body.who !== 'string' || typeof body.telephoneNumber !== 'string' || typeof body.numberType !== 'string')
+          return json(400, { error: 'body must be { who, telephoneNumber, numberType }' });
+        const n = control.assignNumberTo(decodeURIComponent(m[1]!), body.who, body.telephoneNumber, body.numberType as NumberType);
+        return json(201, n);
+      }
       if (req.method === 'POST' && p === '/control/apps') {
         control.registerApp(body as unknown as AppRegistration);
         return json(204, undefined);
@@ -286,7 +388,7 @@ export function createControlHandler(state: SimState, control: SimulatorControl)
         return json(204, undefined);
       }
     } catch (e) {
-      return json(400, { error: (e as Error).message });
+      return json(e instanceof NotFound ? 404 : 400, { error: (e as Error).message });
     }
     return json(404, { error: `no control route ${req.method} ${req.path}` });
   };

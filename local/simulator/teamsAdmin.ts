@@ -8,7 +8,7 @@ import { authenticate, Caller } from './auth';
 import { json, SimRequest, SimResponse } from './http';
 import { RESOURCE_TEAMS, SimState } from './state';
 import { PolicyObject, TenantState } from './tenants/model';
-import { canonicalIdentity, CONFIG_TYPES, grantPolicy, policyTypeKey } from './tenants/teams';
+import { canonicalIdentity, CONFIG_TYPES, configIdentity, grantPolicy, newConfigObject, policyMap, policyTypeKey } from './tenants/teams';
 import { userLookup } from './graph/users';
 
 const ADMIN_ROLES = [
@@ -96,19 +96,6 @@ function checkFields(type: string, body: Record<string, unknown>): string | unde
       return `Property '${k}' of ${type} has an invalid value (${kind.startsWith('enum:') ? 'expected one of ' + kind.slice(5).replace(/\|/g, ', ') : 'expected ' + kind}).`;
   }
   return undefined;
-}
-
-function typeMap(t: TenantState, type: string): Map<string, PolicyObject> {
-  const key = policyTypeKey(t, type);
-  let m = t.policies.get(key);
-  if (!m) t.policies.set(key, (m = new Map()));
-  return m;
-}
-
-function identityOf(type: string, raw: string): string {
-  // gateways and usages keep their plain identity (FQDN / Global); policies use Tag:Name
-  if (type === 'OnlinePSTNGateway' || type === 'OnlineVoiceRoute') return raw.replace(/^tag:/i, '');
-  return canonicalIdentity(raw);
 }
 
 function semanticCheck(t: TenantState, type: string, obj: PolicyObject): string | undefined {
@@ -215,7 +202,7 @@ export function createTeamsAdmin(state: SimState) {
           return ok(204);
         }
         const identity = canonicalIdentity(body.PolicyName);
-        if (!typeMap(t, type).has(identity.toLowerCase()))
+        if (!policyMap(t, type).has(identity.toLowerCase()))
           return err(404, 'PolicyNotFound', `Policy '${body.PolicyName}' of type '${type}' does not exist.`, t.id);
         grantPolicy(t, user.id, type, identity);
         return ok(204);
@@ -226,14 +213,14 @@ export function createTeamsAdmin(state: SimState) {
     if (segs[1] !== 'configurations' || !segs[2]) return err(404, 'NotFound', `No such ConfigAPI resource: ${req.path}`, t.id);
     const type = CONFIG_TYPES.find((x) => x.toLowerCase() === segs[2]!.toLowerCase());
     if (!type) return err(404, 'PolicyTypeNotFound', `Configuration type '${segs[2]}' is not simulated.`, t.id);
-    const m = typeMap(t, type);
+    const m = policyMap(t, type);
     const identityRaw = segs[3] === 'configuration' ? segs[4] : undefined;
     if (segs[3] !== undefined && (segs[3] !== 'configuration' || !identityRaw || segs.length > 5))
       return err(404, 'NotFound', `No such ConfigAPI resource: ${req.path}`, t.id);
 
     if (req.method === 'GET' && !identityRaw) return ok(200, [...m.values()]);
     if (req.method === 'GET') {
-      const obj = m.get(identityOf(type, identityRaw!).toLowerCase());
+      const obj = m.get(configIdentity(type, identityRaw!).toLowerCase());
       return obj ? ok(200, obj) : err(404, 'NotFound', `${type} '${identityRaw}' does not exist.`, t.id);
     }
 
@@ -255,12 +242,10 @@ export function createTeamsAdmin(state: SimState) {
       const rawId = typeof body.Identity === 'string' ? body.Identity : typeof body.Fqdn === 'string' ? body.Fqdn : undefined;
       if (!rawId) return err(400, 'BadRequest', 'Identity is required.', t.id);
       if (type === 'OnlinePstnUsages') return err(400, 'BadRequest', 'PSTN usages are a single Global list; update it with PUT.', t.id);
-      const identity = identityOf(type, rawId);
+      const identity = configIdentity(type, rawId);
       if (identity === 'Global') return err(409, 'Conflict', `The Global ${type} always exists; update it with PUT.`, t.id);
       if (m.has(identity.toLowerCase())) return err(409, 'Conflict', `${type} '${rawId}' already exists.`, t.id);
-      const obj: PolicyObject = { ...body, Identity: identity };
-      delete obj.Fqdn;
-      if (type === 'OnlinePSTNGateway' && obj.Enabled === undefined) obj.Enabled = false;
+      const obj = newConfigObject(type, identity, body);
       const bad = semanticCheck(t, type, obj);
       if (bad) return err(400, 'ValidationFailed', bad, t.id);
       m.set(identity.toLowerCase(), obj);
@@ -268,7 +253,7 @@ export function createTeamsAdmin(state: SimState) {
     }
 
     if (req.method === 'PUT' && identityRaw) {
-      const identity = identityOf(type, identityRaw);
+      const identity = configIdentity(type, identityRaw);
       const existing = m.get(identity.toLowerCase());
       if (!existing) return err(404, 'NotFound', `${type} '${identityRaw}' does not exist.`, t.id);
       const next: PolicyObject = { ...existing };
@@ -289,7 +274,7 @@ export function createTeamsAdmin(state: SimState) {
     }
 
     if (req.method === 'DELETE' && identityRaw) {
-      const identity = identityOf(type, identityRaw);
+      const identity = configIdentity(type, identityRaw);
       if (identity === 'Global') return err(400, 'BadRequest', `The Global ${type} cannot be removed.`, t.id);
       if (!m.has(identity.toLowerCase())) return err(404, 'NotFound', `${type} '${identityRaw}' does not exist.`, t.id);
       if (type === 'OnlinePSTNGateway') {

@@ -7,6 +7,7 @@ import { licenseUsage, pendingState, PendingState } from '../domain/mapping';
 import { VoiceUser } from '../domain/voiceUser';
 import { loadAccount } from '../accounts/loadAccount';
 import { MappingDeps } from './deps';
+import { LastSyncResult } from './ports';
 
 export interface TeamsUserRef {
   id: string;
@@ -19,6 +20,8 @@ export interface MappingRow {
   teamsUser: TeamsUserRef | null;
   appliedTeamsUser: TeamsUserRef | null;
   pendingState: PendingState;
+  /** The last sync's outcome for this voice user; null until a sync has handled them. */
+  lastSync: LastSyncResult | null;
 }
 
 export interface MappingPage {
@@ -51,12 +54,16 @@ export async function readMapping(deps: MappingDeps, accountId: string, page: nu
   const users = [...snapshot.users].sort(byName);
   const taken = new Set(users.map((u) => u.desired).filter((d): d is string => d !== null));
   const total = users.length;
-  const rows = users.slice((page - 1) * pageSize, page * pageSize).map(({ desired, applied, ...voiceUser }) => ({
-    voiceUser,
-    teamsUser: ref(desired),
-    appliedTeamsUser: ref(applied),
-    pendingState: pendingState({ desired, applied }),
-  }));
+  // appliedState is the sync's own record of what it set in Teams (what unmapping reverts): not part of the page
+  const rows = users
+    .slice((page - 1) * pageSize, page * pageSize)
+    .map(({ desired, applied, appliedState: _appliedState, lastSync, ...voiceUser }) => ({
+      voiceUser,
+      teamsUser: ref(desired),
+      appliedTeamsUser: ref(applied),
+      pendingState: pendingState({ desired, applied }),
+      lastSync: lastSync ?? null,
+    }));
   const licenseCount = stored.account.licenseCount;
   return ok({
     version: snapshot.version,

@@ -7,6 +7,7 @@ import { Account } from '../domain/account';
 import { SYNC_STAGES, SyncRun, SyncStage } from '../domain/syncRun';
 import { html, SafeHtml } from './html';
 import { layout, PageBrand } from './layout';
+import { SyncPreviewSummary, syncPreviewSentence } from './syncPreviewSentence';
 
 /** The part of a discovery's status the page shows. */
 export interface PageDiscovery {
@@ -34,6 +35,8 @@ export interface IntegrationPageModel {
   lastRun?: SyncRun;
   /** The reader turned the self-refresh off (WCAG 2.2.1: a timed refresh the user can turn off). */
   refreshOff?: boolean;
+  /** What the next sync would change (the preview); absent when it could not be read: the page goes without it. */
+  syncPreview?: SyncPreviewSummary;
 }
 
 /** Each stage in the words of the person who authorised the run. */
@@ -269,7 +272,9 @@ export function renderIntegrationPage(brand: PageBrand, model: IntegrationPageMo
           sync.
         </p>`
       : '';
-  const actions = model.readyToSync ? html`${syncNote} ${syncForm} ${form}` : html`${form} ${syncForm}`;
+  // Said before the sign-in, so the Global Admin knows what they authorise.
+  const preview = v.sync && model.syncPreview ? html`<p class="sync-preview">${syncPreviewSentence(model.syncPreview)}</p>` : '';
+  const actions = model.readyToSync ? html`${syncNote} ${preview} ${syncForm} ${form}` : html`${form} ${preview} ${syncForm}`;
   const body = html`<h1>Microsoft Teams integration for ${account.name}</h1>
     <p>Status: <span class="status ${v.tone}" role="status">${v.label}</span></p>
     ${v.explanation} ${v.refresh ? refreshControl(model) : ''} ${actions}

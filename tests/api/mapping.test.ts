@@ -56,12 +56,15 @@ const save = (changes: { voiceUserId: string; teamsUserId: string | null }[], et
 const rowOf = (page: { rows: any[] }, id: string) => page.rows.find((r) => r.voiceUser.id === id);
 const status = async () => json(await stack.call('GET', `accounts/${ACCOUNT}/status`));
 
-/** What the sync engine's finish step does: applied = desired (the sync itself is a later issue). */
-async function simulateSync(): Promise<void> {
-  const store = tableVoiceUserStore({
+const voiceUserStore = () =>
+  tableVoiceUserStore({
     client: TableClient.fromConnectionString(stack.azurite.connectionString, 'voiceUsers', { allowInsecureConnection: true }),
     ready: async () => undefined,
   });
+
+/** What the sync engine's finish step does: applied = desired (the sync itself is a later issue). */
+async function simulateSync(): Promise<void> {
+  const store = voiceUserStore();
   const snapshot = await store.read(ACCOUNT);
   const entries = snapshot.users.map((u) => ({
     voiceUserId: u.id,
@@ -276,4 +279,32 @@ test('an admin of another account reaches nothing; mapping before activation is 
   });
   expect(early.status).toBe(409);
   expect((await json(early)).code).toBe('MAPPING_NOT_AVAILABLE');
+});
+
+test("each row shows the last sync's outcome for the voice user (null until synced); the applied state stays internal", async () => {
+  const store = voiceUserStore();
+  const snapshot = await store.read(ACCOUNT);
+  const v3 = snapshot.users.find((u) => u.id === 'v3')!;
+  const lastSync = {
+    runId: 'run-42',
+    at: '2026-12-02T10:00:00.000Z',
+    result: 'refused' as const,
+    error: { code: 'NUMBER_IN_USE', message: 'The number is assigned to another Teams user.' },
+  };
+  const appliedState = {
+    telephoneNumber: '+14255551002',
+    numberType: 'directRouting' as const,
+    voiceRoutingPolicy: 'VoiceSync',
+    callingPolicy: null,
+  };
+  const saved = await store.commit(ACCOUNT, snapshot, [{ ...v3, lastSync, appliedState }], [], snapshot.summary);
+  expect(saved.ok).toBe(true);
+
+  const { body } = await getMapping('?pageSize=100');
+  const row = rowOf(body, 'v3');
+  expect(row.lastSync).toEqual(lastSync);
+  expect(row.voiceUser).not.toHaveProperty('lastSync');
+  expect(row.voiceUser).not.toHaveProperty('appliedState');
+  expect(rowOf(body, 'v4').lastSync).toBeNull();
+  expect(body.rows.filter((r: { lastSync: unknown }) => r.lastSync !== null)).toHaveLength(1);
 });

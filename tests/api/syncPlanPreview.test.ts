@@ -4,8 +4,10 @@
  * policy and their calling-policy variant; one whose number the tenant's auto attendant holds is refused with
  * NUMBER_IN_USE. Nothing is written to the tenant, and every Graph request passes Microsoft's contract.
  */
+import { LinkSigner } from '../../shared/security/signedLinks';
 import { enableAndActivate } from '../support/activate';
-import { json, Stack, startStack } from '../support/stack';
+import { Browser } from '../support/browser';
+import { json, LINK_KEYS, Stack, startStack } from '../support/stack';
 
 let stack: Stack;
 const ACCOUNT = 'preview-1';
@@ -106,6 +108,38 @@ test('the preview lists each change per user, refuses the conflict with its code
   ).toBe(teamsBefore);
   expect(stack.simulator.contractChecks.enabled).toBe(true);
   expect(stack.simulator.control.contractViolations()).toEqual([]);
+});
+
+/** The integration page as the Global Admin opens it from an email link. */
+async function integrationPage(): Promise<string> {
+  const link = await new LinkSigner(LINK_KEYS, 3600).sign({
+    purpose: 'integration',
+    accountId: ACCOUNT,
+    globalAdminId: `ga-${ACCOUNT}`,
+    globalAdminEmail: `ga-${ACCOUNT}@customer.example`,
+  });
+  const shown = await new Browser().request(`${stack.url}/api/integration?link=${link}`);
+  expect(shown.status).toBe(200);
+  return shown.body;
+}
+
+test('the integration page says what the sync will change before the sign-in; without the preview it still works', async () => {
+  // the mapping of the test above: two users planned, one refused
+  const body = await integrationPage();
+  expect(body).toContain(
+    '<p class="sync-preview">This sync will assign 2 numbers, set 2 voice routing policies and set 2 calling policies. 1 user will be skipped (see the portal).</p>',
+  );
+  expect(body).toContain('action="/api/integration/sync"');
+
+  // Microsoft refusing the app's reads: the page, its sync button, and no sentence
+  stack.simulator.control.injectFault({ service: 'graph', path: '/$batch', status: 403, times: 10 });
+  try {
+    const without = await integrationPage();
+    expect(without).not.toContain('sync-preview');
+    expect(without).toContain('action="/api/integration/sync"');
+  } finally {
+    stack.simulator.control.clearFaults();
+  }
 });
 
 test('an account that is not active has no preview: 409 SYNC_NOT_AVAILABLE; an unknown one 404', async () => {

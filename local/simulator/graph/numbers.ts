@@ -3,7 +3,7 @@
  * answered with 202 + Location, update) and user configurations.
  */
 import type { SimResponse } from '../http';
-import { newNumber, NumberOperation, setAssigned, TenantState } from '../tenants/model';
+import { applyNumberAssignment, NumberOperation, releaseNumber, TenantState } from '../tenants/model';
 import { phoneSystemCapable, renderUserConfiguration } from '../tenants/teams';
 import { context, graphError, GraphCtx, GraphRoute, ok, queryParam, selectFields } from './common';
 import { listCollection, userLookup } from './users';
@@ -117,20 +117,8 @@ function assign(ctx: GraphCtx): SimResponse {
     return {
       ok: true,
       apply: () => {
-        const category = b.assignmentCategory ?? 'primary';
-        if (category === 'primary') {
-          for (const n of t.numbers.values()) {
-            if (n.assignmentTargetId === user.id && n.assignmentCategory === 'primary' && n.telephoneNumber !== phone) {
-              if (n.numberType === 'directRouting') t.numbers.delete(n.telephoneNumber);
-              else Object.assign(n, { assignmentTargetId: null, assignmentStatus: 'unassigned', assignmentCategory: null });
-            }
-          }
-        }
-        const n = existing ?? newNumber(t.id, phone, b.numberType!);
-        setAssigned(n, user, category);
+        const n = applyNumberAssignment(t, user, phone, b.numberType!, b.assignmentCategory ?? 'primary');
         if (b.locationId !== undefined) n.locationId = b.locationId;
-        t.numbers.set(phone, n);
-        user.enterpriseVoiceEnabled = true;
       },
     };
   });
@@ -149,10 +137,7 @@ function unassign(ctx: GraphCtx): SimResponse {
     if (!n.assignmentTargetId) return { ok: false, detail: `Telephone number ${phone} is not assigned.` };
     return {
       ok: true,
-      apply: () => {
-        if (n.numberType === 'directRouting') t.numbers.delete(phone);
-        else Object.assign(n, { assignmentTargetId: null, assignmentStatus: 'unassigned', assignmentCategory: null });
-      },
+      apply: () => releaseNumber(t, n),
     };
   });
 }

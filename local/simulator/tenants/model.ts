@@ -267,6 +267,64 @@ export function setAssigned(n: NumberAssignment, user: SimUser, category: string
   n.assignmentCategory = category;
 }
 
+/** Takes a number off its target the way Microsoft does: a Direct Routing number leaves the tenant, others stay unassigned. */
+export function releaseNumber(t: TenantState, n: NumberAssignment): void {
+  if (n.numberType === 'directRouting') t.numbers.delete(n.telephoneNumber);
+  else Object.assign(n, { assignmentTargetId: null, assignmentStatus: 'unassigned', assignmentCategory: null });
+}
+
+/**
+ * Puts a number on a user as a successful Graph assign applies it: a new primary number replaces the user's old one,
+ * a number outside the inventory is created (Direct Routing numbers are never in it ahead of time).
+ */
+export function applyNumberAssignment(
+  t: TenantState,
+  user: SimUser,
+  telephoneNumber: string,
+  numberType: string,
+  category = 'primary',
+): NumberAssignment {
+  if (category === 'primary')
+    for (const n of [...t.numbers.values()])
+      if (n.assignmentTargetId === user.id && n.assignmentCategory === 'primary' && n.telephoneNumber !== telephoneNumber)
+        releaseNumber(t, n);
+  const n = t.numbers.get(telephoneNumber) ?? newNumber(t.id, telephoneNumber, numberType);
+  setAssigned(n, user, category);
+  t.numbers.set(telephoneNumber, n);
+  user.enterpriseVoiceEnabled = true;
+  return n;
+}
+
+/** Licenses a user with a SKU of the catalog; its service plans become (or are again) Enabled. */
+export function licenseUser(u: SimUser, skuPartNumber: string): void {
+  const sku = skuCatalog().find((s) => s.skuPartNumber === skuPartNumber);
+  if (!sku) throw new Error(`unknown SKU ${skuPartNumber}`);
+  if (!u.assignedLicenses.some((l) => l.skuId === sku.skuId)) u.assignedLicenses.push({ skuId: sku.skuId, disabledPlans: [] });
+  for (const plan of sku.servicePlans) {
+    const existing = u.assignedPlans.find((p) => p.servicePlanId === plan.servicePlanId);
+    if (existing) existing.capabilityStatus = 'Enabled';
+    else
+      u.assignedPlans.push({
+        assignedDateTime: new Date().toISOString(),
+        capabilityStatus: 'Enabled',
+        service: plan.service,
+        servicePlanId: plan.servicePlanId,
+      });
+  }
+}
+
+/**
+ * Deletes a user from the tenant as Entra does: gone from every index, their numbers released (releaseNumber) and
+ * their direct policy grants dropped.
+ */
+export function removeUser(t: TenantState, u: SimUser): void {
+  t.users.splice(t.users.indexOf(u), 1);
+  t.usersById.delete(u.id);
+  t.usersByUpn.delete(u.userPrincipalName.toLowerCase());
+  for (const n of [...t.numbers.values()]) if (n.assignmentTargetId === u.id) releaseNumber(t, n);
+  t.grants.delete(u.id);
+}
+
 function seedDefaultPolicies(state: TenantState): void {
   const put = (type: string, obj: PolicyObject) => {
     let m = state.policies.get(type);

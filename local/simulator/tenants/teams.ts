@@ -48,6 +48,28 @@ export function policyTypeKey(t: TenantState, type: string): string {
   return [...t.policies.keys()].find((k) => k.toLowerCase() === type.toLowerCase()) ?? type;
 }
 
+/** The objects of one ConfigAPI type, created empty on first use. */
+export function policyMap(t: TenantState, type: string): Map<string, PolicyObject> {
+  const key = policyTypeKey(t, type);
+  let m = t.policies.get(key);
+  if (!m) t.policies.set(key, (m = new Map()));
+  return m;
+}
+
+/** The stored identity of a ConfigAPI object: gateways and routes keep their plain name (FQDN), policies are Tag:Name. */
+export function configIdentity(type: string, raw: string): string {
+  if (type === 'OnlinePSTNGateway' || type === 'OnlineVoiceRoute') return raw.replace(/^tag:/i, '');
+  return canonicalIdentity(raw);
+}
+
+/** A new ConfigAPI object as a create (POST) stores it: the given fields, the identity, and a gateway starts disabled. */
+export function newConfigObject(type: string, identity: string, fields: Record<string, unknown>): PolicyObject {
+  const obj: PolicyObject = { ...fields, Identity: identity };
+  delete obj.Fqdn;
+  if (type === 'OnlinePSTNGateway' && obj.Enabled === undefined) obj.Enabled = false;
+  return obj;
+}
+
 /** Grants a policy to a user directly; identity null reverts to the global (default) policy. */
 export function grantPolicy(t: TenantState, userId: string, type: string, identity: string | null): void {
   let g = t.grants.get(userId);

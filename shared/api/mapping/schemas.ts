@@ -42,6 +42,18 @@ export const MappingPutSchema = registry.register(
 );
 
 const TeamsUserRefSchema = z.object({ id: z.string(), displayName: z.string().nullable(), userPrincipalName: z.string().nullable() });
+const LastSyncSchema = z
+  .object({
+    runId: z.string(),
+    at: z.string(),
+    result: z.enum(['applied', 'failed', 'refused']),
+    error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  })
+  .nullable()
+  .openapi({
+    description:
+      'The last sync run that handled this voice user: applied (Teams has the mapping), failed (a write failed) or refused (not attempted); error says why when not applied. null until a sync has handled them.',
+  });
 const LicensesSchema = z.object({ total: z.number().int(), held: z.number().int(), available: z.number().int() });
 
 export const MappingPageSchema = registry.register(
@@ -58,6 +70,7 @@ export const MappingPageSchema = registry.register(
         teamsUser: TeamsUserRefSchema.nullable(),
         appliedTeamsUser: TeamsUserRefSchema.nullable(),
         pendingState: z.enum(['synced', 'pendingAdd', 'pendingChange', 'pendingRemoval', 'unmapped']),
+        lastSync: LastSyncSchema,
       }),
     ),
     availableTeamsUsers: z.array(TeamsUserRefSchema),
