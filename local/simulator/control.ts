@@ -18,7 +18,7 @@ import {
   TenantState,
   userPlanEnabled,
 } from './tenants/model';
-import { CONFIG_TYPES, configIdentity, newConfigObject, policyMap, teamsSnapshot } from './tenants/teams';
+import { CONFIG_TYPES, createPolicies, teamsSnapshot } from './tenants/teams';
 import { escapeHtml } from './util';
 
 export interface TenantSummary {
@@ -164,15 +164,7 @@ export class SimulatorControl {
     const t = this.tenant(tenantId);
     const type = CONFIG_TYPES.find((x) => x.toLowerCase() === policyType.toLowerCase());
     if (!type || type === 'OnlinePstnUsages') throw new Error(`policy type ${policyType} cannot be created`);
-    const m = policyMap(t, type);
-    const created: string[] = [];
-    for (const name of names) {
-      const identity = configIdentity(type, name);
-      if (identity === 'Global' || m.has(identity.toLowerCase())) continue;
-      m.set(identity.toLowerCase(), newConfigObject(type, identity, {}));
-      created.push(identity);
-    }
-    return created;
+    return createPolicies(t, type, names);
   }
 
   /**

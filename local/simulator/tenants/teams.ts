@@ -70,6 +70,19 @@ export function newConfigObject(type: string, identity: string, fields: Record<s
   return obj;
 }
 
+/** Creates policies by name, as a ConfigAPI create with no fields does; those that exist are kept. Returns those created. */
+export function createPolicies(t: TenantState, type: string, names: readonly string[]): string[] {
+  const m = policyMap(t, type);
+  const created: string[] = [];
+  for (const name of names) {
+    const identity = configIdentity(type, name);
+    if (identity === 'Global' || m.has(identity.toLowerCase())) continue;
+    m.set(identity.toLowerCase(), newConfigObject(type, identity, {}));
+    created.push(identity);
+  }
+  return created;
+}
+
 /** Grants a policy to a user directly; identity null reverts to the global (default) policy. */
 export function grantPolicy(t: TenantState, userId: string, type: string, identity: string | null): void {
   let g = t.grants.get(userId);
