@@ -343,17 +343,38 @@ export function stopUnsettled(u: PlannedUser, error: { code: string; message: st
   };
 }
 
-/** Seconds until something of the chunk can move again: the nearest retry, or the next poll of running changes. */
+/**
+ * Seconds until something of the chunk can move again: the nearest retry, or the next poll of running changes. A
+ * pending number change behind one still unsettled (its user's earlier one, or the unassign it waits for) cannot move
+ * before that one does, so it is that one's wait that counts, not an immediate step.
+ */
 export function secondsToWait(users: readonly PlannedUser[], now: Date, pollSeconds: number): number {
+  const byTeamsUser = new Map(users.map((u) => [u.teamsUserId, u]));
+  const unsettledUnassign = (w: string, telephoneNumber: string): boolean =>
+    byTeamsUser
+      .get(w)
+      ?.operations.some(
+        (q) => q.operation.kind === 'unassignNumber' && q.operation.telephoneNumber === telephoneNumber && !isSettledOp(q),
+      ) ?? false;
   let wait = Number.POSITIVE_INFINITY;
+  let unsettled = false;
   for (const u of users) {
+    let numberOpUnsettled = false;
     for (const p of u.operations) {
       if (isSettledOp(p)) continue;
+      unsettled = true;
+      const o = p.operation;
+      if (isNumberOp(o)) {
+        const blocked = numberOpUnsettled || (o.kind === 'assignNumber' && o.waitFor.some((w) => unsettledUnassign(w, o.telephoneNumber)));
+        numberOpUnsettled = true;
+        if (blocked && p.status === 'pending') continue;
+      }
       const retry = p.retryAt ? Math.max(0, (Date.parse(p.retryAt) - now.getTime()) / 1000) : 0;
       wait = Math.min(wait, p.status === 'submitted' ? Math.max(retry, pollSeconds) : retry);
     }
   }
-  return Number.isFinite(wait) ? Math.max(1, Math.ceil(wait)) : 0;
+  if (!unsettled) return 0;
+  return Number.isFinite(wait) ? Math.max(1, Math.ceil(wait)) : 1;
 }
 
 export function countsOf(users: readonly PlannedUser[]): SyncCounts {
