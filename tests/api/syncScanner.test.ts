@@ -10,6 +10,7 @@ import { LOCAL_CLIENT_SECRET } from '../../local/appRegistration';
 import { AuthorizeOutcome } from '../../local/simulator/state';
 import { generateTenant } from '../../local/simulator/tenants/generator';
 import { Browser, formField } from '../support/browser';
+import { addIntegrationPolicies, finishedRun } from '../support/sync';
 import { json, LINK_SIGNING_KEY, Stack, startStack } from '../support/stack';
 
 let stack: Stack;
@@ -83,6 +84,7 @@ test('after a full sync run, no token, client secret, PKCE verifier or link key 
   expect((await follow(afterConsent.location as string)).status).toBe(303);
   await stack.host.durable.whenIdle();
 
+  addIntegrationPolicies(stack, tenantId, (await json(await stack.call('GET', 'accounts/scanner'))).settings.policyPrefix);
   // Map one voice user to an eligible Teams user: the account then needs a sync.
   const directory = { voiceUsers: [{ id: 'v1', displayName: 'Ada Lovelace', phoneNumber: '+14255550100' }] };
   expect((await stack.call('PUT', 'accounts/scanner/voice-users', { body: directory, actor: ga })).status).toBe(200);
@@ -104,9 +106,9 @@ test('after a full sync run, no token, client secret, PKCE verifier or link key 
   expect(hop.status).toBe(303);
   const back = await follow(hop.location as string);
   expect(back.location).toMatch(/\/api\/integration\?link=/);
-  await stack.host.durable.whenIdle();
-  const runs = await json(await stack.call('GET', 'accounts/scanner/sync-runs'));
-  expect(runs.runs[0].status).toBe('Succeeded');
+  const run = await finishedRun(stack, 'scanner');
+  // The user's number and both policies reached Teams.
+  expect(run).toMatchObject({ status: 'Succeeded', counts: { planned: 3, applied: 3 } });
   // Visible in /status and on the page; the Key Vault holds nothing of the run.
   const resultPage = await browser.request(back.location as string);
   expect(resultPage.body).toContain('Last sync');
@@ -115,7 +117,7 @@ test('after a full sync run, no token, client secret, PKCE verifier or link key 
     lastSync: { status: 'Succeeded' },
     runningRunId: null,
   });
-  expect((await stack.call('GET', `accounts/scanner/sync-runs/${runs.runs[0].runId}`)).status).toBe(200);
+  expect((await stack.call('GET', `accounts/scanner/sync-runs/${run.runId}`)).status).toBe(200);
   expect(stack.simulator.control.secrets()).toEqual([]);
 
   const tokens = stack.simulator.control.issuedTokens();

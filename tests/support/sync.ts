@@ -68,6 +68,27 @@ interface SimNumber {
 /** The calls that change a tenant's Teams voice state (Graph, also inside `$batch`, and the Teams admin API). */
 const WRITE = /\/(assignNumber|unassignNumber|userAssignments\/assign|userAssignments\/unassign)$|\/Skype\.Policy\/users\//;
 
+/** The account's newest run once it has finished (timers keep a run waiting while the Durable emulator is idle). */
+export async function finishedRun(stack: Stack, accountId: string, timeoutMs = 120_000): Promise<Run> {
+  for (const t0 = Date.now(); Date.now() - t0 < timeoutMs;) {
+    await stack.host.durable.whenIdle();
+    const [run] = (await json(await stack.call('GET', `accounts/${accountId}/sync-runs`))).runs as Run[];
+    if (run && run.status !== 'Running') return run;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`the sync run of ${accountId} did not finish in ${timeoutMs / 1000} s`);
+}
+
+/** The integration's policies for a prefix, in a simulated tenant (until the tenant configuration stage writes them). */
+export function addIntegrationPolicies(stack: Stack, tenantId: string, prefix: string): void {
+  stack.simulator.control.addPolicies(tenantId, 'OnlineVoiceRoutingPolicy', [prefix]);
+  stack.simulator.control.addPolicies(
+    tenantId,
+    'TeamsCallingPolicy',
+    ['VM', 'NoVM', 'NoVMOrForward'].flatMap((v) => [`${prefix}-${v}-MOHTEAMS`, `${prefix}-${v}-MOHEXT`]),
+  );
+}
+
 export async function syncAccount(stack: Stack, accountId: string, options: { licenses: number; mainNumber?: string }) {
   await authorizeAsGlobalAdmin(stack, new Browser(), await enableAccount(stack, accountId, options.licenses));
   await stack.host.durable.whenIdle();
@@ -87,13 +108,8 @@ export async function syncAccount(stack: Stack, accountId: string, options: { li
     if (put.status !== 200) throw new Error(`PUT account answered ${put.status}`);
   }
   // Until the tenant configuration stage creates them (issue 13), the tenant has the integration's policies already.
+  addIntegrationPolicies(stack, tenantId, prefix);
   const control = stack.simulator.control;
-  control.addPolicies(tenantId, 'OnlineVoiceRoutingPolicy', [prefix]);
-  control.addPolicies(
-    tenantId,
-    'TeamsCallingPolicy',
-    ['VM', 'NoVM', 'NoVMOrForward'].flatMap((v) => [`${prefix}-${v}-MOHTEAMS`, `${prefix}-${v}-MOHEXT`]),
-  );
 
   const teams = () =>
     control.teamsState(tenantId) as { numbers: SimNumber[]; grants: Array<{ userId: string; policies: Record<string, string> }> };
@@ -150,14 +166,7 @@ export async function syncAccount(stack: Stack, accountId: string, options: { li
       const callback = await browser.request(hop.location as string);
       const started = await browser.request(callback.location as string);
       if (started.status !== 303) throw new Error(`the sync sign-in answered ${started.status}`);
-      // Timers keep a run waiting while the Durable emulator is idle: ask the API until the run has finished.
-      for (const t0 = Date.now(); Date.now() - t0 < 120_000;) {
-        await stack.host.durable.whenIdle();
-        const [run] = (await json(await stack.call('GET', `accounts/${accountId}/sync-runs`))).runs as Run[];
-        if (run && run.status !== 'Running') return run;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-      throw new Error('the sync run did not finish in 120 s');
+      return finishedRun(stack, accountId);
     },
 
     async activity(runId: string): Promise<ActivityRow[]> {
