@@ -24,6 +24,7 @@ import {
   SYNC_TENANT,
   SYNC_WINDOW_PASSED,
   SyncProgress,
+  APPLY_PARALLEL_CHUNKS,
   APPLY_SYNC_CHUNK,
   ApplyChunkInput,
   ApplyChunkOutput,
@@ -96,21 +97,25 @@ export function* syncTenant(context: OrchestrationContext): Generator<Task, Sync
     const applying = (yield context.df.callActivityWithRetry(A.advance, retry, { ...ref, stage: 'apply', counts })) as Result<void>;
     if (!applying.ok) return failed(applying.error);
 
-    for (const chunk of planned.value.chunks) {
+    // Chunks run APPLY_PARALLEL_CHUNKS at a time (each waits on Microsoft most of its life); the deadline is checked
+    // before each wave.
+    const chunks = planned.value.chunks;
+    for (let i = 0; i < chunks.length; i += APPLY_PARALLEL_CHUNKS) {
       if (!windowOpen()) return { status: 'Expired', error: SYNC_WINDOW_PASSED };
-      const input: ApplyChunkInput = { ...stage, chunk, deadline };
-      const done = (yield context.df.callSubOrchestrator(
-        APPLY_SYNC_CHUNK,
-        input,
-        applyChunkInstanceId(accountId, runId, chunk),
-      )) as ApplyChunkOutput;
-      counts.applied += done.counts.applied;
-      counts.failed += done.counts.failed;
+      const wave = chunks.slice(i, i + APPLY_PARALLEL_CHUNKS).map((chunk) => {
+        const input: ApplyChunkInput = { ...stage, chunk, deadline };
+        return context.df.callSubOrchestrator(APPLY_SYNC_CHUNK, input, applyChunkInstanceId(accountId, runId, chunk));
+      });
+      const done = (yield context.df.Task.all(wave)) as ApplyChunkOutput[];
+      for (const d of done) {
+        counts.applied += d.counts.applied;
+        counts.failed += d.counts.failed;
+      }
       counts.left = counts.planned - counts.applied - counts.failed;
       report('apply', counts);
       const moved = (yield context.df.callActivityWithRetry(A.advance, retry, { ...ref, stage: 'apply', counts })) as Result<void>;
       if (!moved.ok) return failed(moved.error);
-      if (done.expired) return { status: 'Expired', error: SYNC_WINDOW_PASSED };
+      if (done.some((d) => d.expired)) return { status: 'Expired', error: SYNC_WINDOW_PASSED };
     }
     return runEnding(counts, planned.value.refused);
   }

@@ -28,6 +28,8 @@ export interface TeamsVoiceWriterSettings extends GraphAccessSettings {
 const BATCH_SIZE = 20;
 /** Users per policy assign body (Microsoft's examples send several; a failed body is retried user by user). */
 const ASSIGN_BODY_SIZE = 20;
+/** Teams admin API grants in flight at once (it has no batch). */
+const TEAMS_GRANTS_AT_ONCE = 4;
 const NM = '/admin/teams/telephoneNumberManagement';
 const POLICY = '/admin/teams/policy';
 
@@ -249,9 +251,14 @@ export function graphTeamsVoiceWriter(settings: TeamsVoiceWriterSettings): Teams
       return results.map((r) => r ?? failure('TEAMS_WRITE_FAILED', 'The policy grant was not sent.', false));
     }
 
-    async function teamsToken(): Promise<Result<string>> {
-      const token = await settings.tokens.read(access.runId, TEAMS_ADMIN_RESOURCE);
-      return token.ok ? ok(token.value.accessToken) : token;
+    /** The run's Teams admin API token, read from the vault once per writer (a transient failure is asked again). */
+    let teamsTokenRead: Promise<Result<string>> | undefined;
+    function teamsToken(): Promise<Result<string>> {
+      teamsTokenRead ??= settings.tokens.read(access.runId, TEAMS_ADMIN_RESOURCE).then((t) => (t.ok ? ok(t.value.accessToken) : t));
+      return teamsTokenRead.then((r) => {
+        if (!r.ok && r.error.transient) teamsTokenRead = undefined;
+        return r;
+      });
     }
 
     async function teamsFetch(url: string, init: { method: string; body?: string; headers?: Record<string, string> }, what: string) {
@@ -351,7 +358,12 @@ export function graphTeamsVoiceWriter(settings: TeamsVoiceWriterSettings): Teams
         const viaGraph = grants.flatMap((g, i) => (g.policyType === 'TeamsCallingPolicy' ? [i] : []));
         const graphResults = await graphGrants(viaGraph.map((i) => grants[i]!));
         viaGraph.forEach((i, k) => (results[i] = graphResults[k]!));
-        for (const [i, g] of grants.entries()) if (g.policyType !== 'TeamsCallingPolicy') results[i] = await teamsGrant(g);
+        // The Teams admin API grants one user a call: a few at a time.
+        const viaTeams = grants.flatMap((g, i) => (g.policyType === 'TeamsCallingPolicy' ? [] : [i]));
+        const workers = Array.from({ length: Math.min(TEAMS_GRANTS_AT_ONCE, viaTeams.length) }, async () => {
+          for (let i = viaTeams.shift(); i !== undefined; i = viaTeams.shift()) results[i] = await teamsGrant(grants[i]!);
+        });
+        await Promise.all(workers);
         return results;
       },
     };

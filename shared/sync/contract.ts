@@ -102,6 +102,13 @@ export interface ApplyStepOutput {
   counts: SyncCounts;
 }
 
+/**
+ * Chunks applied at once. Each spends most of its life waiting for Microsoft's long-running number changes; four keep
+ * the calls in flight well under Microsoft's per-tenant limits (at most 4 × 20 requests a `$batch` at a time) and the
+ * commits of the chunks (one mapping write each, ETag-guarded) rarely collide.
+ */
+export const APPLY_PARALLEL_CHUNKS = 4;
+
 /** Steps one chunk may take before it stops what is left (a long-running number change that never ends). */
 export const APPLY_MAX_STEPS = 60;
 
