@@ -7,7 +7,9 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Browser, chromium, Page } from 'playwright-core';
-import { REPO_ROOT, Stack, startStack } from '../support/stack';
+import { DEMO_TENANT_ID } from '../../local/simulator';
+import { json, REPO_ROOT, Stack, startStack } from '../support/stack';
+import { finishedRun } from '../support/sync';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const OUTPUT = path.join(REPO_ROOT, 'test-output', 'browser');
@@ -24,7 +26,7 @@ let browser: Browser;
 beforeAll(async () => {
   if (!haveChromium) return;
   mkdirSync(OUTPUT, { recursive: true });
-  stack = await startStack();
+  stack = await startStack({ env: { SYNC_POLL_SECONDS: '1' } });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
 }, 60_000);
 afterAll(async () => {
@@ -117,17 +119,38 @@ browserTest(
     await shot(page, '7-refused-link');
     await expectAccessible(page);
 
+    // Two voice users mapped to two Teams users: the page says what the sync will do before the sign-in.
+    const directory = [
+      { id: 'b1', displayName: 'Ada Voice', phoneNumber: '+14255553001', voicemail: true },
+      { id: 'b2', displayName: 'Bob Voice', phoneNumber: '+14255553002', voicemail: false, callForwarding: false },
+    ];
+    expect((await stack.call('PUT', 'accounts/browser-demo/voice-users', { body: { voiceUsers: directory } })).status).toBe(200);
+    const mappingRes = await stack.call('GET', 'accounts/browser-demo/mapping');
+    const free = (await json(mappingRes)).availableTeamsUsers as Array<{ id: string }>;
+    const [first, second] = free.map((u) => u.id);
+    const saved = await stack.call('PUT', 'accounts/browser-demo/mapping', {
+      body: {
+        changes: [
+          { voiceUserId: 'b1', teamsUserId: first },
+          { voiceUserId: 'b2', teamsUserId: second },
+        ],
+      },
+      headers: { 'if-match': mappingRes.headers.get('etag') as string },
+    });
+    expect(saved.status).toBe(200);
+
     // The first sync, from the integration page.
     await page.goto(link);
     const syncNow = page.getByRole('button', { name: /^Sync now/ });
     await syncNow.waitFor();
+    expect(await page.locator('.sync-preview').textContent()).toMatch(/^This sync will assign 2 numbers/);
     await shot(page, '8-sync-now-button');
     await expectAccessible(page);
     await syncNow.click();
     await page.waitForURL(/oauth2\/v2.0\/authorize/);
     expect(await page.textContent('body')).toMatch(/TeamsTelephoneNumber\.ReadWrite\.All/);
     await shot(page, '9-microsoft-sync-consent');
-    // Reading the users slowly keeps the run (with the empty plan of today) running long enough to be seen.
+    // Reading the users slowly keeps the run running long enough to be seen.
     stack.simulator.control.injectFault({ service: 'graph', path: '/users', latencyMs: 3000, times: 1 });
     await pickUser(page, 'Megan Bowen');
     await page.getByRole('button', { name: 'Accept' }).click();
@@ -139,9 +162,15 @@ browserTest(
     // axe flags any timed meta refresh; WCAG 2.2.1 allows one the reader can turn off, and the page offers that switch.
     await expectAccessible(page, ['meta-refresh']);
     expect(await page.getByRole('link', { name: 'Stop refreshing this page' }).getAttribute('href')).toMatch(/&refresh=off$/);
-    await stack.host.durable.whenIdle();
+    const run = await finishedRun(stack, 'browser-demo');
+    expect(run).toMatchObject({ status: 'Succeeded', counts: { planned: 6, applied: 6 } });
     await page.reload();
     expect(await page.textContent('main')).toMatch(/Last sync\s*Succeeded.*UTC\s*Teams is up to date/s);
+    const numbers = (
+      stack.simulator.control.teamsState(DEMO_TENANT_ID) as { numbers: Array<{ telephoneNumber: string; assignmentTargetId: string }> }
+    ).numbers;
+    expect(numbers.find((n) => n.telephoneNumber === '+14255553001')?.assignmentTargetId).toBe(first);
+    expect(numbers.find((n) => n.telephoneNumber === '+14255553002')?.assignmentTargetId).toBe(second);
     await shot(page, '11-sync-result');
     await expectAccessible(page);
     await context.close();
