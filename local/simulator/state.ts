@@ -4,6 +4,12 @@ import type { ServiceName } from './http';
 import { buildTenant, TenantSeed, TenantState } from './tenants/model';
 import { CONFIG_TYPES, createPolicies } from './tenants/teams';
 
+export interface DnsRecordSet {
+  ttl: number;
+  /** TXT: the strings; A: IPv4 addresses; CNAME: one target. */
+  values: string[];
+}
+
 /** A tenant from its seed, with the Teams policies the seed says it has. */
 function seededTenant(seed: TenantSeed): TenantState {
   const t = buildTenant(seed);
@@ -173,6 +179,11 @@ export class SimState {
   readonly secrets = new Map<string, SecretVersion[]>();
   readonly deletedSecrets = new Map<string, DeletedSecret>();
   contractChecks: { enabled: boolean; reason?: string; source?: string } = { enabled: false, reason: 'not loaded yet' };
+  /**
+   * Simulated public DNS zones (the provider's trunk base domain, as Azure DNS serves it): zone name (lower-cased) →
+   * record sets keyed `{relative name}|{TYPE}` (`@` for the apex). Graph's domain `verify` looks up TXT records here.
+   */
+  dns = new Map<string, Map<string, DnsRecordSet>>();
   urls: Record<ServiceName, string> = { entra: '', graph: '', teams: '', email: '', keyVault: '', control: '' };
   private logSeq = 0;
   private readonly initialSeeds: TenantSeed[];
@@ -207,6 +218,7 @@ export class SimState {
   /** Back to the seeded state: tenants, apps, scripts, faults, logs, mailbox, vault. */
   reset(): void {
     this.loadData();
+    this.dns.clear();
     this.authorizeScripts.length = 0;
     this.tokenErrorScripts.length = 0;
     this.codes.clear();

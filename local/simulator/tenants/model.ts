@@ -139,6 +139,23 @@ export interface TenantState {
   /** direct policy grants: userId -> policyType -> policy identity ("Tag:Name") */
   grants: Map<string, Map<string, string>>;
   adminConsents: Set<string>;
+  /**
+   * The tenant's domains (Graph `/domains`), by lower-cased name: the `.onmicrosoft.com` one from the seed, and those
+   * added later (a provider's trunk subdomain: added, verified against a TXT record in the simulated DNS, then active
+   * once a licensed user's UPN uses it).
+   */
+  domains: Map<string, SimDomain>;
+}
+
+export interface SimDomain {
+  id: string;
+  isDefault: boolean;
+  isInitial: boolean;
+  isVerified: boolean;
+  authenticationType: 'Managed';
+  supportedServices: string[];
+  /** The TXT value Microsoft asks to find at the domain's apex before `verify` succeeds. */
+  verificationText: string;
 }
 
 export function skuCatalog(): SkuCatalogEntry[] {
@@ -222,6 +239,20 @@ export function buildTenant(seed: TenantSeed): TenantState {
     policies: new Map(),
     grants: new Map(),
     adminConsents: new Set(seed.adminConsentedClients ?? []),
+    domains: new Map([
+      [
+        seed.domain.toLowerCase(),
+        {
+          id: seed.domain,
+          isDefault: true,
+          isInitial: true,
+          isVerified: true,
+          authenticationType: 'Managed',
+          supportedServices: ['Email', 'OfficeCommunicationsOnline'],
+          verificationText: '',
+        },
+      ],
+    ]),
   };
   for (const n of seed.numbers ?? []) {
     const target = n.assignedTo ? state.usersByUpn.get(`${n.assignedTo}@${seed.domain}`.toLowerCase()) : undefined;
