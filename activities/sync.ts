@@ -10,7 +10,7 @@ const steps = () => container().sync.steps;
 
 export const syncPreflight = (input: RunRef) => steps().preflight(input);
 export const syncAdvance = (input: AdvanceInput) => steps().advance(input);
-export const syncTenantConfiguration = (input: RunRef) => steps().tenantConfiguration(input);
+export const syncTenantConfiguration = (input: StageInput) => steps().tenantConfiguration(input);
 export const syncPlan = (input: StageInput) => steps().plan(input);
 export const syncApplyStep = (input: ApplyStepInput) => steps().applyStep(input);
 export const syncFinish = (input: FinishInput) => steps().finish(input);

@@ -81,15 +81,15 @@ export function* syncTenant(context: OrchestrationContext): Generator<Task, Sync
     )) as DiscoverTenantOutput;
     if (discovery.status !== 'succeeded') return failed(discovery.error ?? SYNC_GAVE_UP);
 
-    // Tenant voice configuration: issue 13 fills this stage (today it records itself and changes nothing).
+    // The integration's PSTN usage, voice routing policy and calling policies, created or put back.
     if (!windowOpen()) return { status: 'Expired', error: SYNC_WINDOW_PASSED };
     report('tenantConfiguration');
-    const configured = (yield context.df.callActivityWithRetry(A.tenantConfiguration, retry, ref)) as Result<StageOutput>;
+    const stage = { ...ref, tenantId };
+    const configured = (yield context.df.callActivityWithRetry(A.tenantConfiguration, retry, stage)) as Result<StageOutput>;
     if (!configured.ok) return failed(configured.error);
 
     if (!windowOpen()) return { status: 'Expired', error: SYNC_WINDOW_PASSED };
     report('plan');
-    const stage = { ...ref, tenantId };
     const planned = (yield context.df.callActivityWithRetry(A.plan, retry, stage)) as Result<PlanStageOutput>;
     if (!planned.ok) return failed(planned.error);
     const counts = { ...planned.value.counts };

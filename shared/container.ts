@@ -51,6 +51,7 @@ import { tableActivityLog } from './storage/activityStore';
 import { tableRunPlanStore } from './storage/runPlanStore';
 import { graphTeamsVoiceReader } from './microsoft/teamsVoice';
 import { graphTeamsVoiceWriter } from './microsoft/teamsVoiceWriter';
+import { teamsVoiceConfig } from './microsoft/teamsVoiceConfig';
 import { startSync, StartSyncRequest } from './sync/startSync';
 import { syncSteps, SyncSteps } from './sync/steps';
 import { requestSync, SyncLink } from './sync/requestSync';
@@ -216,6 +217,7 @@ export function createContainer(config: Config = loadConfig()): Container {
     credential: appCredential,
     tokens,
   });
+  const teamsConfig = teamsVoiceConfig({ teamsAdminBaseUrl: config.TEAMS_ADMIN_BASE_URL, tokens });
   const teamsWriter = graphTeamsVoiceWriter({
     authorityHost: config.ENTRA_AUTHORITY_HOST,
     graphBaseUrl: config.GRAPH_BASE_URL,
@@ -327,6 +329,8 @@ export function createContainer(config: Config = loadConfig()): Container {
         activity,
         teamsVoice,
         teamsWriter,
+        teamsConfig,
+        providerName: config.PROVIDER_NAME,
         pollSeconds: config.SYNC_POLL_SECONDS,
       }),
       activity: (accountId, query) => listActivity({ accounts: store, syncRuns, activity }, accountId, query),

@@ -2,7 +2,6 @@
 import { Faults } from './faults';
 import type { ServiceName } from './http';
 import { buildTenant, TenantSeed, TenantState } from './tenants/model';
-import { CONFIG_TYPES, createPolicies } from './tenants/teams';
 
 export interface DnsRecordSet {
   ttl: number;
@@ -10,16 +9,6 @@ export interface DnsRecordSet {
   values: string[];
 }
 
-/** A tenant from its seed, with the Teams policies the seed says it has. */
-function seededTenant(seed: TenantSeed): TenantState {
-  const t = buildTenant(seed);
-  for (const [type, names] of Object.entries(seed.policies ?? {})) {
-    const known = CONFIG_TYPES.find((x) => x.toLowerCase() === type.toLowerCase());
-    if (!known) throw new Error(`tenant seed ${seed.id}: unknown policy type ${type}`);
-    createPolicies(t, known, names);
-  }
-  return t;
-}
 import { newSigningKey, SigningKey } from './tokens';
 import { Rng } from './util';
 
@@ -203,13 +192,13 @@ export class SimState {
 
   private loadData(): void {
     this.tenants.clear();
-    for (const seed of this.initialSeeds) this.tenants.set(seed.id, seededTenant(seed));
+    for (const seed of this.initialSeeds) this.tenants.set(seed.id, buildTenant(seed));
     this.apps.clear();
     for (const app of this.initialApps) this.apps.set(app.clientId, { ...app });
   }
 
   addTenant(seed: TenantSeed): TenantState {
-    const t = seededTenant(seed);
+    const t = buildTenant(seed);
     this.tenants.set(t.id, t);
     this.initialSeeds.push(seed);
     return t;

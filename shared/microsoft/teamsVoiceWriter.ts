@@ -13,17 +13,12 @@
  * 429/5xx/network are transient (Retry-After kept), 4xx permanent; the policy missing is POLICY_NOT_FOUND.
  */
 import { randomUUID } from 'node:crypto';
-import { ErrorCode, ok, Result } from '../domain/errors';
+import { ok, Result } from '../domain/errors';
 import { NumberChange, OperationStatus, PolicyGrant, RequestIds, SubmittedChange, TeamsVoiceWriterFor } from '../sync/teamsVoice';
 import { batchHeader, failure, Failure, GraphAccessSettings, graphClientFor, microsoftFailure, thrownGraphFailure } from './graphAccess';
-import { TEAMS_ADMIN_RESOURCE } from './entraSignIn';
+import { TeamsAdminSettings, teamsAdminClient, withIds } from './teamsAdminApi';
 
-export interface TeamsVoiceWriterSettings extends GraphAccessSettings {
-  /** The Teams admin API's public endpoint; its service discovery names the tenant's own. */
-  teamsAdminBaseUrl: string;
-  /** Per Teams admin API call. */
-  timeoutMs?: number;
-}
+export interface TeamsVoiceWriterSettings extends GraphAccessSettings, TeamsAdminSettings {}
 
 const BATCH_SIZE = 20;
 /** Users per policy assign body (Microsoft's examples send several; a failed body is retried user by user). */
@@ -57,14 +52,6 @@ interface Answer extends RequestIds {
 const graphWriteFailure = (status: number, what: string, retryAfter?: string | null): Failure =>
   microsoftFailure(status, { service: 'Microsoft Graph', what, permanent: 'TEAMS_WRITE_REFUSED', retryAfter });
 
-/** The Teams admin endpoint discovery names must be the same service: https, and the public host or its own domain. */
-export function sameTeamsService(base: URL, target: URL): boolean {
-  if (target.protocol !== 'https:') return false;
-  if (target.host === base.host) return true;
-  const labels = base.hostname.split('.');
-  return labels.length >= 4 && target.hostname.endsWith(`.${labels.slice(-3).join('.')}`);
-}
-
 const operationState = (status: unknown): OperationStatus['state'] | 'unknown' => {
   const s = String(status ?? '').toLowerCase();
   if (s === 'succeeded') return 'succeeded';
@@ -75,13 +62,11 @@ const operationState = (status: unknown): OperationStatus['state'] | 'unknown' =
 
 export function graphTeamsVoiceWriter(settings: TeamsVoiceWriterSettings): TeamsVoiceWriterFor {
   const graphBase = settings.graphBaseUrl.replace(/\/$/, '');
-  const teamsBase = new URL(settings.teamsAdminBaseUrl);
-  const timeoutMs = settings.timeoutMs ?? 30_000;
 
   return (access) => {
     const graph = graphClientFor(settings, access);
     const policyIds = new Map<string, Result<string>>();
-    let configApi: Promise<Result<{ origin: string; headers: Record<string, string> }>> | undefined;
+    const teamsAdmin = teamsAdminClient(settings, access);
 
     /** Runs requests in `$batch`es of 20; one answer per request, in order (a failed batch answers each with it). */
     async function batch(requests: readonly Omit<BatchRequest, 'id'>[], what: string): Promise<Array<Result<Answer>>> {
@@ -109,10 +94,6 @@ export function graphTeamsVoiceWriter(settings: TeamsVoiceWriterSettings): Teams
       return results;
     }
 
-    const withIds = (f: Failure, ids: RequestIds): Failure => ({
-      ok: false,
-      error: { ...f.error, details: { ...f.error.details, ...ids } },
-    });
     const headers = (): Record<string, string> => ({ 'client-request-id': randomUUID(), 'content-type': 'application/json' });
 
     async function submitNumberChanges(changes: readonly NumberChange[]): Promise<Array<Result<SubmittedChange>>> {
@@ -251,100 +232,13 @@ export function graphTeamsVoiceWriter(settings: TeamsVoiceWriterSettings): Teams
       return results.map((r) => r ?? failure('TEAMS_WRITE_FAILED', 'The policy grant was not sent.', false));
     }
 
-    /** The run's Teams admin API token, read from the vault once per writer (a transient failure is asked again). */
-    let teamsTokenRead: Promise<Result<string>> | undefined;
-    function teamsToken(): Promise<Result<string>> {
-      teamsTokenRead ??= settings.tokens.read(access.runId, TEAMS_ADMIN_RESOURCE).then((t) => (t.ok ? ok(t.value.accessToken) : t));
-      return teamsTokenRead.then((r) => {
-        if (!r.ok && r.error.transient) teamsTokenRead = undefined;
-        return r;
-      });
-    }
-
-    async function teamsFetch(url: string, init: { method: string; body?: string; headers?: Record<string, string> }, what: string) {
-      const token = await teamsToken();
-      if (!token.ok) return token;
-      const clientRequestId = randomUUID();
-      try {
-        const res = await fetch(url, {
-          method: init.method,
-          body: init.body,
-          redirect: 'manual',
-          signal: AbortSignal.timeout(timeoutMs),
-          headers: {
-            ...init.headers,
-            authorization: `Bearer ${token.value}`,
-            accept: 'application/json',
-            'x-ms-client-request-id': clientRequestId,
-            'client-request-id': clientRequestId,
-            ...(init.body ? { 'content-type': 'application/json' } : {}),
-          },
-        });
-        const ids = { clientRequestId, requestId: res.headers.get('x-ms-request-id') ?? res.headers.get('request-id') };
-        const text = await res.text();
-        if (res.ok)
-          return ok({
-            ...ids,
-            status: res.status,
-            headers: Object.fromEntries(res.headers),
-            body: text ? (JSON.parse(text) as unknown) : undefined,
-          });
-        let code = '';
-        try {
-          code = String((JSON.parse(text) as { error?: { code?: unknown } }).error?.code ?? '');
-        } catch {
-          // Not JSON: the status says enough.
-        }
-        if (res.status === 404 && code === 'PolicyNotFound')
-          return withIds(failure('POLICY_NOT_FOUND', `The tenant has no such policy for ${what}.`, false), ids);
-        const permanent: ErrorCode = 'TEAMS_WRITE_REFUSED';
-        return withIds(
-          microsoftFailure(res.status, { service: 'The Teams admin API', what, permanent, retryAfter: res.headers.get('retry-after') }),
-          ids,
-        );
-      } catch {
-        return withIds(microsoftFailure(-1, { service: 'The Teams admin API', what, permanent: 'TEAMS_WRITE_REFUSED' }), {
-          clientRequestId,
-          requestId: null,
-        });
-      }
-    }
-
-    /** The tenant's ConfigAPI endpoint and headers, from the service discovery (once per writer). */
-    function discover(): Promise<Result<{ origin: string; headers: Record<string, string> }>> {
-      configApi ??= teamsFetch(`${teamsBase.origin}/Teams.Tenant/tenants`, { method: 'GET' }, 'the service discovery').then((a) => {
-        if (!a.ok) return a;
-        const body = a.value.body as {
-          serviceDiscovery?: { Endpoints?: { ConfigApiEndpoint?: string }; Headers?: Record<string, string> };
-        };
-        const endpoint = a.value.headers['x-ms-target-uri'] ?? body?.serviceDiscovery?.Endpoints?.ConfigApiEndpoint;
-        let target: URL | undefined;
-        try {
-          target = endpoint ? new URL(endpoint) : undefined;
-        } catch {
-          target = undefined;
-        }
-        if (!target || !sameTeamsService(teamsBase, target))
-          return failure('TEAMS_WRITE_FAILED', 'The Teams admin API named an endpoint outside Microsoft Teams.', false);
-        const forest = Object.fromEntries(
-          Object.entries(body?.serviceDiscovery?.Headers ?? {}).filter(([k, v]) => /^x-ms-[a-z-]+$/i.test(k) && typeof v === 'string'),
-        );
-        return ok({ origin: target.origin, headers: forest });
-      });
-      return configApi.then((r) => {
-        if (!r.ok && r.error.transient) configApi = undefined;
-        return r;
-      });
-    }
-
     async function teamsGrant(g: PolicyGrant): Promise<Result<RequestIds>> {
       const what = `the ${g.policyType} of a user`;
-      const endpoint = await discover();
-      if (!endpoint.ok) return endpoint;
-      const a = await teamsFetch(
-        `${endpoint.value.origin}/Skype.Policy/users/${encodeURIComponent(g.teamsUserId)}/policies/${g.policyType}`,
-        { method: 'PATCH', body: JSON.stringify({ PolicyName: g.policyName }), headers: endpoint.value.headers },
-        what,
+      const a = await teamsAdmin.call(
+        'PATCH',
+        `/Skype.Policy/users/${encodeURIComponent(g.teamsUserId)}/policies/${g.policyType}`,
+        { PolicyName: g.policyName },
+        { what, permanent: 'TEAMS_WRITE_REFUSED' },
       );
       return a.ok ? ok({ clientRequestId: a.value.clientRequestId, requestId: a.value.requestId }) : a;
     }

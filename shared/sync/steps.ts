@@ -24,11 +24,12 @@ import {
   StageOutput,
   SYNC_RESOURCES,
 } from './contract';
+import { configureTenant, ConfigureTenantDeps } from './configureTenant';
 import { planRun, PlanRunDeps } from './planRun';
 import { SyncRunStore } from './ports';
 import { TokenVault } from './tokenVault';
 
-export interface SyncStepDeps extends Omit<PlanRunDeps, 'now'>, Omit<ApplyChunkDeps, 'now'> {
+export interface SyncStepDeps extends Omit<PlanRunDeps, 'now'>, Omit<ApplyChunkDeps, 'now'>, Omit<ConfigureTenantDeps, 'now'> {
   accounts: AccountStore;
   syncRuns: SyncRunStore;
   tokens: TokenVault;
@@ -40,7 +41,7 @@ export interface SyncStepDeps extends Omit<PlanRunDeps, 'now'>, Omit<ApplyChunkD
 export interface SyncSteps {
   preflight(input: RunRef): Promise<Result<PreflightOutput>>;
   advance(input: AdvanceInput): Promise<Result<void>>;
-  tenantConfiguration(input: RunRef): Promise<Result<StageOutput>>;
+  tenantConfiguration(input: StageInput): Promise<Result<StageOutput>>;
   plan(input: StageInput): Promise<Result<PlanStageOutput>>;
   applyStep(input: ApplyStepInput): Promise<ApplyStepOutput>;
   finish(input: FinishInput): Promise<{ status: string; tokensDeleted: number }>;
@@ -67,13 +68,12 @@ export function syncSteps(deps: SyncStepDeps): SyncSteps {
     });
   }
 
-  /**
-   * The seam for issue 13 (the derived trunk, PSTN usage, voice route and policies): until then the stage records
-   * itself and changes nothing in the tenant.
-   */
-  async function tenantConfiguration(ref: RunRef): Promise<Result<StageOutput>> {
-    const moved = await advance({ ...ref, stage: 'tenantConfiguration', counts: NO_COUNTS });
-    return moved.ok ? ok({ ...NO_COUNTS }) : settle(moved);
+  /** The integration's tenant voice configuration (shared/sync/configureTenant.ts): no user operation, no counts. */
+  async function tenantConfiguration(input: StageInput): Promise<Result<StageOutput>> {
+    const moved = await advance({ ...input, stage: 'tenantConfiguration', counts: NO_COUNTS });
+    if (!moved.ok) return settle(moved);
+    const configured = settle(await configureTenant(deps, input));
+    return configured.ok ? ok({ ...NO_COUNTS }) : configured;
   }
 
   return {

@@ -21,6 +21,8 @@ import { SYNC_RESOURCES, syncInstanceId } from '../../shared/sync/contract';
 import { startSync, StartSyncRequest } from '../../shared/sync/startSync';
 import { RunToken } from '../../shared/sync/tokenVault';
 import { enableAccount, enableAndActivate } from '../support/activate';
+import { DEMO_TENANT_ID } from '../../local/simulator';
+import { delegatedTokens } from '../support/delegatedTokens';
 import { json, Stack, startStack } from '../support/stack';
 
 let stack: Stack;
@@ -49,6 +51,7 @@ async function activeAccount(accountId: string): Promise<void> {
   const tenant = generateTenant({ users: 6, seed: seed++ });
   tenant.adminConsentedClients = [LOCAL_CLIENT_ID];
   stack.simulator.control.addTenant(tenant);
+  tenantOf.set(accountId, { tenantId: tenant.id, user: 'ga1' });
   const ga = { portalUserId: `ga-${accountId}`, displayName: 'Gale Admin', email: `ga-${accountId}@customer.example` };
   const res = await stack.call('PUT', `accounts/${accountId}`, {
     body: { name: `Account ${accountId}`, licenseCount: 3, globalAdmin: ga, tenantId: tenant.id },
@@ -72,17 +75,29 @@ function deps() {
   };
 }
 
-function token(resource: string, expiresInMs = 3600_000): RunToken {
-  const accessToken = `eyJ0eXAiOiJKV1QifQ.${randomBytes(24).toString('base64url')}.${randomBytes(16).toString('base64url')}`;
+/** The Global Admin's real delegated tokens per account (the run's stages call Microsoft with them). */
+const tenantOf = new Map<string, { tenantId: string; user: string }>();
+const signedIn = new Map<string, { graph: string; teams: string }>();
+
+async function token(accountId: string, resource: string, expiresInMs = 3600_000): Promise<RunToken> {
+  const signer = tenantOf.get(accountId);
+  let tokens = signedIn.get(accountId);
+  // An account on no tenant of ours never gets a run that calls Microsoft: any token-shaped value does.
+  const fake = () => `eyJ0eXAiOiJKV1QifQ.${randomBytes(24).toString('base64url')}.${randomBytes(16).toString('base64url')}`;
+  if (!tokens) tokens = signer ? await delegatedTokens(stack, signer.tenantId, signer.user) : { graph: fake(), teams: fake() };
+  signedIn.set(accountId, tokens);
+  const accessToken = resource === SYNC_RESOURCES[0] ? tokens.graph : tokens.teams;
   issued.push(accessToken);
   return { resource, accessToken, expiresOn: new Date(Date.now() + expiresInMs) };
 }
 
-const request = (accountId: string, tokens: RunToken[] = SYNC_RESOURCES.map((r) => token(r))): StartSyncRequest => ({
+const tokensOf = (accountId: string, expiresInMs?: number) => Promise.all(SYNC_RESOURCES.map((r) => token(accountId, r, expiresInMs)));
+
+const request = async (accountId: string, tokens?: RunToken[]): Promise<StartSyncRequest> => ({
   accountId,
   trigger: 'portal',
   startedBy: `ga-${accountId}`,
-  tokens,
+  tokens: tokens ?? (await tokensOf(accountId)),
 });
 
 const runSecrets = (runId: string) => stack.simulator.control.secrets().filter((s) => s.name.startsWith(runPrefix(runId)));
@@ -90,8 +105,8 @@ const allRunSecrets = () => stack.simulator.control.secrets().filter((s) => s.na
 const runOf = async (accountId: string, runId: string) => json(await stack.call('GET', `accounts/${accountId}/sync-runs/${runId}`));
 const status = async (accountId: string) => json(await stack.call('GET', `accounts/${accountId}/status`));
 
-async function started(accountId: string, req = request(accountId)): Promise<string> {
-  const outcome = await startSync(deps(), req);
+async function started(accountId: string, req?: StartSyncRequest): Promise<string> {
+  const outcome = await startSync(deps(), req ?? (await request(accountId)));
   if (!outcome.ok) throw new Error(`startSync refused: ${outcome.error.code}`);
   return outcome.value.runId;
 }
@@ -108,6 +123,7 @@ async function finished(accountId: string, runId: string) {
 test('an activated account syncs: Running → Succeeded with zero counts, visible in the API, and no token left', async () => {
   const accountId = 'sync-ok';
   await enableAndActivate(stack, accountId, 3);
+  tenantOf.set(accountId, { tenantId: DEMO_TENANT_ID, user: 'megan.bowen' });
   const runId = await started(accountId);
   expect(runSecrets(runId)).toHaveLength(SYNC_RESOURCES.length);
   expect(await runOf(accountId, runId)).toMatchObject({ runId, status: 'Running', trigger: 'portal', startedBy: `ga-${accountId}` });
@@ -142,7 +158,7 @@ test('a second start while a run runs answers SYNC_RUNNING with the running run,
   const first = await started(accountId);
   await sleep(300);
   const secretsBefore = allRunSecrets().length;
-  const second = await startSync(deps(), request(accountId));
+  const second = await startSync(deps(), await request(accountId));
   expect(second).toMatchObject({ ok: false, error: { code: 'SYNC_RUNNING', details: { runId: first } } });
   expect(allRunSecrets()).toHaveLength(secretsBefore);
   const listed = await json(await stack.call('GET', `accounts/${accountId}/sync-runs`));
@@ -157,24 +173,18 @@ test('an account that is not active cannot sync: SYNC_NOT_AVAILABLE, nothing sto
   const accountId = 'sync-invited';
   await enableAccount(stack, accountId, 3);
   const secretsBefore = allRunSecrets().length;
-  const outcome = await startSync(deps(), request(accountId));
+  const outcome = await startSync(deps(), await request(accountId));
   expect(outcome).toMatchObject({ ok: false, error: { code: 'SYNC_NOT_AVAILABLE' } });
   expect(allRunSecrets()).toHaveLength(secretsBefore);
   expect((await json(await stack.call('GET', `accounts/${accountId}/sync-runs`))).total).toBe(0);
-  expect(await startSync(deps(), request('sync-nobody'))).toMatchObject({ ok: false, error: { code: 'ACCOUNT_NOT_FOUND' } });
+  expect(await startSync(deps(), await request('sync-nobody'))).toMatchObject({ ok: false, error: { code: 'ACCOUNT_NOT_FOUND' } });
 });
 
 test('tokens too close to their expiry are refused before anything is stored', async () => {
   const accountId = 'sync-short';
   await activeAccount(accountId);
   const secretsBefore = allRunSecrets().length;
-  const outcome = await startSync(
-    deps(),
-    request(
-      accountId,
-      SYNC_RESOURCES.map((r) => token(r, DEADLINE_SAFETY_MARGIN_MS - 1000)),
-    ),
-  );
+  const outcome = await startSync(deps(), await request(accountId, await tokensOf(accountId, DEADLINE_SAFETY_MARGIN_MS - 1000)));
   expect(outcome).toMatchObject({ ok: false, error: { code: 'SYNC_WINDOW_TOO_SHORT' } });
   expect(allRunSecrets()).toHaveLength(secretsBefore);
   expect((await json(await stack.call('GET', `accounts/${accountId}/sync-runs`))).total).toBe(0);
@@ -184,7 +194,7 @@ test('a token missing in the vault at preflight fails the run with its code, and
   const accountId = 'sync-missing';
   await activeAccount(accountId);
   // Only the Graph token: the Teams admin API's is missing.
-  const runId = await started(accountId, request(accountId, [token(SYNC_RESOURCES[0])]));
+  const runId = await started(accountId, await request(accountId, [await token(accountId, SYNC_RESOURCES[0])]));
   expect(runSecrets(runId)).toHaveLength(1);
   const run = await finished(accountId, runId);
   expect(run).toMatchObject({ status: 'Failed', stage: 'preflight', error: { code: 'TOKEN_MISSING' } });
@@ -197,9 +207,9 @@ test('a deadline that passes during the run ends it Expired at the next stage, t
   const accountId = 'sync-late';
   await activeAccount(accountId);
   // The window closes 2 s after the start; Graph's users page takes 3 s, so the discovery ends past the deadline.
-  const tokens = SYNC_RESOURCES.map((r) => token(r, DEADLINE_SAFETY_MARGIN_MS + 2000));
+  const tokens = await tokensOf(accountId, DEADLINE_SAFETY_MARGIN_MS + 2000);
   stack.simulator.control.injectFault({ service: 'graph', path: '/users', latencyMs: 3000, times: 1 });
-  const runId = await started(accountId, request(accountId, tokens));
+  const runId = await started(accountId, await request(accountId, tokens));
   const run = await finished(accountId, runId);
   expect(run).toMatchObject({ status: 'Expired', stage: 'discovery', error: { code: 'SYNC_EXPIRED' } });
   expect(runSecrets(runId)).toEqual([]);
@@ -232,13 +242,13 @@ test('the host killed between the vault write and the run start leaves no token 
   await activeAccount('sync-crash-2');
   // The tokens expire 1.5 s from now; startSync's clock runs behind by the safety margin so it accepts them.
   const behind = () => new Date(Date.now() - DEADLINE_SAFETY_MARGIN_MS);
-  const tokens = () => SYNC_RESOURCES.map((r) => token(r, 1500));
+  const tokens = (id: string) => tokensOf(id, 1500);
   // Crash 1: before the run is recorded. Crash 2: recorded, but the orchestration never started. Nothing after the
   // crash point runs (the promise never settles), so startSync's own rollback does not either.
   const beforeRecord = watched({ now: behind, syncRuns: { ...deps().syncRuns, create: never } });
-  void startSync(beforeRecord.deps, request(accountId, tokens()));
+  void startSync(beforeRecord.deps, await request(accountId, await tokens(accountId)));
   const beforeStart = watched({ now: behind, orchestrations: { ...orchestrations(), start: never } });
-  void startSync(beforeStart.deps, request('sync-crash-2', tokens()));
+  void startSync(beforeStart.deps, await request('sync-crash-2', await tokens('sync-crash-2')));
   for (let i = 0; i < 100 && (beforeRecord.runIds.length + beforeStart.runIds.length < 2 || allRunSecrets().length < 4); i++)
     await sleep(20);
   const crashed = [...beforeRecord.runIds, ...beforeStart.runIds];
@@ -257,11 +267,11 @@ test('startSync rolls back: a run record that cannot be written, or an orchestra
   const refused = watched({
     syncRuns: { ...base.syncRuns, create: async () => Promise.resolve(fail('SYNC_RUNNING', 'a run is recorded')) },
   });
-  expect(await startSync(refused.deps, request(accountId))).toMatchObject({ ok: false, error: { code: 'SYNC_RUNNING' } });
+  expect(await startSync(refused.deps, await request(accountId))).toMatchObject({ ok: false, error: { code: 'SYNC_RUNNING' } });
   const thrown = watched({ syncRuns: { ...base.syncRuns, create: async () => Promise.reject(new Error('storage down')) } });
-  await expect(startSync(thrown.deps, request(accountId))).rejects.toThrow('storage down');
+  await expect(startSync(thrown.deps, await request(accountId))).rejects.toThrow('storage down');
   const notStarted = watched({ orchestrations: { ...orchestrations(), start: async () => Promise.reject(new Error('hub down')) } });
-  expect(await startSync(notStarted.deps, request(accountId))).toMatchObject({ ok: false, error: { code: 'SYNC_START_FAILED' } });
+  expect(await startSync(notStarted.deps, await request(accountId))).toMatchObject({ ok: false, error: { code: 'SYNC_START_FAILED' } });
 
   const runIds = [...refused.runIds, ...thrown.runIds, ...notStarted.runIds];
   expect(runIds).toHaveLength(3);

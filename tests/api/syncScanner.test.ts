@@ -10,7 +10,7 @@ import { LOCAL_CLIENT_SECRET } from '../../local/appRegistration';
 import { AuthorizeOutcome } from '../../local/simulator/state';
 import { generateTenant } from '../../local/simulator/tenants/generator';
 import { Browser, formField } from '../support/browser';
-import { addIntegrationPolicies, finishedRun } from '../support/sync';
+import { finishedRun } from '../support/sync';
 import { json, LINK_SIGNING_KEY, Stack, startStack } from '../support/stack';
 
 let stack: Stack;
@@ -84,7 +84,6 @@ test('after a full sync run, no token, client secret, PKCE verifier or link key 
   expect((await follow(afterConsent.location as string)).status).toBe(303);
   await stack.host.durable.whenIdle();
 
-  addIntegrationPolicies(stack, tenantId, (await json(await stack.call('GET', 'accounts/scanner'))).settings.policyPrefix);
   // Map one voice user to an eligible Teams user: the account then needs a sync.
   const directory = { voiceUsers: [{ id: 'v1', displayName: 'Ada Lovelace', phoneNumber: '+14255550100' }] };
   expect((await stack.call('PUT', 'accounts/scanner/voice-users', { body: directory, actor: ga })).status).toBe(200);

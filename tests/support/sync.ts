@@ -79,16 +79,6 @@ export async function finishedRun(stack: Stack, accountId: string, timeoutMs = 1
   throw new Error(`the sync run of ${accountId} did not finish in ${timeoutMs / 1000} s`);
 }
 
-/** The integration's policies for a prefix, in a simulated tenant (until the tenant configuration stage writes them). */
-export function addIntegrationPolicies(stack: Stack, tenantId: string, prefix: string): void {
-  stack.simulator.control.addPolicies(tenantId, 'OnlineVoiceRoutingPolicy', [prefix]);
-  stack.simulator.control.addPolicies(
-    tenantId,
-    'TeamsCallingPolicy',
-    ['VM', 'NoVM', 'NoVMOrForward'].flatMap((v) => [`${prefix}-${v}-MOHTEAMS`, `${prefix}-${v}-MOHEXT`]),
-  );
-}
-
 export async function syncAccount(stack: Stack, accountId: string, options: { licenses: number; mainNumber?: string }) {
   await authorizeAsGlobalAdmin(stack, new Browser(), await enableAccount(stack, accountId, options.licenses));
   await stack.host.durable.whenIdle();
@@ -107,8 +97,6 @@ export async function syncAccount(stack: Stack, accountId: string, options: { li
     });
     if (put.status !== 200) throw new Error(`PUT account answered ${put.status}`);
   }
-  // Until the tenant configuration stage creates them (issue 13), the tenant has the integration's policies already.
-  addIntegrationPolicies(stack, tenantId, prefix);
   const control = stack.simulator.control;
 
   const teams = () =>

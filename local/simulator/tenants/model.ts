@@ -56,8 +56,6 @@ export interface TenantSeed {
   numbers?: Array<{ telephoneNumber: string; numberType: 'directRouting' | 'callingPlan' | 'operatorConnect'; assignedTo?: string }>;
   /** client ids that have already been granted admin consent in this tenant */
   adminConsentedClients?: string[];
-  /** Teams policies the tenant has already, by type (e.g. a provider's policies set up before): names only. */
-  policies?: Record<string, string[]>;
 }
 
 export interface AssignedPlan {

@@ -1,0 +1,152 @@
+/**
+ * The Teams admin API (the "ConfigAPI" the MicrosoftTeams PowerShell module talks to; undocumented by Microsoft, its
+ * provenance in docs/architecture.md), with a run's delegated token (audience 48ac35b8-…, read from the token vault
+ * once per client). Every call goes to the tenant's own endpoint, named by the service discovery
+ * (`GET /Teams.Tenant/tenants` → `X-MS-Target-Uri` or `serviceDiscovery.Endpoints.ConfigApiEndpoint`, with its
+ * `X-MS-*` headers); only an https endpoint on the public host or its own domain is followed. Each call carries our
+ * `client-request-id`; answers other than success are failure values (429/5xx/network transient).
+ */
+import { randomUUID } from 'node:crypto';
+import { ErrorCode, ok, Result } from '../domain/errors';
+import { RequestIds, VoiceAccess } from '../sync/teamsVoice';
+import { TokenVault } from '../sync/tokenVault';
+import { failure, Failure, microsoftFailure } from './graphAccess';
+import { TEAMS_ADMIN_RESOURCE } from './entraSignIn';
+
+export interface TeamsAdminSettings {
+  /** The Teams admin API's public endpoint; its service discovery names the tenant's own. */
+  teamsAdminBaseUrl: string;
+  tokens: TokenVault;
+  /** Per call. */
+  timeoutMs?: number;
+}
+
+export interface TeamsAdminAnswer extends RequestIds {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+export interface TeamsAdminClient {
+  /**
+   * One call to the tenant's ConfigAPI (`path` from `/Skype.Policy/…`). `what` names it in our messages; `permanent`
+   * is the code of a refusal (4xx), POLICY_NOT_FOUND for Microsoft's `PolicyNotFound`.
+   */
+  call(method: string, path: string, body: unknown, opts: { what: string; permanent: ErrorCode }): Promise<Result<TeamsAdminAnswer>>;
+}
+
+/** The Teams admin endpoint discovery names must be the same service: https, and the public host or its own domain. */
+export function sameTeamsService(base: URL, target: URL): boolean {
+  if (target.protocol !== 'https:') return false;
+  if (target.host === base.host) return true;
+  const labels = base.hostname.split('.');
+  return labels.length >= 4 && target.hostname.endsWith(`.${labels.slice(-3).join('.')}`);
+}
+
+export const withIds = (f: Failure, ids: RequestIds): Failure => ({
+  ok: false,
+  error: { ...f.error, details: { ...f.error.details, ...ids } },
+});
+
+export function teamsAdminClient(settings: TeamsAdminSettings, access: Extract<VoiceAccess, { kind: 'run' }>): TeamsAdminClient {
+  const base = new URL(settings.teamsAdminBaseUrl);
+  const timeoutMs = settings.timeoutMs ?? 30_000;
+  let tokenRead: Promise<Result<string>> | undefined;
+  let endpoint: Promise<Result<{ origin: string; headers: Record<string, string> }>> | undefined;
+
+  /** Read once per client; a transient failure is asked again next time. */
+  const retryable = <T>(p: Promise<Result<T>>, forget: () => void): Promise<Result<T>> =>
+    p.then((r) => {
+      if (!r.ok && r.error.transient) forget();
+      return r;
+    });
+
+  function token(): Promise<Result<string>> {
+    tokenRead ??= settings.tokens.read(access.runId, TEAMS_ADMIN_RESOURCE).then((t) => (t.ok ? ok(t.value.accessToken) : t));
+    return retryable(tokenRead, () => (tokenRead = undefined));
+  }
+
+  async function send(
+    url: string,
+    method: string,
+    body: unknown,
+    headers: Record<string, string>,
+    opts: { what: string; permanent: ErrorCode },
+  ) {
+    const bearer = await token();
+    if (!bearer.ok) return bearer;
+    const clientRequestId = randomUUID();
+    try {
+      const res = await fetch(url, {
+        method,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        redirect: 'manual',
+        signal: AbortSignal.timeout(timeoutMs),
+        headers: {
+          ...headers,
+          authorization: `Bearer ${bearer.value}`,
+          accept: 'application/json',
+          'x-ms-client-request-id': clientRequestId,
+          'client-request-id': clientRequestId,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+      });
+      const ids = { clientRequestId, requestId: res.headers.get('x-ms-request-id') ?? res.headers.get('request-id') };
+      const text = await res.text();
+      let parsed: unknown;
+      try {
+        parsed = text ? (JSON.parse(text) as unknown) : undefined;
+      } catch {
+        parsed = undefined;
+      }
+      if (res.ok) return ok({ ...ids, status: res.status, headers: Object.fromEntries(res.headers), body: parsed });
+      const code = String((parsed as { error?: { code?: unknown } } | undefined)?.error?.code ?? '');
+      if (res.status === 404 && code === 'PolicyNotFound')
+        return withIds(failure('POLICY_NOT_FOUND', `The tenant has no such policy for ${opts.what}.`, false, { status: 404 }), ids);
+      return withIds(
+        microsoftFailure(res.status, { service: 'The Teams admin API', ...opts, retryAfter: res.headers.get('retry-after') }),
+        ids,
+      );
+    } catch {
+      return withIds(microsoftFailure(-1, { service: 'The Teams admin API', ...opts }), { clientRequestId, requestId: null });
+    }
+  }
+
+  function discover(): Promise<Result<{ origin: string; headers: Record<string, string> }>> {
+    endpoint ??= send(
+      `${base.origin}/Teams.Tenant/tenants`,
+      'GET',
+      undefined,
+      {},
+      {
+        what: 'the service discovery',
+        permanent: 'TEAMS_WRITE_FAILED',
+      },
+    ).then((a) => {
+      if (!a.ok) return a;
+      const body = a.value.body as { serviceDiscovery?: { Endpoints?: { ConfigApiEndpoint?: string }; Headers?: Record<string, string> } };
+      const named = a.value.headers['x-ms-target-uri'] ?? body?.serviceDiscovery?.Endpoints?.ConfigApiEndpoint;
+      let target: URL | undefined;
+      try {
+        target = named ? new URL(named) : undefined;
+      } catch {
+        target = undefined;
+      }
+      if (!target || !sameTeamsService(base, target))
+        return failure('TEAMS_WRITE_FAILED', 'The Teams admin API named an endpoint outside Microsoft Teams.', false);
+      const forest = Object.fromEntries(
+        Object.entries(body?.serviceDiscovery?.Headers ?? {}).filter(([k, v]) => /^x-ms-[a-z-]+$/i.test(k) && typeof v === 'string'),
+      );
+      return ok({ origin: target.origin, headers: forest });
+    });
+    return retryable(endpoint, () => (endpoint = undefined));
+  }
+
+  return {
+    async call(method, path, body, opts) {
+      const at = await discover();
+      if (!at.ok) return at;
+      return send(`${at.value.origin}${path}`, method, body, at.value.headers, opts);
+    },
+  };
+}
