@@ -660,6 +660,31 @@ export function generateSubset(opts: {
   // refresh from a newer CSDL commit), so that regenerating from the same commit leaves them byte-for-byte alone.
   for (const [n, s] of b.schemas) if (opts.refreshComponents || !(n in doc.components.schemas)) doc.components.schemas[n] = s;
   for (const [n, s] of b.responses) if (opts.refreshComponents || !(n in doc.components.responses)) doc.components.responses[n] = s;
+  // the error response every operation names (Graph's OData error shape)
+  if (!('error' in doc.components.responses))
+    doc.components.responses.error = {
+      description: 'error',
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/microsoft.graph.ODataErrors.ODataError' } } },
+    };
+  if (!('microsoft.graph.ODataErrors.ODataError' in doc.components.schemas))
+    doc.components.schemas['microsoft.graph.ODataErrors.ODataError'] = {
+      title: 'ODataError',
+      type: 'object',
+      required: ['error'],
+      properties: {
+        error: {
+          type: 'object',
+          required: ['code', 'message'],
+          properties: {
+            code: { type: 'string' },
+            message: { type: 'string' },
+            target: { type: 'string', nullable: true },
+            details: { type: 'array', items: { type: 'object' } },
+            innerError: { type: 'object' },
+          },
+        },
+      },
+    };
   doc.components.schemas = sortKeys(doc.components.schemas);
   doc.components.responses = sortKeys(doc.components.responses);
   for (const [n, members] of b.enums) if (opts.refreshComponents || !(n in subset.enums)) subset.enums[n] = members;
