@@ -8,11 +8,13 @@ import { html, json, SimRequest, SimResponse } from './http';
 import type { AppRegistration, AuthorizeOutcome, ContractViolation, RequestLogEntry, SentEmail, SimState, TokenErrorScript } from './state';
 import {
   applyNumberAssignment,
+  domainActive,
   isGlobalAdmin,
   licenseUser,
   MCOEV_PLAN,
   removeUser,
   RESOURCE_ACCOUNT_DEPARTMENT,
+  SimDomain,
   SimUser,
   TenantSeed,
   TenantState,
@@ -154,6 +156,20 @@ export class SimulatorControl {
     // Entra revokes a deleted user's sign-ins: no code or refresh token of theirs may be redeemed any more
     for (const [k, c] of this.state.codes) if (c.tenantId === t.id && c.userId === u.id) this.state.codes.delete(k);
     for (const [k, r] of this.state.refreshTokens) if (r.tenantId === t.id && r.userId === u.id) this.state.refreshTokens.delete(k);
+  }
+
+  /** The tenant's domains (Graph `/domains`), with whether each is active as a Direct Routing derived trunk domain. */
+  domains(tenantId: string): Array<SimDomain & { active: boolean }> {
+    const t = this.tenant(tenantId);
+    return [...t.domains.values()].map((d) => ({ ...d, supportedServices: [...d.supportedServices], active: domainActive(t, d.id) }));
+  }
+
+  /** Writes a record set into the simulated DNS (zone created when missing); `relative` is '@' at the apex. */
+  setDnsRecord(zone: string, relative: string, type: string, values: string[], ttl = 3600): void {
+    const z = zone.toLowerCase();
+    let records = this.state.dns.get(z);
+    if (!records) this.state.dns.set(z, (records = new Map()));
+    records.set(`${relative.toLowerCase()}|${type.toUpperCase()}`, { ttl, values: [...values] });
   }
 
   /**

@@ -1,7 +1,7 @@
 /** Graph directory reads: users (filter, select, count, search, paging), me, memberOf, organization, subscribedSkus. */
 import type { SimResponse } from '../http';
 import { detUuid } from '../util';
-import { ROLE_NAMES, SimUser, TenantState } from '../tenants/model';
+import { consumedUnits, ROLE_NAMES, SimUser, TenantState } from '../tenants/model';
 import { context, decodeSkipToken, graphError, GraphCtx, GraphRoute, nextLink, ok, queryParam, selectFields } from './common';
 import { FilterError, parseFilter } from './filter';
 
@@ -212,7 +212,7 @@ export function renderSkus(t: TenantState): Record<string, unknown>[] {
     accountName: t.displayName,
     appliesTo: 'User',
     capabilityStatus: 'Enabled',
-    consumedUnits: t.users.filter((u) => u.assignedLicenses.some((l) => l.skuId === sku.skuId)).length,
+    consumedUnits: consumedUnits(t, sku.skuId),
     prepaidUnits: { enabled: prepaidUnits, lockedOut: 0, suspended: 0, warning: 0 },
     servicePlans: sku.servicePlans.map((p) => ({
       servicePlanId: p.servicePlanId,

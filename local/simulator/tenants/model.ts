@@ -391,3 +391,34 @@ export function userPlanEnabled(u: SimUser, servicePlanId: string): boolean {
 export function isGlobalAdmin(u: SimUser): boolean {
   return u.roles.includes(GLOBAL_ADMIN_ROLE);
 }
+
+/** Teams service plans: TEAMS1 (Microsoft Teams) and the Teams Phone resource-account plan count as a Teams licence. */
+export const TEAMS_PLANS = ['57ff2da0-773e-42df-b2af-ffb7a2317929', 'f47330e9-c134-43b3-9993-e7f004506889'];
+
+/** The domain a UPN is in, lower-cased. */
+export function upnDomain(upn: string): string {
+  return upn.slice(upn.lastIndexOf('@') + 1).toLowerCase();
+}
+
+/**
+ * Whether a domain of the tenant is usable as a Direct Routing derived trunk ("active" in Microsoft's words): added,
+ * verified, and the domain of the UPN of at least one enabled user with an enabled Teams licence.
+ */
+export function domainActive(t: TenantState, name: string): boolean {
+  const key = name.toLowerCase();
+  const d = t.domains.get(key);
+  if (!d?.isVerified) return false;
+  return t.users.some((u) => u.accountEnabled && upnDomain(u.userPrincipalName) === key && TEAMS_PLANS.some((p) => userPlanEnabled(u, p)));
+}
+
+/** Adds a user to every index of the tenant (Graph create user). */
+export function addUser(t: TenantState, u: SimUser): void {
+  t.users.push(u);
+  t.usersById.set(u.id, u);
+  t.usersByUpn.set(u.userPrincipalName.toLowerCase(), u);
+}
+
+/** Units of a SKU in use: users holding it (what subscribedSkus reports as consumedUnits). */
+export function consumedUnits(t: TenantState, skuId: string): number {
+  return t.users.filter((u) => u.assignedLicenses.some((l) => l.skuId.toLowerCase() === skuId.toLowerCase())).length;
+}
