@@ -19,6 +19,8 @@ export const ARM_AUDIENCE = 'https://management.azure.com';
 const TXT_CHUNK = 255;
 const TXT_MAX = 1024;
 const TTL_MAX = 2_147_483_647;
+/** What @azure/identity throws when it gets no token. */
+const CREDENTIAL_ERRORS = ['AuthenticationError', 'AuthenticationRequiredError', 'CredentialUnavailableError'];
 const LABEL = /^(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)$/;
 const HOST_LABEL = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)$/;
 
@@ -95,18 +97,33 @@ export function azureTrunkDns(options: AzureTrunkDnsOptions): TrunkDns {
     const azureCode = azureCodeOf(err);
     const details: Record<string, unknown> = { zone, relativeName: name, type, status: status ?? null };
     if (azureCode) details.azureCode = azureCode;
-    const credentialUnavailable = (err as Error)?.name === 'CredentialUnavailableError';
-    if (!credentialUnavailable && (status === undefined || status === 408 || status === 429 || status >= 500))
+    const errorName = (err as Error | undefined)?.name;
+    if (errorName && CREDENTIAL_ERRORS.includes(errorName)) {
+      // No token: Entra ID (or the managed identity endpoint) could not be reached, or refused the app.
+      details.credentialError = errorName;
+      const passing =
+        errorName === 'CredentialUnavailableError' ||
+        (status !== undefined && (status === 429 || status >= 500)) ||
+        /temporarily_unavailable|service_not_available/i.test((err as Error).message);
+      return passing
+        ? failTransient('DNS_UNAVAILABLE', `The app could not get a token for Azure DNS to ${doing}; try again later.`, details)
+        : fail(
+            'DNS_REFUSED',
+            `Microsoft Entra ID refused the app a token for Azure DNS to ${doing} (check the identity and DNS_TENANT_ID).`,
+            details,
+          );
+    }
+    if (status === undefined || status === 408 || status === 429 || status >= 500)
       return failTransient('DNS_UNAVAILABLE', `Azure DNS could not ${doing} (${status ?? 'no answer'}); try again later.`, details);
     const why =
-      credentialUnavailable || status === 401 || status === 403
+      status === 401 || status === 403
         ? "the app's identity may not change the zone (it needs the DNS Zone Contributor role on it)"
         : status === 404
           ? 'the zone, its resource group or its subscription does not exist'
           : status === 409 || status === 412
             ? 'a conflicting record set is in the way'
             : 'the request was not accepted';
-    return fail('DNS_REFUSED', `Azure DNS refused to ${doing} in ${zone}: ${why} (${status ?? 'no token'}).`, details);
+    return fail('DNS_REFUSED', `Azure DNS refused to ${doing}: ${why} (${status}).`, details);
   }
 
   function view(name: string, type: DnsRecordType, set: RecordSet): DnsRecordSet {
