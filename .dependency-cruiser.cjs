@@ -3,7 +3,7 @@
  *
  * Layout: shared/domain (pure) · use cases in feature folders
  * shared/{accounts,activation,discovery,mapping,email,health,sync} · primitives for use cases in shared/security ·
- * adapters shared/{storage,microsoft,communicationServices,durable,keyVault} and
+ * adapters shared/{storage,microsoft,communicationServices,durable,keyVault,azureDns} and
  * the Azure/Microsoft SDK packages · web plumbing for triggers shared/{http,api,pages} · composition root
  * shared/container.ts, settings shared/config.ts · triggers functions/, orchestrators orchestrations/, activities
  * activities/ · local runtime local/, tests tests/.
@@ -25,9 +25,9 @@
  */
 
 const USE_CASES = '^shared/(accounts|activation|discovery|mapping|email|health|sync)/';
-const ADAPTERS = '^shared/(storage|microsoft|communicationServices|durable|keyVault)/';
+const ADAPTERS = '^shared/(storage|microsoft|communicationServices|durable|keyVault|azureDns)/';
 const SDK_PACKAGES =
-  '(@azure/(data-tables|storage-queue|identity|keyvault-secrets|communication-email|msal-node)|@microsoft/microsoft-graph-client)';
+  '(@azure/(data-tables|storage-queue|identity|keyvault-secrets|communication-email|msal-node|arm-dns)|@microsoft/microsoft-graph-client)';
 // Resolved (node_modules/…, possibly behind a symlink) or, if it could not be resolved, the bare module name.
 const SDKS = `(^|/)node_modules/${SDK_PACKAGES}/|^${SDK_PACKAGES}(/|$)`;
 const CONTAINER = '^shared/container\\.ts$';

@@ -38,6 +38,17 @@ const previousKeys = z.string().transform((list, ctx) => {
 });
 /** An empty setting is an absent one (App Settings cannot hold "unset"). */
 const blankIsAbsent = <T extends z.ZodTypeAny>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema);
+/** A DNS name of two or more labels (letters, digits, hyphens), taken lower-cased and without a final dot. */
+const dnsName = (what: string) =>
+  z
+    .string()
+    .transform((v) => v.trim().toLowerCase().replace(/\.$/, ''))
+    .refine(
+      (v) => v.length <= 253 && /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(v),
+      `${what} is a DNS name such as trunks.example.com`,
+    );
+/** The trunk DNS settings: all of them, or none (a provider with Operator Connect only needs no trunk zone). */
+const TRUNK_DNS_SETTINGS = ['PROVIDER_TRUNK_BASE_DOMAIN', 'PROVIDER_SBC_FQDN', 'DNS_SUBSCRIPTION_ID', 'DNS_RESOURCE_GROUP'] as const;
 
 const ConfigSchema = z.object({
   AzureWebJobsStorage: z.string().min(1, 'the storage connection string is required'),
@@ -78,6 +89,29 @@ const ConfigSchema = z.object({
    */
   KEY_VAULT_TENANT_ID: blankIsAbsent(z.string().regex(GUID, 'the Key Vault tenant id is a GUID').optional()),
   AZURE_CLIENT_ID: blankIsAbsent(z.string().regex(GUID, 'the managed identity client id is a GUID').optional()),
+  /**
+   * The provider's trunk DNS zone in Azure DNS: each customer's trunk subdomain (`{account}.{zone}`) gets its TXT
+   * verification record and the record resolving the derived trunk FQDN to the SBC there. All four or none.
+   */
+  PROVIDER_TRUNK_BASE_DOMAIN: blankIsAbsent(dnsName('the trunk base domain').optional()),
+  /** The provider's SBC: the derived trunk FQDNs are CNAMEs to it. */
+  PROVIDER_SBC_FQDN: blankIsAbsent(dnsName('the SBC FQDN').optional()),
+  DNS_SUBSCRIPTION_ID: blankIsAbsent(z.string().regex(GUID, 'the DNS subscription id is a GUID').optional()),
+  DNS_RESOURCE_GROUP: blankIsAbsent(
+    z
+      .string()
+      .regex(/^[-\w.()]{0,89}[-\w()]$/, 'a resource group name is 1-90 letters, digits, -, _, ., ( or ), not ending in .')
+      .optional(),
+  ),
+  /**
+   * Set: the app signs in to Azure DNS with its own credential (ENTRA_CLIENT_*) in this tenant, the zone's. Absent:
+   * with the Function App's managed identity (AZURE_CLIENT_ID names a user-assigned one).
+   */
+  DNS_TENANT_ID: blankIsAbsent(z.string().regex(GUID, 'the DNS tenant id is a GUID').optional()),
+  /** Azure Resource Manager's origin (Azure DNS is reached through it). */
+  AZURE_RESOURCE_MANAGER_URL: url
+    .refine((v) => v.startsWith('https://'), 'the Azure Resource Manager URL is https')
+    .default('https://management.azure.com'),
   /** How long an OAuth state (consent or sign-in in progress) stays usable. */
   AUTH_STATE_TTL_MINUTES: z.coerce.number().int().min(1).max(60).default(10),
   /** A discovery with no progress for this long has stopped (host killed, instance poisoned or terminated). */
@@ -128,10 +162,20 @@ const ConfigSchema = z.object({
 const CheckedConfigSchema = ConfigSchema.refine((c) => !!c.ENTRA_CLIENT_SECRET !== !!c.ENTRA_CLIENT_CERTIFICATE_PEM, {
   message: 'set exactly one of ENTRA_CLIENT_SECRET and ENTRA_CLIENT_CERTIFICATE_PEM',
   path: ['ENTRA_CLIENT_SECRET'],
-}).refine((c) => !c.LINK_SIGNING_KEYS_PREVIOUS.some((k) => k.id === c.LINK_SIGNING_KEY_ID), {
-  message: 'a previous key has the id of the current one (LINK_SIGNING_KEY_ID): give the new key a new id',
-  path: ['LINK_SIGNING_KEYS_PREVIOUS'],
-});
+})
+  .refine((c) => !c.LINK_SIGNING_KEYS_PREVIOUS.some((k) => k.id === c.LINK_SIGNING_KEY_ID), {
+    message: 'a previous key has the id of the current one (LINK_SIGNING_KEY_ID): give the new key a new id',
+    path: ['LINK_SIGNING_KEYS_PREVIOUS'],
+  })
+  .superRefine((c, ctx) => {
+    const missing = TRUNK_DNS_SETTINGS.filter((name) => c[name] === undefined);
+    if (missing.length > 0 && missing.length < TRUNK_DNS_SETTINGS.length)
+      ctx.addIssue({
+        code: 'custom',
+        message: `the trunk DNS settings go together: set ${missing.join(', ')} too, or none of ${TRUNK_DNS_SETTINGS.join(', ')}`,
+        path: [missing[0]!],
+      });
+  });
 
 export type Config = z.infer<typeof ConfigSchema>;
 

@@ -28,6 +28,7 @@ import { SyncRun } from './domain/syncRun';
 import { VoiceUser } from './domain/voiceUser';
 import { IfMatch } from './domain/version';
 import { durableOrchestrationClient } from './durable/orchestrationClient';
+import { azureTrunkDns } from './azureDns/trunkDns';
 import { keyVaultTokenVault } from './keyVault/tokenVault';
 import { deliverOutbox, deliverQueued, DeliveryReport } from './email/deliverOutbox';
 import { purgeFinishedEmails } from './email/purgeFinished';
@@ -58,6 +59,7 @@ import { requestSync, SyncLink } from './sync/requestSync';
 import { startSyncSignIn } from './sync/startSyncSignIn';
 import { completeSyncSignIn } from './sync/completeSyncSignIn';
 import { TokenVault } from './sync/tokenVault';
+import { TrunkDns } from './sync/trunkDns';
 import { tableAccountStore } from './storage/accountStore';
 import { tableAuthSessionStore } from './storage/authSessionStore';
 import { tableDiscoveryStore } from './storage/discoveryStore';
@@ -84,6 +86,30 @@ export function tokenVaultFor(config: Config, appCredential: AppCredential, now:
         }
       : { kind: 'managedIdentity', clientId: config.AZURE_CLIENT_ID },
     now,
+  });
+}
+
+/**
+ * The provider's trunk DNS zone (Azure DNS), or undefined when the trunk DNS settings are absent (they go together:
+ * shared/config.ts). Signs in like the vault: the app's own credential in DNS_TENANT_ID, else the managed identity.
+ */
+export function trunkDnsFor(config: Config, appCredential: AppCredential, options: { maxRetries?: number } = {}): TrunkDns | undefined {
+  if (!config.PROVIDER_TRUNK_BASE_DOMAIN || !config.DNS_SUBSCRIPTION_ID || !config.DNS_RESOURCE_GROUP) return undefined;
+  return azureTrunkDns({
+    endpoint: config.AZURE_RESOURCE_MANAGER_URL,
+    subscriptionId: config.DNS_SUBSCRIPTION_ID,
+    resourceGroup: config.DNS_RESOURCE_GROUP,
+    zone: config.PROVIDER_TRUNK_BASE_DOMAIN,
+    identity: config.DNS_TENANT_ID
+      ? {
+          kind: 'app',
+          tenantId: config.DNS_TENANT_ID,
+          clientId: config.ENTRA_CLIENT_ID,
+          credential: appCredential,
+          authorityHost: config.ENTRA_AUTHORITY_HOST,
+        }
+      : { kind: 'managedIdentity', clientId: config.AZURE_CLIENT_ID },
+    ...options,
   });
 }
 

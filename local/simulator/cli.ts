@@ -2,7 +2,8 @@
  * Runs the Microsoft cloud simulator on its own (used by `npm start`).
  * Environment (all optional):
  *   SIM_HOST (localhost), SIM_SEED (1), SIM_TOKEN_LIFETIME (seconds, or "random" = 60-90 minutes)
- *   SIM_PORT_ENTRA / _GRAPH / _TEAMS / _EMAIL / _KEYVAULT / _CONTROL (defaults 47001..47006; 0 = any free port)
+ *   SIM_PORT_ENTRA / _GRAPH / _TEAMS / _EMAIL / _KEYVAULT / _CONTROL / _ARM (defaults 47001..47007; 0 = any free port)
+ *   SIM_DNS_ZONE: the provider's trunk DNS zone (trunks.voice.example)
  *   SIM_CA_DIR (<repo>/.local-data/ca)
  *   SIM_APP_CLIENT_ID, SIM_APP_CLIENT_SECRET, SIM_APP_REDIRECT_URIS (comma separated): an app registration to create
  *   SIM_SETTINGS_FILE: write the app settings (JSON) there once the simulator listens
@@ -19,6 +20,7 @@ const DEFAULT_PORTS: Record<SimulatorService, number> = {
   email: 47004,
   keyVault: 47005,
   control: 47006,
+  arm: 47007,
 };
 const ENV_NAMES: Record<SimulatorService, string> = {
   entra: 'ENTRA',
@@ -27,6 +29,7 @@ const ENV_NAMES: Record<SimulatorService, string> = {
   email: 'EMAIL',
   keyVault: 'KEYVAULT',
   control: 'CONTROL',
+  arm: 'ARM',
 };
 
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<RunningSimulator> {
@@ -63,6 +66,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<Runnin
     caDir: env.SIM_CA_DIR,
     tenants,
     apps,
+    dnsZone: env.SIM_DNS_ZONE || undefined,
   });
   const settings = sim.appSettings();
   if (env.SIM_SETTINGS_FILE) {

@@ -263,6 +263,26 @@ export class SimulatorControl {
     }));
   }
 
+  /**
+   * The record sets of a simulated Azure DNS zone, sorted by name and type (values as stored: TXT strings joined, A
+   * addresses, the CNAME target); an unknown zone is an error.
+   */
+  dnsRecords(zone: string): Array<{ name: string; type: string; ttl: number; values: string[] }> {
+    const records = this.state.dns.get(zone.toLowerCase().replace(/\.$/, ''));
+    if (!records) throw new NotFound(`unknown DNS zone ${zone}`);
+    return [...records.entries()]
+      .map(([key, set]) => {
+        const [name, type] = key.split('|') as [string, string];
+        return { name, type, ttl: set.ttl, values: [...set.values] };
+      })
+      .sort((a, b) => (a.name === b.name ? a.type.localeCompare(b.type) : a.name.localeCompare(b.name)));
+  }
+
+  /** Adds an empty DNS zone to the simulated Azure DNS (in its subscription and resource group); kept if present. */
+  addDnsZone(zone: string): void {
+    this.state.addDnsZone(zone);
+  }
+
   reset(): void {
     this.state.reset();
   }
@@ -391,6 +411,13 @@ export function createControlHandler(state: SimState, control: SimulatorControl)
       if (req.method === 'GET' && p === '/control/contract-violations')
         return json(200, { contractChecks: control.contractChecks(), violations: control.contractViolations() });
       if (req.method === 'GET' && p === '/control/secrets') return json(200, control.secrets());
+      if (req.method === 'POST' && p === '/control/dns') {
+        if (typeof body.zone !== 'string' || !body.zone) return json(400, { error: 'body must be { zone: string }' });
+        control.addDnsZone(body.zone);
+        return json(204, undefined);
+      }
+      m = /^\/control\/dns\/([^/]+)$/.exec(p);
+      if (m && req.method === 'GET') return json(200, control.dnsRecords(decodeURIComponent(m[1]!)));
       if (req.method === 'POST' && p === '/control/reset') {
         control.reset();
         return json(204, undefined);

@@ -10,6 +10,7 @@ import {
   AppRegistration,
   AuthorizeOutcome,
   GRAPH_APP_ID,
+  RESOURCE_ARM,
   RESOURCE_GRAPH,
   RESOURCE_KEY_VAULT,
   RESOURCE_TEAMS,
@@ -35,6 +36,7 @@ export const DEFAULT_DELEGATED: Record<string, string[]> = {
   ],
   [RESOURCE_TEAMS]: ['user_impersonation'],
   [RESOURCE_KEY_VAULT]: ['user_impersonation'],
+  [RESOURCE_ARM]: ['user_impersonation'],
 };
 export const DEFAULT_APPLICATION: Record<string, string[]> = {
   [RESOURCE_GRAPH]: [
@@ -45,6 +47,7 @@ export const DEFAULT_APPLICATION: Record<string, string[]> = {
     'TeamsPolicyUserAssign.ReadWrite.All',
   ],
   [RESOURCE_KEY_VAULT]: [],
+  [RESOURCE_ARM]: [],
 };
 
 /** Well-known AADSTS errors the simulator produces, with Microsoft's wording (shortened). */
@@ -164,7 +167,7 @@ function errorPage(status: number, key: AadstsKey, extra = ''): SimResponse {
 export function splitScope(scope: string): { resource: string; name: string } | undefined {
   if (OIDC_SCOPES.has(scope)) return undefined;
   const lower = scope.toLowerCase();
-  for (const r of [RESOURCE_GRAPH, RESOURCE_KEY_VAULT, 'https://communication.azure.com']) {
+  for (const r of [RESOURCE_GRAPH, RESOURCE_KEY_VAULT, RESOURCE_ARM, 'https://communication.azure.com']) {
     if (lower.startsWith(r + '/')) return { resource: r, name: scope.slice(r.length + 1) };
   }
   if (lower.startsWith(RESOURCE_TEAMS + '/')) return { resource: RESOURCE_TEAMS, name: scope.slice(RESOURCE_TEAMS.length + 1) };

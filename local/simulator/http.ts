@@ -24,8 +24,8 @@ export interface SimResponse {
   tenantId?: string;
 }
 
-export type ServiceName = 'entra' | 'graph' | 'teams' | 'email' | 'keyVault' | 'control';
-export const SERVICE_NAMES: ServiceName[] = ['entra', 'graph', 'teams', 'email', 'keyVault', 'control'];
+export type ServiceName = 'entra' | 'graph' | 'teams' | 'email' | 'keyVault' | 'arm' | 'control';
+export const SERVICE_NAMES: ServiceName[] = ['entra', 'graph', 'teams', 'email', 'keyVault', 'arm', 'control'];
 
 export type Handler = (req: SimRequest) => Promise<SimResponse> | SimResponse;
 

@@ -1,11 +1,12 @@
 /**
  * Microsoft cloud simulator: entry point. Starts one HTTPS listener per service (Entra ID, Graph, Teams admin
- * ConfigAPI, Communication Services Email, Key Vault, control) with certificates from a local CA, seeded tenants,
+ * ConfigAPI, Communication Services Email, Key Vault, Azure Resource Manager for Azure DNS, control) with certificates from a local CA, seeded tenants,
  * and an in-process control API.
  */
 import * as crypto from 'node:crypto';
 import type * as https from 'node:https';
 import * as path from 'node:path';
+import { createArm } from './arm';
 import { ensureLocalCa, issueServerCert } from './ca';
 import { createControlHandler, SimulatorControl } from './control';
 import { createEmail } from './email';
@@ -27,7 +28,7 @@ export type { TenantSeed, SeedUser } from './tenants/model';
 export { generateTenant } from './tenants/generator';
 export { ensureLocalCa, issueServerCert } from './ca';
 export { SimulatorControl } from './control';
-export { RESOURCE_GRAPH, RESOURCE_TEAMS, RESOURCE_KEY_VAULT } from './state';
+export { RESOURCE_GRAPH, RESOURCE_TEAMS, RESOURCE_KEY_VAULT, RESOURCE_ARM } from './state';
 export { GLOBAL_ADMIN_ROLE } from './tenants/model';
 export { contractFile } from './graph/contract';
 
@@ -35,13 +36,19 @@ export const REPO_ROOT = findRepoRoot();
 export const DEMO_TENANT_ID = '3f1c5a2e-8b7d-4c19-a6e4-2d9b0f7c3e51';
 export const OTHER_TENANT_ID = '9a7e4d21-3c5b-4f08-b1d6-7e2a9c4f0b83';
 export const HOME_TENANT_ID = 'b5e0c7a4-1d2f-4e6a-9c3b-8f7d6e5a4b21';
+/** The provider's trunk DNS zone in the simulated Azure DNS, and the subscription and resource group holding it. */
+export const DEFAULT_DNS_ZONE = 'trunks.voice.example';
+export const DNS_SUBSCRIPTION_ID = 'd1a2b3c4-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
+export const DNS_RESOURCE_GROUP = 'voice-dns';
+/** The provider's SBC the local settings point the derived trunk FQDNs at (PROVIDER_SBC_FQDN). */
+export const LOCAL_SBC_FQDN = 'sbc1.voice.example';
 
 /** The demo customer tenant and the Fabrikam tenant (the provider's home tenant is added by startSimulator). */
 export function loadDemoSeeds(): TenantSeed[] {
   return [loadSeedFile('demo'), loadSeedFile('other')];
 }
 
-export type SimulatorService = 'entra' | 'graph' | 'teams' | 'email' | 'keyVault' | 'control';
+export type SimulatorService = 'entra' | 'graph' | 'teams' | 'email' | 'keyVault' | 'arm' | 'control';
 
 export interface StartSimulatorOptions {
   /** host name used in URLs and certificates (default "localhost"); listeners bind to 127.0.0.1 for localhost */
@@ -60,6 +67,11 @@ export interface StartSimulatorOptions {
   apps?: AppRegistration[];
   /** sender address the Email service accepts (default DoNotReply@voice-sync.local.test) */
   emailSenderAddress?: string;
+  /**
+   * The provider's trunk DNS zone, present in Azure DNS from the start (default trunks.voice.example); the app's
+   * PROVIDER_TRUNK_BASE_DOMAIN. More zones through control.addDnsZone.
+   */
+  dnsZone?: string;
 }
 
 export interface RunningSimulator {
@@ -84,6 +96,7 @@ export async function startSimulator(opts: StartSimulatorOptions = {}): Promise<
   const seeds: TenantSeed[] = opts.tenants ? [...opts.tenants] : loadDemoSeeds();
   if (!seeds.some((s) => s.id === home.id)) seeds.push(home);
   const seed = opts.seed ?? 1;
+  const dnsZone = (opts.dnsZone ?? DEFAULT_DNS_ZONE).toLowerCase();
   const accessKey = crypto.createHash('sha256').update(`email-key|${seed}`).digest('base64');
   const state = new SimState(
     {
@@ -93,6 +106,9 @@ export async function startSimulator(opts: StartSimulatorOptions = {}): Promise<
       emailAccessKey: accessKey,
       homeTenantId: home.id,
       authCodeLifetimeSeconds: 600,
+      dnsSubscriptionId: DNS_SUBSCRIPTION_ID,
+      dnsResourceGroup: DNS_RESOURCE_GROUP,
+      dnsZones: [dnsZone],
     },
     seeds,
     (opts.apps ?? []).map((a) => ({ homeTenantId: home.id, ...a })),
@@ -107,6 +123,7 @@ export async function startSimulator(opts: StartSimulatorOptions = {}): Promise<
     teams: createTeamsAdmin(state),
     email: createEmail(state),
     keyVault: createKeyVault(state),
+    arm: createArm(state),
     control: createControlHandler(state, control),
   };
   const servers: https.Server[] = [];
@@ -136,6 +153,12 @@ export async function startSimulator(opts: StartSimulatorOptions = {}): Promise<
       EMAIL_SENDER_ADDRESS: state.config.emailSenderAddress,
       KEY_VAULT_URL: urls.keyVault,
       KEY_VAULT_TENANT_ID: home.id,
+      AZURE_RESOURCE_MANAGER_URL: urls.arm,
+      DNS_SUBSCRIPTION_ID,
+      DNS_RESOURCE_GROUP,
+      DNS_TENANT_ID: home.id,
+      PROVIDER_TRUNK_BASE_DOMAIN: dnsZone,
+      PROVIDER_SBC_FQDN: LOCAL_SBC_FQDN,
       SIMULATOR_CONTROL_URL: urls.control,
       NODE_EXTRA_CA_CERTS: ca.caCertPath,
     }),

@@ -7,14 +7,20 @@ export interface DnsRecordSet {
   ttl: number;
   /** TXT: the strings; A: IPv4 addresses; CNAME: one target. */
   values: string[];
+  /** Azure DNS's etag of the record set (changes with every write). */
+  etag?: string;
 }
 
+/** The key of a record set in a zone of `SimState.dns`: `{relative name, lower-cased; @ for the apex}|{TYPE}`. */
+export const dnsKey = (relativeName: string, type: string): string => `${relativeName.toLowerCase()}|${type.toUpperCase()}`;
 import { newSigningKey, SigningKey } from './tokens';
 import { Rng } from './util';
 
 export const RESOURCE_GRAPH = 'https://graph.microsoft.com';
 export const RESOURCE_TEAMS = '48ac35b8-9aa8-4d74-927d-1f4a14a0b239';
 export const RESOURCE_KEY_VAULT = 'https://vault.azure.net';
+/** Azure Resource Manager (Azure DNS is managed through it). */
+export const RESOURCE_ARM = 'https://management.azure.com';
 export const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
 
 export interface AppRegistration {
@@ -145,6 +151,10 @@ export interface SimulatorConfig {
   emailAccessKey: string;
   homeTenantId: string;
   authCodeLifetimeSeconds: number;
+  /** Azure DNS: the subscription (of the home tenant) and resource group holding the zones, and the zones at start. */
+  dnsSubscriptionId: string;
+  dnsResourceGroup: string;
+  dnsZones: string[];
 }
 
 export class SimState {
@@ -173,7 +183,7 @@ export class SimState {
    * record sets keyed `{relative name}|{TYPE}` (`@` for the apex). Graph's domain `verify` looks up TXT records here.
    */
   dns = new Map<string, Map<string, DnsRecordSet>>();
-  urls: Record<ServiceName, string> = { entra: '', graph: '', teams: '', email: '', keyVault: '', control: '' };
+  urls: Record<ServiceName, string> = { entra: '', graph: '', teams: '', email: '', keyVault: '', arm: '', control: '' };
   private logSeq = 0;
   private readonly initialSeeds: TenantSeed[];
   private readonly initialApps: AppRegistration[];
@@ -195,6 +205,16 @@ export class SimState {
     for (const seed of this.initialSeeds) this.tenants.set(seed.id, buildTenant(seed));
     this.apps.clear();
     for (const app of this.initialApps) this.apps.set(app.clientId, { ...app });
+    this.dns.clear();
+    for (const zone of this.config.dnsZones) this.addDnsZone(zone);
+  }
+
+  /** Adds an empty DNS zone (kept when it exists). */
+  addDnsZone(name: string): Map<string, DnsRecordSet> {
+    const key = name.toLowerCase().replace(/\.$/, '');
+    const zone = this.dns.get(key) ?? new Map<string, DnsRecordSet>();
+    this.dns.set(key, zone);
+    return zone;
   }
 
   addTenant(seed: TenantSeed): TenantState {
@@ -204,10 +224,9 @@ export class SimState {
     return t;
   }
 
-  /** Back to the seeded state: tenants, apps, scripts, faults, logs, mailbox, vault. */
+  /** Back to the seeded state: tenants, apps, DNS zones (empty again), scripts, faults, logs, mailbox, vault. */
   reset(): void {
     this.loadData();
-    this.dns.clear();
     this.authorizeScripts.length = 0;
     this.tokenErrorScripts.length = 0;
     this.codes.clear();

@@ -78,6 +78,9 @@ export const ERROR_CODES = [
   'TOKEN_MISSING',
   'TOKEN_EXPIRED',
   'TOKEN_VAULT_UNAVAILABLE',
+  // The provider's trunk DNS zone (Azure DNS).
+  'DNS_UNAVAILABLE',
+  'DNS_REFUSED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -4,11 +4,10 @@
  * { run, resource, purpose: 'sync-token' }. Removing a token deletes and purges it (soft delete would keep it
  * recoverable for 90 days). No value ever reaches an error message: every message here is written by us.
  */
-import { ManagedIdentityCredential, TokenCredential } from '@azure/identity';
 import { isRestError } from '@azure/core-rest-pipeline';
 import { SecretClient, SecretProperties } from '@azure/keyvault-secrets';
 import { fail, failTransient, ok, Result } from '../domain/errors';
-import { AppCredential, tenantCredential } from '../microsoft/appCredential';
+import { AzureIdentity, azureCredential } from '../microsoft/appCredential';
 import { RunToken, TokenVault } from '../sync/tokenVault';
 import { isResource, isRunId, TOKEN_PURPOSE, tokenSecretName } from './secretNames';
 
@@ -17,13 +16,8 @@ const KEY_VAULT_DOMAINS = ['.vault.azure.net', '.vault.azure.cn', '.vault.usgovc
 /** A secret value holds at most 25 KB. */
 const MAX_VALUE_BYTES = 25 * 1024;
 
-/**
- * How the app signs in to its vault: its managed identity (in Azure; `clientId` for a user-assigned one), or the app
- * registration's own credential in the vault's tenant.
- */
-export type VaultIdentity =
-  | { kind: 'managedIdentity'; clientId?: string }
-  | { kind: 'app'; tenantId: string; clientId: string; credential: AppCredential; authorityHost: string };
+/** How the app signs in to its vault (shared/microsoft/appCredential.ts). */
+export type VaultIdentity = AzureIdentity;
 
 export interface KeyVaultTokenVaultOptions {
   vaultUrl: string;
@@ -42,15 +36,6 @@ export const verifiesChallengeResource = (vaultUrl: string): boolean => {
   return KEY_VAULT_DOMAINS.some((domain) => host.endsWith(domain));
 };
 
-function vaultCredential(identity: VaultIdentity): TokenCredential {
-  if (identity.kind === 'managedIdentity')
-    return identity.clientId ? new ManagedIdentityCredential({ clientId: identity.clientId }) : new ManagedIdentityCredential();
-  return tenantCredential(identity.tenantId, identity.clientId, identity.credential, {
-    authorityHost: identity.authorityHost,
-    disableInstanceDiscovery: true,
-  });
-}
-
 const statusOf = (err: unknown): number | undefined => (isRestError(err) ? err.statusCode : undefined);
 const isTransient = (err: unknown): boolean => {
   const status = statusOf(err) ?? 0;
@@ -64,7 +49,7 @@ const isRunToken = (p: { tags?: Record<string, string> }, runId?: string): boole
 
 export function keyVaultTokenVault(options: KeyVaultTokenVaultOptions): TokenVault {
   const now = options.now ?? (() => new Date());
-  const client = new SecretClient(options.vaultUrl, vaultCredential(options.identity), {
+  const client = new SecretClient(options.vaultUrl, azureCredential(options.identity), {
     disableChallengeResourceVerification: !verifiesChallengeResource(options.vaultUrl),
   });
   const pollOptions = options.pollIntervalMs === undefined ? {} : { intervalInMs: options.pollIntervalMs };

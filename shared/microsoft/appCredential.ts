@@ -2,7 +2,7 @@
  * The app's own credential towards Microsoft Entra ID: a client secret, or a certificate (PEM with the private key
  * and the certificate), which Microsoft recommends over secrets. Both SDKs get it in their own form.
  */
-import { ClientCertificateCredential, ClientSecretCredential, TokenCredential } from '@azure/identity';
+import { ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCredential, TokenCredential } from '@azure/identity';
 import { X509Certificate } from 'node:crypto';
 
 export type AppCredential = { kind: 'secret'; secret: string } | { kind: 'certificate'; pem: string };
@@ -29,4 +29,23 @@ export function tenantCredential(
   return credential.kind === 'secret'
     ? new ClientSecretCredential(tenantId, clientId, credential.secret, options)
     : new ClientCertificateCredential(tenantId, clientId, { certificate: credential.pem }, options);
+}
+
+/**
+ * How the app signs in to one of the provider's own Azure resources (the token vault, the trunk DNS zone): its managed
+ * identity (in Azure; `clientId` for a user-assigned one), or the app registration's own credential in the resource's
+ * tenant (locally: the simulator's home tenant).
+ */
+export type AzureIdentity =
+  | { kind: 'managedIdentity'; clientId?: string }
+  | { kind: 'app'; tenantId: string; clientId: string; credential: AppCredential; authorityHost: string };
+
+/** The @azure/identity credential for an `AzureIdentity`. */
+export function azureCredential(identity: AzureIdentity): TokenCredential {
+  if (identity.kind === 'managedIdentity')
+    return identity.clientId ? new ManagedIdentityCredential({ clientId: identity.clientId }) : new ManagedIdentityCredential();
+  return tenantCredential(identity.tenantId, identity.clientId, identity.credential, {
+    authorityHost: identity.authorityHost,
+    disableInstanceDiscovery: true,
+  });
 }

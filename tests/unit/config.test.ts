@@ -120,3 +120,51 @@ test('the token vault: an https URL; its tenant (the app signs in itself) and a 
   );
   expect(() => loadConfig({ ...required, AZURE_CLIENT_ID: 'x' })).toThrow(/AZURE_CLIENT_ID/);
 });
+
+describe('trunk DNS settings', () => {
+  const dns = {
+    PROVIDER_TRUNK_BASE_DOMAIN: 'Trunks.Example.com.',
+    PROVIDER_SBC_FQDN: 'sbc1.example.com',
+    DNS_SUBSCRIPTION_ID: 'd1a2b3c4-5e6f-4a7b-8c9d-0e1f2a3b4c5d',
+    DNS_RESOURCE_GROUP: 'voice-dns',
+  };
+
+  test('all four load (names lower-cased, no final dot), with Resource Manager and the managed identity by default', () => {
+    const config = loadConfig({ ...required, ...dns });
+    expect(config.DNS_TENANT_ID).toBeUndefined();
+    expect(config).toMatchObject({
+      PROVIDER_TRUNK_BASE_DOMAIN: 'trunks.example.com',
+      PROVIDER_SBC_FQDN: 'sbc1.example.com',
+      DNS_SUBSCRIPTION_ID: dns.DNS_SUBSCRIPTION_ID,
+      DNS_RESOURCE_GROUP: 'voice-dns',
+      AZURE_RESOURCE_MANAGER_URL: 'https://management.azure.com',
+    });
+  });
+
+  test('none of them is fine too (empty counts as absent)', () => {
+    const config = loadConfig({ ...required, PROVIDER_TRUNK_BASE_DOMAIN: '', DNS_RESOURCE_GROUP: '' });
+    expect(config.PROVIDER_TRUNK_BASE_DOMAIN).toBeUndefined();
+    expect(config.DNS_SUBSCRIPTION_ID).toBeUndefined();
+  });
+
+  test('some without the others, or malformed ones, stop the app', () => {
+    const { DNS_RESOURCE_GROUP: _rg, PROVIDER_SBC_FQDN: _sbc, ...partial } = dns;
+    void _rg;
+    void _sbc;
+    expect(() => loadConfig({ ...required, ...partial })).toThrow(
+      /PROVIDER_SBC_FQDN: the trunk DNS settings go together: set PROVIDER_SBC_FQDN, DNS_RESOURCE_GROUP too/,
+    );
+    expect(() => loadConfig({ ...required, ...dns, PROVIDER_TRUNK_BASE_DOMAIN: 'no_underscores.example' })).toThrow(
+      /PROVIDER_TRUNK_BASE_DOMAIN: the trunk base domain is a DNS name/,
+    );
+    expect(() => loadConfig({ ...required, ...dns, PROVIDER_SBC_FQDN: 'localhost' })).toThrow(/PROVIDER_SBC_FQDN/);
+    expect(() => loadConfig({ ...required, ...dns, DNS_SUBSCRIPTION_ID: 'sub' })).toThrow(
+      /DNS_SUBSCRIPTION_ID: the DNS subscription id is a GUID/,
+    );
+    expect(() => loadConfig({ ...required, ...dns, DNS_RESOURCE_GROUP: 'ends.' })).toThrow(/DNS_RESOURCE_GROUP/);
+    expect(() => loadConfig({ ...required, ...dns, DNS_TENANT_ID: 'tenant' })).toThrow(/DNS_TENANT_ID/);
+    expect(() => loadConfig({ ...required, ...dns, AZURE_RESOURCE_MANAGER_URL: 'http://management.azure.com' })).toThrow(
+      /AZURE_RESOURCE_MANAGER_URL: the Azure Resource Manager URL is https/,
+    );
+  });
+});

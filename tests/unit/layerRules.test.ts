@@ -41,6 +41,7 @@ const TARGETS = [
   'shared/communicationServices/x.ts',
   'shared/durable/x.ts',
   'shared/keyVault/x.ts',
+  'shared/azureDns/x.ts',
   'shared/http/x.ts',
   'shared/api/x.ts',
   'shared/pages/x.ts',
@@ -85,6 +86,8 @@ const PROBES: Probe[] = [
       'shared/sync/badStorage.ts': importing('../storage/x'),
       'shared/sync/badKeyVault.ts': importing('../keyVault/x'),
       'shared/sync/badVaultSdk.ts': importing('@azure/keyvault-secrets'),
+      'shared/sync/badAzureDns.ts': importing('../azureDns/x'),
+      'shared/sync/badDnsSdk.ts': importing('@azure/arm-dns'),
     },
     good: {
       'shared/accounts/good.ts': importing('./ports', '../domain/x', '../security/x', 'zod'),
@@ -98,6 +101,7 @@ const PROBES: Probe[] = [
       'functions/badGraphSdk.ts': importing('@microsoft/microsoft-graph-client'),
       'functions/badKeyVault.ts': importing('@azure/keyvault-secrets'),
       'functions/badVault.ts': importing('../shared/keyVault/x'),
+      'functions/badAzureDns.ts': importing('../shared/azureDns/x'),
       'functions/badQueueSdk.ts': importing('@azure/storage-queue'),
     },
     good: {
