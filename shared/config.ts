@@ -48,7 +48,7 @@ const dnsName = (what: string) =>
       `${what} is a DNS name such as trunks.example.com`,
     );
 /** The trunk DNS settings: all of them, or none (a provider with Operator Connect only needs no trunk zone). */
-const TRUNK_DNS_SETTINGS = ['PROVIDER_TRUNK_BASE_DOMAIN', 'PROVIDER_SBC_FQDN', 'DNS_SUBSCRIPTION_ID', 'DNS_RESOURCE_GROUP'] as const;
+const TRUNK_DNS_SETTINGS = ['PROVIDER_TRUNK_BASE_DOMAIN', 'PROVIDER_SBC_ADDRESSES', 'DNS_SUBSCRIPTION_ID', 'DNS_RESOURCE_GROUP'] as const;
 
 const ConfigSchema = z.object({
   AzureWebJobsStorage: z.string().min(1, 'the storage connection string is required'),
@@ -94,8 +94,22 @@ const ConfigSchema = z.object({
    * verification record and the record resolving the derived trunk FQDN to the SBC there. All four or none.
    */
   PROVIDER_TRUNK_BASE_DOMAIN: blankIsAbsent(dnsName('the trunk base domain').optional()),
-  /** The provider's SBC: the derived trunk FQDNs are CNAMEs to it. */
-  PROVIDER_SBC_FQDN: blankIsAbsent(dnsName('the SBC FQDN').optional()),
+  /**
+   * The provider's SBC addresses (IPv4, comma-separated): each derived trunk FQDN gets A records to them. Not a CNAME:
+   * the same name holds the domain's TXT verification record, and a CNAME may not share its name with other records.
+   */
+  PROVIDER_SBC_ADDRESSES: blankIsAbsent(
+    z
+      .string()
+      .transform((v) =>
+        v
+          .split(',')
+          .map((a) => a.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.ipv4({ message: 'the SBC addresses are IPv4 addresses, comma-separated' })).min(1))
+      .optional(),
+  ),
   DNS_SUBSCRIPTION_ID: blankIsAbsent(z.string().regex(GUID, 'the DNS subscription id is a GUID').optional()),
   DNS_RESOURCE_GROUP: blankIsAbsent(
     z

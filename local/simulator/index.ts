@@ -40,8 +40,8 @@ export const HOME_TENANT_ID = 'b5e0c7a4-1d2f-4e6a-9c3b-8f7d6e5a4b21';
 export const DEFAULT_DNS_ZONE = 'trunks.voice.example';
 export const DNS_SUBSCRIPTION_ID = 'd1a2b3c4-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
 export const DNS_RESOURCE_GROUP = 'voice-dns';
-/** The provider's SBC the local settings point the derived trunk FQDNs at (PROVIDER_SBC_FQDN). */
-export const LOCAL_SBC_FQDN = 'sbc1.voice.example';
+/** The provider's SBC address the local settings point the derived trunk FQDNs at (PROVIDER_SBC_ADDRESSES; TEST-NET-3). */
+export const LOCAL_SBC_ADDRESS = '203.0.113.10';
 
 /** The demo customer tenant and the Fabrikam tenant (the provider's home tenant is added by startSimulator). */
 export function loadDemoSeeds(): TenantSeed[] {
@@ -158,7 +158,7 @@ export async function startSimulator(opts: StartSimulatorOptions = {}): Promise<
       DNS_RESOURCE_GROUP,
       DNS_TENANT_ID: home.id,
       PROVIDER_TRUNK_BASE_DOMAIN: dnsZone,
-      PROVIDER_SBC_FQDN: LOCAL_SBC_FQDN,
+      PROVIDER_SBC_ADDRESSES: LOCAL_SBC_ADDRESS,
       SIMULATOR_CONTROL_URL: urls.control,
       NODE_EXTRA_CA_CERTS: ca.caCertPath,
     }),

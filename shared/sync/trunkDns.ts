@@ -1,7 +1,7 @@
 /**
  * Port: the provider's trunk DNS zone (PROVIDER_TRUNK_BASE_DOMAIN), where a customer's trunk subdomain gets its
  * records: the TXT record Microsoft asks for to verify the domain, and the record that resolves the derived trunk FQDN
- * to the provider's SBC (a CNAME to PROVIDER_SBC_FQDN, or A records). Adapter: shared/azureDns/trunkDns.ts (Azure DNS
+ * to the provider's SBC (A records to PROVIDER_SBC_ADDRESSES: a CNAME may not share the name of the TXT verification record). Adapter: shared/azureDns/trunkDns.ts (Azure DNS
  * record sets; the local simulator serves the same endpoints).
  *
  * Names are relative to the zone (`woodgrove`, `_acme.woodgrove`, `@` for the apex), never FQDNs. Every call is

@@ -6,7 +6,7 @@
 import { loadConfig } from '../../shared/config';
 import { trunkDnsFor } from '../../shared/container';
 import { TrunkDns } from '../../shared/sync/trunkDns';
-import { DEFAULT_DNS_ZONE, DEMO_TENANT_ID, LOCAL_SBC_FQDN, RunningSimulator } from '../../local/simulator';
+import { DEFAULT_DNS_ZONE, DEMO_TENANT_ID, LOCAL_SBC_ADDRESS, RunningSimulator } from '../../local/simulator';
 import { APP, startTestSimulator } from '../simulator/helpers';
 
 let sim: RunningSimulator;
@@ -47,7 +47,7 @@ test('the settings the simulator hands out name its zone, and the container buil
   const config = loadConfig(settings());
   expect(config).toMatchObject({
     PROVIDER_TRUNK_BASE_DOMAIN: DEFAULT_DNS_ZONE,
-    PROVIDER_SBC_FQDN: LOCAL_SBC_FQDN,
+    PROVIDER_SBC_ADDRESSES: [LOCAL_SBC_ADDRESS],
     AZURE_RESOURCE_MANAGER_URL: sim.urls.arm,
     DNS_TENANT_ID: sim.homeTenantId,
   });
@@ -55,7 +55,7 @@ test('the settings the simulator hands out name its zone, and the container buil
   const none = loadConfig({
     ...settings(),
     PROVIDER_TRUNK_BASE_DOMAIN: '',
-    PROVIDER_SBC_FQDN: '',
+    PROVIDER_SBC_ADDRESSES: '',
     DNS_SUBSCRIPTION_ID: '',
     DNS_RESOURCE_GROUP: '',
   });
@@ -89,18 +89,18 @@ test('a TXT record put twice is one record set; get reads it; delete twice succe
 
 test('the derived trunk FQDN as a CNAME to the SBC, put twice; A records as the other option', async () => {
   const trunk = dns();
-  const cname = await trunk.putCname('sbc1.woodgrove', `${LOCAL_SBC_FQDN}.`, 3600);
+  const cname = await trunk.putCname('sbc1.woodgrove', `${LOCAL_SBC_ADDRESS}.`, 3600);
   expect(cname).toEqual({
     ok: true,
     value: {
       relativeName: 'sbc1.woodgrove',
       type: 'CNAME',
       ttl: 3600,
-      values: [LOCAL_SBC_FQDN],
+      values: [LOCAL_SBC_ADDRESS],
       fqdn: `sbc1.woodgrove.${DEFAULT_DNS_ZONE}`,
     },
   });
-  expect(await trunk.putCname('sbc1.woodgrove', LOCAL_SBC_FQDN, 3600)).toEqual(cname);
+  expect(await trunk.putCname('sbc1.woodgrove', LOCAL_SBC_ADDRESS, 3600)).toEqual(cname);
   expect(await trunk.get('sbc1.woodgrove', 'CNAME')).toEqual(cname);
   expect(await trunk.putA('sbc2.woodgrove', ['203.0.113.10', '203.0.113.11', '203.0.113.10'], 60)).toMatchObject({
     ok: true,
@@ -112,7 +112,7 @@ test('the derived trunk FQDN as a CNAME to the SBC, put twice; A records as the 
     error: { code: 'DNS_REFUSED', details: { status: 409, azureCode: 'Conflict' } },
   });
   expect(records()).toEqual([
-    { name: 'sbc1.woodgrove', type: 'CNAME', ttl: 3600, values: [LOCAL_SBC_FQDN] },
+    { name: 'sbc1.woodgrove', type: 'CNAME', ttl: 3600, values: [LOCAL_SBC_ADDRESS] },
     { name: 'sbc2.woodgrove', type: 'A', ttl: 60, values: ['203.0.113.10', '203.0.113.11'] },
   ]);
   for (const [name, type] of [
@@ -133,7 +133,7 @@ test('bad names, TTLs and values fail with VALIDATION_FAILED before any request'
     trunk.putTxt('woodgrove', ['x'.repeat(1025)], 60),
     trunk.putTxt('woodgrove', ['x'], 0),
     trunk.putA('woodgrove', ['2001:db8::1'], 60),
-    trunk.putCname('@', LOCAL_SBC_FQDN, 60),
+    trunk.putCname('@', LOCAL_SBC_ADDRESS, 60),
     trunk.putCname('woodgrove', 'not a host', 60),
     trunk.get('..', 'TXT'),
     trunk.delete('-x', 'A'),
@@ -151,7 +151,7 @@ test('a zone Azure DNS does not have is refused (DNS_REFUSED), for puts, reads a
   expect(await trunk.putTxt('woodgrove', ['x'], 60)).toMatchObject(refused);
   expect(await trunk.get('woodgrove', 'TXT')).toMatchObject(refused);
   expect(await trunk.delete('woodgrove', 'TXT')).toMatchObject(refused);
-  const result = await trunk.putCname('sbc1', LOCAL_SBC_FQDN, 60);
+  const result = await trunk.putCname('sbc1', LOCAL_SBC_ADDRESS, 60);
   expect(result.ok || result.error.transient).toBeFalsy();
   // So is a resource group that does not exist.
   expect(await dns({ DNS_RESOURCE_GROUP: 'other-rg' }).putTxt('x', ['x'], 60)).toMatchObject({

@@ -124,7 +124,7 @@ test('the token vault: an https URL; its tenant (the app signs in itself) and a 
 describe('trunk DNS settings', () => {
   const dns = {
     PROVIDER_TRUNK_BASE_DOMAIN: 'Trunks.Example.com.',
-    PROVIDER_SBC_FQDN: 'sbc1.example.com',
+    PROVIDER_SBC_ADDRESSES: '203.0.113.10, 203.0.113.11',
     DNS_SUBSCRIPTION_ID: 'd1a2b3c4-5e6f-4a7b-8c9d-0e1f2a3b4c5d',
     DNS_RESOURCE_GROUP: 'voice-dns',
   };
@@ -134,7 +134,7 @@ describe('trunk DNS settings', () => {
     expect(config.DNS_TENANT_ID).toBeUndefined();
     expect(config).toMatchObject({
       PROVIDER_TRUNK_BASE_DOMAIN: 'trunks.example.com',
-      PROVIDER_SBC_FQDN: 'sbc1.example.com',
+      PROVIDER_SBC_ADDRESSES: ['203.0.113.10', '203.0.113.11'],
       DNS_SUBSCRIPTION_ID: dns.DNS_SUBSCRIPTION_ID,
       DNS_RESOURCE_GROUP: 'voice-dns',
       AZURE_RESOURCE_MANAGER_URL: 'https://management.azure.com',
@@ -148,16 +148,16 @@ describe('trunk DNS settings', () => {
   });
 
   test('some without the others, or malformed ones, stop the app', () => {
-    const { DNS_RESOURCE_GROUP: _rg, PROVIDER_SBC_FQDN: _sbc, ...partial } = dns;
+    const { DNS_RESOURCE_GROUP: _rg, PROVIDER_SBC_ADDRESSES: _sbc, ...partial } = dns;
     void _rg;
     void _sbc;
     expect(() => loadConfig({ ...required, ...partial })).toThrow(
-      /PROVIDER_SBC_FQDN: the trunk DNS settings go together: set PROVIDER_SBC_FQDN, DNS_RESOURCE_GROUP too/,
+      /PROVIDER_SBC_ADDRESSES: the trunk DNS settings go together: set PROVIDER_SBC_ADDRESSES, DNS_RESOURCE_GROUP too/,
     );
     expect(() => loadConfig({ ...required, ...dns, PROVIDER_TRUNK_BASE_DOMAIN: 'no_underscores.example' })).toThrow(
       /PROVIDER_TRUNK_BASE_DOMAIN: the trunk base domain is a DNS name/,
     );
-    expect(() => loadConfig({ ...required, ...dns, PROVIDER_SBC_FQDN: 'localhost' })).toThrow(/PROVIDER_SBC_FQDN/);
+    expect(() => loadConfig({ ...required, ...dns, PROVIDER_SBC_ADDRESSES: 'sbc1.example.com' })).toThrow(/PROVIDER_SBC_ADDRESSES/);
     expect(() => loadConfig({ ...required, ...dns, DNS_SUBSCRIPTION_ID: 'sub' })).toThrow(
       /DNS_SUBSCRIPTION_ID: the DNS subscription id is a GUID/,
     );
