@@ -10,6 +10,7 @@ const steps = () => container().sync.steps;
 
 export const syncPreflight = (input: RunRef) => steps().preflight(input);
 export const syncAdvance = (input: AdvanceInput) => steps().advance(input);
+export const syncTrunkStep = (input: StageInput) => steps().trunkStep(input);
 export const syncTenantConfiguration = (input: StageInput) => steps().tenantConfiguration(input);
 export const syncPlan = (input: StageInput) => steps().plan(input);
 export const syncApplyStep = (input: ApplyStepInput) => steps().applyStep(input);
@@ -17,6 +18,7 @@ export const syncFinish = (input: FinishInput) => steps().finish(input);
 
 df.app.activity(A.preflight, { handler: syncPreflight });
 df.app.activity(A.advance, { handler: syncAdvance });
+df.app.activity(A.trunkStep, { handler: syncTrunkStep });
 df.app.activity(A.tenantConfiguration, { handler: syncTenantConfiguration });
 df.app.activity(A.plan, { handler: syncPlan });
 df.app.activity(A.applyStep, { handler: syncApplyStep });

@@ -32,6 +32,9 @@ import {
   NOTHING_APPLIED,
   PlanStageOutput,
   SOME_USERS_FAILED,
+  TRUNK_MAX_STEPS,
+  TRUNK_NOT_READY,
+  TrunkStepOutput,
   SyncTenantInput,
   SyncTenantOutput,
 } from '../shared/sync/contract';
@@ -81,10 +84,19 @@ export function* syncTenant(context: OrchestrationContext): Generator<Task, Sync
     )) as DiscoverTenantOutput;
     if (discovery.status !== 'succeeded') return failed(discovery.error ?? SYNC_GAVE_UP);
 
-    // The integration's PSTN usage, voice routing policy and calling policies, created or put back.
+    // The derived trunk and voice route, then the PSTN usage, voice routing policy and calling policies.
     if (!windowOpen()) return { status: 'Expired', error: SYNC_WINDOW_PASSED };
     report('tenantConfiguration');
     const stage = { ...ref, tenantId };
+    // The derived trunk first (Direct Routing): durable timers while Microsoft verifies and activates its domain.
+    for (let step = 0; ; step++) {
+      if (!windowOpen()) return { status: 'Expired', error: SYNC_WINDOW_PASSED };
+      const trunk = (yield context.df.callActivityWithRetry(A.trunkStep, retry, stage)) as Result<TrunkStepOutput>;
+      if (!trunk.ok) return failed(trunk.error);
+      if (trunk.value.state === 'ready') break;
+      if (step + 1 >= TRUNK_MAX_STEPS) return failed(TRUNK_NOT_READY);
+      yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + trunk.value.waitSeconds * 1000));
+    }
     const configured = (yield context.df.callActivityWithRetry(A.tenantConfiguration, retry, stage)) as Result<StageOutput>;
     if (!configured.ok) return failed(configured.error);
 

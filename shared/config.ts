@@ -135,6 +135,13 @@ const ConfigSchema = z.object({
    * minutes); the sync waits on a durable timer in between.
    */
   SYNC_POLL_SECONDS: z.coerce.number().int().min(1).max(300).default(5),
+  /** Seconds between looks while Microsoft verifies or activates the provider's trunk domain in a tenant. */
+  SYNC_TRUNK_POLL_SECONDS: z.coerce.number().int().min(1).max(600).default(60),
+  /** Usage location (ISO country) of the temporary user that activates the trunk domain (licences need one). */
+  TRUNK_ACTIVATION_USAGE_LOCATION: z
+    .string()
+    .regex(/^[A-Z]{2}$/, 'a usage location is a two-letter country code')
+    .default('US'),
 
   /** Public origin of this app: the integration page links in emails point here. */
   PUBLIC_BASE_URL: url,

@@ -243,6 +243,14 @@ export function createContainer(config: Config = loadConfig()): Container {
     credential: appCredential,
     tokens,
   });
+  const trunkDns = trunkDnsFor(config, appCredential);
+  const trunkDomains = graphTrunkDomains({
+    authorityHost: config.ENTRA_AUTHORITY_HOST,
+    graphBaseUrl: config.GRAPH_BASE_URL,
+    clientId: config.ENTRA_CLIENT_ID,
+    credential: appCredential,
+    tokens,
+  });
   const teamsConfig = teamsVoiceConfig({ teamsAdminBaseUrl: config.TEAMS_ADMIN_BASE_URL, tokens });
   const teamsWriter = graphTeamsVoiceWriter({
     authorityHost: config.ENTRA_AUTHORITY_HOST,
@@ -356,6 +364,11 @@ export function createContainer(config: Config = loadConfig()): Container {
         teamsVoice,
         teamsWriter,
         teamsConfig,
+        trunkDomains,
+        trunkDns,
+        sbcAddresses: config.PROVIDER_SBC_ADDRESSES ?? [],
+        activationUsageLocation: config.TRUNK_ACTIVATION_USAGE_LOCATION,
+        trunkPollSeconds: config.SYNC_TRUNK_POLL_SECONDS,
         providerName: config.PROVIDER_NAME,
         pollSeconds: config.SYNC_POLL_SECONDS,
       }),

@@ -7,7 +7,7 @@
 import { authenticate, Caller } from './auth';
 import { json, SimRequest, SimResponse } from './http';
 import { RESOURCE_TEAMS, SimState } from './state';
-import { PolicyObject, TenantState } from './tenants/model';
+import { domainActive, PolicyObject, TenantState } from './tenants/model';
 import { canonicalIdentity, CONFIG_TYPES, configIdentity, grantPolicy, newConfigObject, policyMap, policyTypeKey } from './tenants/teams';
 import { userLookup } from './graph/users';
 
@@ -112,8 +112,11 @@ function semanticCheck(t: TenantState, type: string, obj: PolicyObject): string 
     } catch {
       return `NumberPattern '${String(obj.NumberPattern)}' is not a valid regular expression.`;
     }
+    // A gateway of the tenant, or a derived trunk (Microsoft's carrier model): a domain of the tenant, verified and
+    // activated by a licensed user on it; anything else is refused.
     for (const g of (obj.OnlinePstnGatewayList as string[] | undefined) ?? [])
-      if (!t.policies.get('OnlinePSTNGateway')?.has(g.toLowerCase())) return `Gateway '${g}' does not exist.`;
+      if (!t.policies.get('OnlinePSTNGateway')?.has(g.toLowerCase()) && !domainActive(t, g))
+        return `Gateway '${g}' is neither a PSTN gateway of the tenant nor a derived trunk of an active domain.`;
   }
   if (type === 'OnlineVoiceRoute' || type === 'OnlineVoiceRoutingPolicy') {
     for (const u of (obj.OnlinePstnUsages as string[] | undefined) ?? [])

@@ -15,7 +15,7 @@
 import type { NumberType } from './account';
 import { CallingPolicyVariant, voiceRoutingPolicyName } from './syncPlan';
 
-export type ConfigObjectType = 'OnlinePstnUsages' | 'OnlineVoiceRoutingPolicy' | 'TeamsCallingPolicy';
+export type ConfigObjectType = 'OnlinePstnUsages' | 'OnlineVoiceRoute' | 'OnlineVoiceRoutingPolicy' | 'TeamsCallingPolicy';
 
 export type FieldValue = string | boolean | number | string[] | null;
 
@@ -101,6 +101,21 @@ export type ConfigChange =
       before: Record<string, unknown>;
     };
 
+/** The fields of `desired` that `actual` does not have as they should be, with what they were. */
+export function fieldDrift(
+  desired: Record<string, FieldValue>,
+  actual: Record<string, unknown>,
+): { fields: Record<string, FieldValue>; before: Record<string, unknown> } | null {
+  const fields: Record<string, FieldValue> = {};
+  const before: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(desired)) {
+    if (same(actual[k], v)) continue;
+    fields[k] = v;
+    before[k] = actual[k] ?? null;
+  }
+  return Object.keys(fields).length ? { fields, before } : null;
+}
+
 const same = (a: unknown, b: FieldValue): boolean => {
   if (Array.isArray(b)) return Array.isArray(a) && a.length === b.length && [...a].sort().join('\n') === [...b].sort().join('\n');
   // Teams answers a missing description as null or absent.
@@ -123,14 +138,8 @@ export function tenantConfigChanges(desired: DesiredTenantConfig, actual: Actual
       changes.push({ kind: 'create', type: d.type, name: d.name, fields: d.fields });
       continue;
     }
-    const fields: Record<string, FieldValue> = {};
-    const before: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(d.fields)) {
-      if (same(found.fields[k], v)) continue;
-      fields[k] = v;
-      before[k] = found.fields[k] ?? null;
-    }
-    if (Object.keys(fields).length) changes.push({ kind: 'repair', type: d.type, name: d.name, fields, before });
+    const drift = fieldDrift(d.fields, found.fields);
+    if (drift) changes.push({ kind: 'repair', type: d.type, name: d.name, ...drift });
   }
   return changes;
 }

@@ -24,6 +24,7 @@ export const SYNC_RESOURCES = ['https://graph.microsoft.com', '48ac35b8-9aa8-4d7
 export const SyncActivities = {
   preflight: 'syncPreflight',
   advance: 'syncAdvance',
+  trunkStep: 'syncTrunkStep',
   tenantConfiguration: 'syncTenantConfiguration',
   plan: 'syncPlan',
   applyStep: 'syncApplyStep',
@@ -162,4 +163,21 @@ export const NOTHING_APPLIED: ActivityError = {
 export const SOME_USERS_FAILED: ActivityError = {
   code: 'SYNC_PARTIAL',
   message: 'Some users could not be synced; the activity log and the mapping say why for each.',
+};
+
+/** One step of the derived trunk's set-up (shared/sync/setUpTrunk.ts). */
+export interface TrunkStepOutput {
+  state: 'ready' | 'waiting';
+  /** When waiting: seconds until the next step. */
+  waitSeconds: number;
+  /** What Microsoft is doing meanwhile. */
+  reason?: 'verifying' | 'activating';
+}
+
+/** Steps the trunk set-up may take (each waits SYNC_TRUNK_POLL_SECONDS) before the run gives up on it. */
+export const TRUNK_MAX_STEPS = 40;
+
+export const TRUNK_NOT_READY: ActivityError = {
+  code: 'TRUNK_DOMAIN_FAILED',
+  message: "Microsoft did not verify or activate the provider's trunk domain in time; the next sync goes on from there.",
 };

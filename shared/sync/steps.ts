@@ -23,13 +23,19 @@ import {
   StageInput,
   StageOutput,
   SYNC_RESOURCES,
+  TrunkStepOutput,
 } from './contract';
 import { configureTenant, ConfigureTenantDeps } from './configureTenant';
 import { planRun, PlanRunDeps } from './planRun';
+import { setUpTrunk, SetUpTrunkDeps } from './setUpTrunk';
 import { SyncRunStore } from './ports';
 import { TokenVault } from './tokenVault';
 
-export interface SyncStepDeps extends Omit<PlanRunDeps, 'now'>, Omit<ApplyChunkDeps, 'now'>, Omit<ConfigureTenantDeps, 'now'> {
+export interface SyncStepDeps
+  extends Omit<PlanRunDeps, 'now'>,
+    Omit<ApplyChunkDeps, 'now'>,
+    Omit<ConfigureTenantDeps, 'now'>,
+    Omit<SetUpTrunkDeps, 'now'> {
   accounts: AccountStore;
   syncRuns: SyncRunStore;
   tokens: TokenVault;
@@ -41,6 +47,7 @@ export interface SyncStepDeps extends Omit<PlanRunDeps, 'now'>, Omit<ApplyChunkD
 export interface SyncSteps {
   preflight(input: RunRef): Promise<Result<PreflightOutput>>;
   advance(input: AdvanceInput): Promise<Result<void>>;
+  trunkStep(input: StageInput): Promise<Result<TrunkStepOutput>>;
   tenantConfiguration(input: StageInput): Promise<Result<StageOutput>>;
   plan(input: StageInput): Promise<Result<PlanStageOutput>>;
   applyStep(input: ApplyStepInput): Promise<ApplyStepOutput>;
@@ -100,6 +107,12 @@ export function syncSteps(deps: SyncStepDeps): SyncSteps {
 
     async advance(input) {
       return settle(await advance(input));
+    },
+
+    async trunkStep(input) {
+      const moved = await advance({ ...input, stage: 'tenantConfiguration' });
+      if (!moved.ok) return settle(moved);
+      return settle(await setUpTrunk(deps, input));
     },
 
     tenantConfiguration,

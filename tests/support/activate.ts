@@ -11,10 +11,16 @@ export async function enableAccount(
   accountId: string,
   licenseCount: number,
   name = `Customer ${accountId}`,
+  tenantId?: string,
 ): Promise<string> {
   const email = `ga-${accountId}@customer.example`;
   const put = await stack.call('PUT', `accounts/${accountId}`, {
-    body: { name, licenseCount, globalAdmin: { portalUserId: `ga-${accountId}`, displayName: 'Gale Admin', email } },
+    body: {
+      name,
+      licenseCount,
+      globalAdmin: { portalUserId: `ga-${accountId}`, displayName: 'Gale Admin', email },
+      ...(tenantId ? { tenantId } : {}),
+    },
   });
   if (put.status !== 201) throw new Error(`PUT account answered ${put.status}`);
   await stack.deliverEmails();
@@ -25,12 +31,17 @@ export async function enableAccount(
 }
 
 /** From the integration page: Authorize, consent and sign in as Megan Bowen (Global Administrator of the demo tenant). */
-export async function authorizeAsGlobalAdmin(stack: Stack, browser: Browser, pageUrl: string): Promise<void> {
+export async function authorizeAsGlobalAdmin(
+  stack: Stack,
+  browser: Browser,
+  pageUrl: string,
+  admin: AuthorizeOutcome = MEGAN,
+): Promise<void> {
   const page = await browser.request(pageUrl);
   const toConsent = await browser.request(`${stack.url}/api/integration/authorize`, {
     form: { link: formField(page.body, 'link') as string, csrf: formField(page.body, 'csrf') as string },
   });
-  stack.simulator.control.scriptAuthorize(MEGAN, MEGAN);
+  stack.simulator.control.scriptAuthorize(admin, admin);
   const consentCallback = (await browser.request(toConsent.location as string)).location as string;
   const signIn = (await browser.request(consentCallback)).location as string;
   const signInCallback = (await browser.request(signIn)).location as string;

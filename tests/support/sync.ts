@@ -4,6 +4,7 @@
  * the Global Admin does it (the portal's link → our page → Microsoft sign-in), and what the simulator's tenant and
  * our API say afterwards.
  */
+import { AuthorizeOutcome } from '../../local/simulator/state';
 import { authorizeAsGlobalAdmin, enableAccount } from './activate';
 import { Browser, formField } from './browser';
 import { json, Stack } from './stack';
@@ -79,8 +80,22 @@ export async function finishedRun(stack: Stack, accountId: string, timeoutMs = 1
   throw new Error(`the sync run of ${accountId} did not finish in ${timeoutMs / 1000} s`);
 }
 
-export async function syncAccount(stack: Stack, accountId: string, options: { licenses: number; mainNumber?: string }) {
-  await authorizeAsGlobalAdmin(stack, new Browser(), await enableAccount(stack, accountId, options.licenses));
+/** The account's Global Admin in a tenant other than the demo one (its alias, e.g. a generated tenant's `ga1`). */
+export interface OtherTenant {
+  tenantId: string;
+  user: string;
+}
+
+export async function syncAccount(
+  stack: Stack,
+  accountId: string,
+  options: { licenses: number; mainNumber?: string; tenant?: OtherTenant },
+) {
+  const admin: AuthorizeOutcome = options.tenant
+    ? { outcome: 'signIn', user: options.tenant.user, tenantId: options.tenant.tenantId }
+    : { outcome: 'signIn', user: 'megan.bowen' };
+  const pageUrl = await enableAccount(stack, accountId, options.licenses, `Customer ${accountId}`, options.tenant?.tenantId);
+  await authorizeAsGlobalAdmin(stack, new Browser(), pageUrl, admin);
   await stack.host.durable.whenIdle();
   const account = await json(await stack.call('GET', `accounts/${accountId}`));
   const prefix = account.settings.policyPrefix as string;
@@ -150,7 +165,7 @@ export async function syncAccount(stack: Stack, accountId: string, options: { li
       const hop = await browser.request(`${stack.url}/api/integration/sync`, {
         form: { link: formField(page.body, 'link') as string, csrf: formField(page.body, 'csrf') as string },
       });
-      control.scriptAuthorize({ outcome: 'signIn', user: 'megan.bowen' });
+      control.scriptAuthorize(admin);
       const callback = await browser.request(hop.location as string);
       const started = await browser.request(callback.location as string);
       if (started.status !== 303) throw new Error(`the sync sign-in answered ${started.status}`);

@@ -154,6 +154,8 @@ export interface SimDomain {
   supportedServices: string[];
   /** The TXT value Microsoft asks to find at the domain's apex before `verify` succeeds. */
   verificationText: string;
+  /** Teams has seen a licensed user on it (see domainActive); it stays so. */
+  activated?: boolean;
 }
 
 export function skuCatalog(): SkuCatalogEntry[] {
@@ -408,7 +410,11 @@ export function domainActive(t: TenantState, name: string): boolean {
   const key = name.toLowerCase();
   const d = t.domains.get(key);
   if (!d?.isVerified) return false;
-  return t.users.some((u) => u.accountEnabled && upnDomain(u.userPrincipalName) === key && TEAMS_PLANS.some((p) => userPlanEnabled(u, p)));
+  // Once Teams has seen a licensed user on the domain it stays active (the activation user may then go).
+  d.activated ||= t.users.some(
+    (u) => u.accountEnabled && upnDomain(u.userPrincipalName) === key && TEAMS_PLANS.some((p) => userPlanEnabled(u, p)),
+  );
+  return d.activated;
 }
 
 /** Adds a user to every index of the tenant (Graph create user). */

@@ -1,0 +1,34 @@
+import type { Result } from '../domain/errors';
+import type { VoiceAccess } from './teamsVoice';
+export interface TenantDomain {
+  id: string;
+  isVerified: boolean;
+}
+export interface LicenceStock {
+  skuId: string;
+  skuPartNumber: string;
+  spare: number;
+  /** includes an enabled Teams service plan (TEAMS1) */ teams: boolean;
+}
+export interface TrunkDomainGateway {
+  /** The domain in the tenant, or null when it is not there. */
+  get(domain: string): Promise<Result<TenantDomain | null>>;
+  /** Adds the domain (one already there is returned as it is). */
+  add(domain: string): Promise<Result<TenantDomain>>;
+  /** The TXT value Microsoft wants at the domain's name (verificationDnsRecords). */
+  verificationText(domain: string): Promise<Result<string>>;
+  /** Asks Microsoft to verify: verified false (not an error) while the TXT record is not seen yet. */
+  verify(domain: string): Promise<Result<{ verified: boolean }>>;
+  /** The tenant's licences (subscribedSkus): enabled minus consumed units, per SKU. */
+  licences(): Promise<Result<LicenceStock[]>>;
+  /** Creates the user (one with that UPN already there is returned) and gives it the SKU (assignLicense; a licence already assigned is fine). Password random, accountEnabled false is NOT ok for activation: accountEnabled true, forceChangePasswordNextSignIn true, a long random password never stored or logged. usageLocation required for licences. */
+  createLicensedUser(input: {
+    userPrincipalName: string;
+    displayName: string;
+    usageLocation: string;
+    skuId: string;
+  }): Promise<Result<{ id: string }>>;
+  /** Deletes the user by UPN; one that is not there is a success. */
+  deleteUser(userPrincipalName: string): Promise<Result<void>>;
+}
+export type TrunkDomainGatewayFor = (access: Extract<VoiceAccess, { kind: 'run' }>) => TrunkDomainGateway;
