@@ -163,7 +163,7 @@ export function graphTrunkDomains(settings: GraphAccessSettings): TrunkDomainGat
         const c = await graph();
         if (!c.ok) return c;
         try {
-          const d = (await c.value.api(`/domains/${seg(domain)}/verify`).post({})) as GraphDomain;
+          const d = (await c.value.api(`/domains/${seg(domain)}/verify`).post(undefined)) as GraphDomain;
           return ok({ verified: d.isVerified !== false });
         } catch (err) {
           if (statusOf(err) !== 400) return refused(err, `the verification of the domain ${domain}`);
