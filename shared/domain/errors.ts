@@ -81,6 +81,9 @@ export const ERROR_CODES = [
   // The provider's trunk DNS zone (Azure DNS).
   'DNS_UNAVAILABLE',
   'DNS_REFUSED',
+  // The provider's trunk domain in the customer tenant (Graph domains, the activation user and its licence).
+  'TRUNK_DOMAIN_FAILED',
+  'NO_SPARE_LICENCES',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -10,8 +10,17 @@ import { Stack } from './stack';
 const GRAPH = 'https://graph.microsoft.com/.default';
 const TEAMS = '48ac35b8-9aa8-4d74-927d-1f4a14a0b239/.default';
 
-/** Access tokens of `user` (alias or UPN) in `tenantId` for Graph and the Teams admin API. */
-export async function delegatedTokens(stack: Stack, tenantId: string, user: string): Promise<{ graph: string; teams: string }> {
+/**
+ * Access tokens of `user` (alias or UPN) in `tenantId` for Graph and the Teams admin API. `graphScopes`: the delegated
+ * Graph permissions to ask for (the product's sync sign-in asks for SYNC_GRAPH_SCOPES); by default `/.default`.
+ */
+export async function delegatedTokens(
+  stack: Stack,
+  tenantId: string,
+  user: string,
+  graphScopes: readonly string[] = [GRAPH],
+): Promise<{ graph: string; teams: string }> {
+  const scopes = [...graphScopes];
   const cca = new ConfidentialClientApplication({
     auth: {
       clientId: LOCAL_CLIENT_ID,
@@ -23,12 +32,12 @@ export async function delegatedTokens(stack: Stack, tenantId: string, user: stri
   const redirectUri = redirectUris(stack.url).find((u) => u.endsWith('/api/auth/sync'))!;
   const crypto = new CryptoProvider();
   const { verifier, challenge } = await crypto.generatePkceCodes();
-  const url = await cca.getAuthCodeUrl({ scopes: [GRAPH], redirectUri, codeChallenge: challenge, codeChallengeMethod: 'S256' });
+  const url = await cca.getAuthCodeUrl({ scopes, redirectUri, codeChallenge: challenge, codeChallengeMethod: 'S256' });
   stack.simulator.control.scriptAuthorize({ outcome: 'signIn', user, tenantId });
   const location = (await fetch(url, { redirect: 'manual' })).headers.get('location');
   const code = location ? new URL(location).searchParams.get('code') : null;
   if (!code) throw new Error(`the simulated sign-in of ${user} gave no code`);
-  const graph = await cca.acquireTokenByCode({ code, scopes: [GRAPH], redirectUri, codeVerifier: verifier });
+  const graph = await cca.acquireTokenByCode({ code, scopes, redirectUri, codeVerifier: verifier });
   const teams = await cca.acquireTokenSilent({ account: graph.account!, scopes: [TEAMS] });
   return { graph: graph.accessToken, teams: teams.accessToken };
 }
