@@ -53,6 +53,7 @@ import { tableRunPlanStore } from './storage/runPlanStore';
 import { graphTeamsVoiceReader } from './microsoft/teamsVoice';
 import { graphTeamsVoiceWriter } from './microsoft/teamsVoiceWriter';
 import { teamsVoiceConfig } from './microsoft/teamsVoiceConfig';
+import { graphTrunkDomains } from './microsoft/trunkDomain';
 import { startSync, StartSyncRequest } from './sync/startSync';
 import { syncSteps, SyncSteps } from './sync/steps';
 import { requestSync, SyncLink } from './sync/requestSync';

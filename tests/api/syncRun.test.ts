@@ -22,6 +22,7 @@ import { startSync, StartSyncRequest } from '../../shared/sync/startSync';
 import { RunToken } from '../../shared/sync/tokenVault';
 import { enableAccount, enableAndActivate } from '../support/activate';
 import { DEMO_TENANT_ID } from '../../local/simulator';
+import { SYNC_GRAPH_SCOPES } from '../../shared/microsoft/entraSignIn';
 import { delegatedTokens } from '../support/delegatedTokens';
 import { json, Stack, startStack } from '../support/stack';
 
@@ -84,7 +85,8 @@ async function token(accountId: string, resource: string, expiresInMs = 3600_000
   let tokens = signedIn.get(accountId);
   // An account on no tenant of ours never gets a run that calls Microsoft: any token-shaped value does.
   const fake = () => `eyJ0eXAiOiJKV1QifQ.${randomBytes(24).toString('base64url')}.${randomBytes(16).toString('base64url')}`;
-  if (!tokens) tokens = signer ? await delegatedTokens(stack, signer.tenantId, signer.user) : { graph: fake(), teams: fake() };
+  if (!tokens)
+    tokens = signer ? await delegatedTokens(stack, signer.tenantId, signer.user, SYNC_GRAPH_SCOPES) : { graph: fake(), teams: fake() };
   signedIn.set(accountId, tokens);
   const accessToken = resource === SYNC_RESOURCES[0] ? tokens.graph : tokens.teams;
   issued.push(accessToken);
