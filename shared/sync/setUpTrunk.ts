@@ -86,7 +86,8 @@ export async function setUpTrunk(deps: SetUpTrunkDeps, ref: StageInput): Promise
     await deps.activity.record(entries);
     return r.ok || r.error.transient ? r : fail(r.error.code, r.error.message);
   };
-  const waiting = (reason: TrunkStepOutput['reason']) => done(ok<TrunkStepOutput>({ state: 'waiting', waitSeconds: deps.trunkPollSeconds, reason }));
+  const waiting = (reason: TrunkStepOutput['reason']) =>
+    done(ok<TrunkStepOutput>({ state: 'waiting', waitSeconds: deps.trunkPollSeconds, reason }));
 
   // 1. The route is there: the trunk was set up; keep the route as it should be.
   const existing = await config.read([{ type: 'OnlineVoiceRoute', name: route.name }]);
@@ -166,7 +167,9 @@ export async function setUpTrunk(deps: SetUpTrunkDeps, ref: StageInput): Promise
   if (!stock.ok) return done(stock);
   const sku = stock.value.find((s) => s.teams && s.spare > 0);
   if (!sku)
-    return done(fail('NO_SPARE_LICENCES', "No unassigned licence with Teams is left to activate the provider's trunk domain.", { spare: 0 }));
+    return done(
+      fail('NO_SPARE_LICENCES', "No unassigned licence with Teams is left to activate the provider's trunk domain.", { spare: 0 }),
+    );
   const user = await domains.createLicensedUser({
     userPrincipalName: activationUpn(fqdn),
     displayName: 'Teams trunk activation (temporary)',

@@ -32,10 +32,7 @@ import { SyncRunStore } from './ports';
 import { TokenVault } from './tokenVault';
 
 export interface SyncStepDeps
-  extends Omit<PlanRunDeps, 'now'>,
-    Omit<ApplyChunkDeps, 'now'>,
-    Omit<ConfigureTenantDeps, 'now'>,
-    Omit<SetUpTrunkDeps, 'now'> {
+  extends Omit<PlanRunDeps, 'now'>, Omit<ApplyChunkDeps, 'now'>, Omit<ConfigureTenantDeps, 'now'>, Omit<SetUpTrunkDeps, 'now'> {
   accounts: AccountStore;
   syncRuns: SyncRunStore;
   tokens: TokenVault;
