@@ -98,6 +98,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     PROVIDER_PORTAL_URL: 'https://portal.voice.example',
     ENTRA_CLIENT_ID: LOCAL_CLIENT_ID,
     ENTRA_CLIENT_SECRET: LOCAL_CLIENT_SECRET,
+    // The simulator answers number operations and domain checks within seconds: poll it often.
+    SYNC_POLL_SECONDS: '1',
+    SYNC_TRUNK_POLL_SECONDS: '1',
     ...options.env,
   });
   registerLocalApp(simulator, { clientId: LOCAL_CLIENT_ID, clientSecret: LOCAL_CLIENT_SECRET, publicBaseUrl: url });

@@ -151,17 +151,24 @@ export async function setUpTrunk(deps: SetUpTrunkDeps, ref: StageInput): Promise
     record('verifyTrunkDomain', fqdn, ok(null), null, 'verified');
   }
 
-  // 4. The route over the derived trunk; Teams refuses it until the domain is active.
-  const usage = await config.addPstnUsage(pstnUsageName(policyPrefix));
-  if (!usage.ok) return done(usage);
-  const created = await config.create('OnlineVoiceRoute', route.name, route.fields);
-  if (created.ok) {
+  // 4. The route over the derived trunk (its usage in the Global list first); Teams refuses it while the domain is
+  // not active.
+  const usageName = pstnUsageName(policyPrefix);
+  if (!existing.value.pstnUsages.includes(usageName)) {
+    const usage = await config.addPstnUsage(usageName);
+    record('addPstnUsage', `OnlinePstnUsages/${usageName}`, usage, null, usageName);
+    if (!usage.ok) return done(usage);
+  }
+  const routed = async (): Promise<Result<TrunkStepOutput> | null> => {
+    const created = await config.create('OnlineVoiceRoute', route.name, route.fields);
+    if (!created.ok) return created.error.transient || created.error.code !== 'TEAMS_WRITE_REFUSED' ? done(created) : null;
     record('createVoiceRoute', `OnlineVoiceRoute/${route.name}`, created, null, route.fields);
     const removed = await domains.deleteUser(activationUpn(fqdn));
     if (!removed.ok) return done(removed);
     return done(ok({ state: 'ready', waitSeconds: 0 }));
-  }
-  if (created.error.transient || created.error.code !== 'TEAMS_WRITE_REFUSED') return done(created);
+  };
+  const first = await routed();
+  if (first) return first;
 
   const stock = await domains.licences();
   if (!stock.ok) return done(stock);
@@ -178,5 +185,6 @@ export async function setUpTrunk(deps: SetUpTrunkDeps, ref: StageInput): Promise
   });
   record('createActivationUser', activationUpn(fqdn), user, null, sku.skuPartNumber);
   if (!user.ok) return done(user);
-  return waiting('activating');
+  // Teams may see the new user at once; otherwise the next step tries the route again.
+  return (await routed()) ?? waiting('activating');
 }
