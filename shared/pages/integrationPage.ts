@@ -102,8 +102,12 @@ function lastRunSection(run: SyncRun, brand: PageBrand): SafeHtml {
     case 'PartiallySucceeded':
       return html`<h2>Last sync</h2>
         <p><span class="status bad">Partly succeeded</span> ${finished}</p>
-        <p class="error">${c.applied} of ${c.planned} changes were applied; Microsoft Teams refused ${c.failed}${reason}.</p>
-        <p>Run the sync again to retry the refused changes.</p>
+        <p class="error">
+          ${c.applied} of ${c.planned} changes were applied${c.failed > 0 ? `; Microsoft Teams refused ${c.failed}` : ''}. Some users could
+          not be synced (a number held by someone else, a Calling Plan, a user gone): your provider's portal shows each one and
+          why${reason}.
+        </p>
+        <p>Once the cause is fixed, run the sync again: only what is missing is sent.</p>
         ${support}`;
     case 'Failed':
       return html`<h2>Last sync</h2>

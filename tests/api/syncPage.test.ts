@@ -146,8 +146,17 @@ test('a partly succeeded run: how many were refused, and sync again', async () =
   await finish(await seedRun(a.accountId, 'apply', { planned: 4 }), 'PartiallySucceeded', { applied: 3, failed: 1, left: 0 });
   const words = text(await page(a));
   expect(words).toContain('Partly succeeded');
-  expect(words).toContain('3 of 4 changes were applied; Microsoft Teams refused 1');
-  expect(words).toContain('Run the sync again to retry the refused changes.');
+  expect(words).toContain('3 of 4 changes were applied; Microsoft Teams refused 1. Some users could not be synced');
+  expect(words).toContain("your provider's portal shows each one and why");
+  expect(words).toContain('run the sync again: only what is missing is sent.');
+});
+
+test('a partly succeeded run with refused users only: no refusal count from Microsoft, where to look, sync again', async () => {
+  const a = await activeAccount();
+  await finish(await seedRun(a.accountId, 'apply', { planned: 3 }), 'PartiallySucceeded', { applied: 3, failed: 0, left: 0 });
+  const words = text(await page(a));
+  expect(words).toContain('3 of 3 changes were applied. Some users could not be synced');
+  expect(words).not.toContain('Microsoft Teams refused');
 });
 
 test('an expired run: the sign-in ran out of time, the next sync applies the rest', async () => {
