@@ -129,6 +129,12 @@ export function* syncTenant(context: OrchestrationContext): Generator<Task, Sync
       if (!moved.ok) return failed(moved.error);
       if (done.some((d) => d.expired)) return { status: 'Expired', error: SYNC_WINDOW_PASSED };
     }
+    // A removal's final sync that released everyone: what the integration created in the tenant goes too.
+    if (counts.failed === 0 && counts.left === 0 && planned.value.refused === 0) {
+      if (!windowOpen()) return { status: 'Expired', error: SYNC_WINDOW_PASSED };
+      const cleaned = (yield context.df.callActivityWithRetry(A.cleanUp, retry, stage)) as Result<{ removed: number }>;
+      if (!cleaned.ok) return failed(cleaned.error);
+    }
     return runEnding(counts, planned.value.refused);
   }
 

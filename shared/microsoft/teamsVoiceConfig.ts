@@ -14,6 +14,8 @@ const CONFIG = '/Skype.Policy/configurations';
 const ids = (a: Result<TeamsAdminAnswer>): Result<RequestIds> =>
   a.ok ? ok({ clientRequestId: a.value.clientRequestId, requestId: a.value.requestId }) : a;
 const nameOf = (identity: unknown): string => String(identity ?? '').replace(/^tag:/i, '');
+/** Policies are addressed as `Tag:{name}`; a voice route by its plain name. */
+const identityOf = (type: string, name: string): string => (type === 'OnlineVoiceRoute' ? name : `Tag:${name}`);
 
 export function teamsVoiceConfig(settings: TeamsAdminSettings): TeamsVoiceConfigFor {
   return (access) => {
@@ -71,9 +73,41 @@ export function teamsVoiceConfig(settings: TeamsAdminSettings): TeamsVoiceConfig
         return ids(created);
       },
 
+      async remove(type, name) {
+        const removed = await api.call(
+          'DELETE',
+          `${CONFIG}/${type}/configuration/${encodeURIComponent(identityOf(type, name))}`,
+          undefined,
+          {
+            what: `the ${type} ${name}`,
+            permanent: 'TEAMS_WRITE_REFUSED',
+          },
+        );
+        // Gone already (removed before, or by an admin): nothing to do.
+        if (!removed.ok && (removed.error.details as { status?: number } | undefined)?.status === 404) {
+          const d = removed.error.details as { clientRequestId?: string; requestId?: string | null };
+          return ok({ clientRequestId: d.clientRequestId ?? '', requestId: d.requestId ?? null });
+        }
+        return ids(removed);
+      },
+
+      async removePstnUsage(name) {
+        return ids(
+          await api.call(
+            'PUT',
+            `${CONFIG}/OnlinePstnUsages/configuration/Global`,
+            { Usage: { remove: [name] } },
+            {
+              what: 'the PSTN usage list',
+              permanent: 'TEAMS_WRITE_REFUSED',
+            },
+          ),
+        );
+      },
+
       async update(type, name, fields) {
         return ids(
-          await api.call('PUT', `${CONFIG}/${type}/configuration/${encodeURIComponent(`Tag:${name}`)}`, fields, {
+          await api.call('PUT', `${CONFIG}/${type}/configuration/${encodeURIComponent(identityOf(type, name))}`, fields, {
             what: `the ${type} ${name}`,
             permanent: 'TEAMS_WRITE_REFUSED',
           }),

@@ -239,6 +239,18 @@ export function graphTrunkDomains(settings: GraphAccessSettings): TrunkDomainGat
         return ok({ id });
       },
 
+      async remove(domain) {
+        const existing = await get(domain);
+        if (!existing.ok) return existing;
+        if (!existing.value) return ok(undefined);
+        const removed = await call(
+          `the removal of the domain ${domain}`,
+          (c) => c.api(`/domains/${seg(domain)}`).delete() as Promise<unknown>,
+          true,
+        );
+        return removed.ok ? ok(undefined) : removed;
+      },
+
       async deleteUser(userPrincipalName) {
         const user = await userByUpn(userPrincipalName);
         if (!user.ok) return user;

@@ -62,6 +62,8 @@ export async function configureTenant(deps: ConfigureTenantDeps, ref: StageInput
   const loaded = await loadAccount(deps.accounts, ref.accountId);
   if (!loaded.ok) return fail('ACCOUNT_NOT_FOUND', 'The account of this sync run no longer exists.');
   const { policyPrefix, numberType } = loaded.value.account.settings;
+  // A final sync creates nothing: the clean-up after it removes these objects.
+  if (loaded.value.account.state === 'removalPending') return ok({ changed: 0 });
   const desired = desiredTenantConfig({ policyPrefix, numberType, providerName: deps.providerName });
   const config = deps.teamsConfig({ kind: 'run', runId: ref.runId, tenantId: ref.tenantId });
   const actual = await config.read(desired.objects);

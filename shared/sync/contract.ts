@@ -25,6 +25,7 @@ export const SyncActivities = {
   preflight: 'syncPreflight',
   advance: 'syncAdvance',
   trunkStep: 'syncTrunkStep',
+  cleanUp: 'syncCleanUp',
   tenantConfiguration: 'syncTenantConfiguration',
   plan: 'syncPlan',
   applyStep: 'syncApplyStep',

@@ -16,11 +16,14 @@ export interface PlanInputs {
   telephoneNumbers: string[];
 }
 
-export function planInputsOf(users: readonly StoredVoiceUser[], settings: PlanSettings): PlanInputs {
+/**
+ * `removal`: the final sync of a removed integration: nothing is desired any more, every applied mapping is released.
+ */
+export function planInputsOf(users: readonly StoredVoiceUser[], settings: PlanSettings, removal = false): PlanInputs {
   const desired: DesiredUser[] = [];
   const released: ReleasedUser[] = [];
   for (const u of users) {
-    if (u.inDirectory && u.desired !== null) {
+    if (!removal && u.inDirectory && u.desired !== null) {
       desired.push({
         voiceUserId: u.id,
         teamsUserId: u.desired,
@@ -31,7 +34,7 @@ export function planInputsOf(users: readonly StoredVoiceUser[], settings: PlanSe
         musicOnHold: u.musicOnHold,
       });
     }
-    const stillMapped = u.inDirectory && u.desired === u.applied;
+    const stillMapped = !removal && u.inDirectory && u.desired === u.applied;
     if (u.applied !== null && !stillMapped) {
       const state = u.appliedState ?? null;
       const line = state?.telephoneNumber ? lineOf(state.telephoneNumber) : null;

@@ -50,7 +50,7 @@ export async function planRun(deps: PlanRunDeps, { accountId, runId, tenantId }:
   if (!loaded.ok) return fail('ACCOUNT_NOT_FOUND', 'The account of this sync run no longer exists.');
   const settings = loaded.value.account.settings;
   const snapshot = await deps.voiceUsers.read(accountId);
-  const inputs = planInputsOf(snapshot.users, settings);
+  const inputs = planInputsOf(snapshot.users, settings, loaded.value.account.state === 'removalPending');
   const reader = deps.teamsVoice({ kind: 'run', runId, tenantId });
   const actual = inputs.teamsUserIds.length ? await reader.users(inputs.teamsUserIds) : ok([]);
   if (!actual.ok) return actual;

@@ -42,7 +42,7 @@ export async function previewSync(deps: PreviewSyncDeps, accountId: string): Pro
   // canSync checked the account is bound to its tenant.
   const tenantId = account.tenantId as string;
   const settings = account.settings;
-  const inputs = planInputsOf((await deps.voiceUsers.read(accountId)).users, settings);
+  const inputs = planInputsOf((await deps.voiceUsers.read(accountId)).users, settings, account.state === 'removalPending');
   const reader = deps.teamsVoice({ kind: 'app', tenantId });
   const actual = inputs.teamsUserIds.length ? await reader.users(inputs.teamsUserIds) : ok([]);
   if (!actual.ok) return actual;

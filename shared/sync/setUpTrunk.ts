@@ -50,7 +50,8 @@ export async function setUpTrunk(deps: SetUpTrunkDeps, ref: StageInput): Promise
   const loaded = await loadAccount(deps.accounts, ref.accountId);
   if (!loaded.ok) return fail('ACCOUNT_NOT_FOUND', 'The account of this sync run no longer exists.');
   const { policyPrefix, numberType } = loaded.value.account.settings;
-  if (numberType !== 'directRouting') return ok({ state: 'ready', waitSeconds: 0 });
+  // Operator Connect routes through the operator; a final sync sets nothing up (the clean-up removes the trunk).
+  if (numberType !== 'directRouting' || loaded.value.account.state === 'removalPending') return ok({ state: 'ready', waitSeconds: 0 });
   const dns = deps.trunkDns;
   if (!dns || deps.sbcAddresses.length === 0)
     return fail('TRUNK_DOMAIN_FAILED', "The provider's trunk DNS is not configured (PROVIDER_TRUNK_BASE_DOMAIN and the rest).");

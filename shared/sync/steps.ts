@@ -25,6 +25,7 @@ import {
   SYNC_RESOURCES,
   TrunkStepOutput,
 } from './contract';
+import { cleanUpTenant, CleanUpTenantDeps } from './cleanUpTenant';
 import { configureTenant, ConfigureTenantDeps } from './configureTenant';
 import { planRun, PlanRunDeps } from './planRun';
 import { setUpTrunk, SetUpTrunkDeps } from './setUpTrunk';
@@ -32,7 +33,12 @@ import { SyncRunStore } from './ports';
 import { TokenVault } from './tokenVault';
 
 export interface SyncStepDeps
-  extends Omit<PlanRunDeps, 'now'>, Omit<ApplyChunkDeps, 'now'>, Omit<ConfigureTenantDeps, 'now'>, Omit<SetUpTrunkDeps, 'now'> {
+  extends
+    Omit<PlanRunDeps, 'now'>,
+    Omit<ApplyChunkDeps, 'now'>,
+    Omit<ConfigureTenantDeps, 'now'>,
+    Omit<SetUpTrunkDeps, 'now'>,
+    Omit<CleanUpTenantDeps, 'now'> {
   accounts: AccountStore;
   syncRuns: SyncRunStore;
   tokens: TokenVault;
@@ -45,6 +51,8 @@ export interface SyncSteps {
   preflight(input: RunRef): Promise<Result<PreflightOutput>>;
   advance(input: AdvanceInput): Promise<Result<void>>;
   trunkStep(input: StageInput): Promise<Result<TrunkStepOutput>>;
+  /** After a final sync that released everyone: removes what the integration created in the tenant. */
+  cleanUp(input: StageInput): Promise<Result<{ removed: number }>>;
   tenantConfiguration(input: StageInput): Promise<Result<StageOutput>>;
   plan(input: StageInput): Promise<Result<PlanStageOutput>>;
   applyStep(input: ApplyStepInput): Promise<ApplyStepOutput>;
@@ -113,6 +121,8 @@ export function syncSteps(deps: SyncStepDeps): SyncSteps {
     },
 
     tenantConfiguration,
+
+    cleanUp: async (input) => settle(await cleanUpTenant(deps, input)),
 
     async plan(input) {
       const moved = await advance({ ...input, stage: 'plan' });

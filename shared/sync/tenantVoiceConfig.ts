@@ -16,6 +16,10 @@ export interface TeamsVoiceConfig {
   create(type: DesiredObject['type'], name: string, fields: Record<string, FieldValue>): Promise<Result<RequestIds>>;
   /** Sets these fields of an existing object (the others are kept). */
   update(type: DesiredObject['type'], name: string, fields: Record<string, FieldValue>): Promise<Result<RequestIds>>;
+  /** Removes an object; one already gone is a success. */
+  remove(type: DesiredObject['type'], name: string): Promise<Result<RequestIds>>;
+  /** Takes a usage out of the Global PSTN usage list (one not there is a success). */
+  removePstnUsage(name: string): Promise<Result<RequestIds>>;
 }
 
 export type TeamsVoiceConfigFor = (access: Extract<VoiceAccess, { kind: 'run' }>) => TeamsVoiceConfig;

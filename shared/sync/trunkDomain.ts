@@ -46,6 +46,8 @@ export interface TrunkDomainGateway {
   }): Promise<Result<{ id: string }>>;
   /** Deletes the user by UPN; one that is not there is a success. */
   deleteUser(userPrincipalName: string): Promise<Result<void>>;
+  /** Removes the domain from the tenant (no user may use it any more); one that is not there is a success. */
+  remove(domain: string): Promise<Result<void>>;
 }
 
 export type TrunkDomainGatewayFor = (access: Extract<VoiceAccess, { kind: 'run' }>) => TrunkDomainGateway;

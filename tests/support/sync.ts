@@ -7,6 +7,7 @@
 import { AuthorizeOutcome } from '../../local/simulator/state';
 import { authorizeAsGlobalAdmin, enableAccount } from './activate';
 import { Browser, formField } from './browser';
+import { syncInstanceId } from '../../shared/sync/contract';
 import { json, Stack } from './stack';
 
 export interface VoiceUserInput {
@@ -73,8 +74,15 @@ const WRITE = /\/(assignNumber|unassignNumber|userAssignments\/assign|userAssign
 export async function finishedRun(stack: Stack, accountId: string, timeoutMs = 120_000): Promise<Run> {
   for (const t0 = Date.now(); Date.now() - t0 < timeoutMs;) {
     await stack.host.durable.whenIdle();
-    const [run] = (await json(await stack.call('GET', `accounts/${accountId}/sync-runs`))).runs as Run[];
-    if (run && run.status !== 'Running') return run;
+    const res = await stack.call('GET', `accounts/${accountId}/sync-runs`);
+    if (res.status !== 200) {
+      // A removed account shows no runs any more: the orchestration's own output says how the final one ended.
+      const instance = stack.host.durable.instances.get(syncInstanceId(accountId));
+      if (instance?.status === 'Completed') return instance.output as Run;
+    } else {
+      const [run] = (await json(res)).runs as Run[];
+      if (run && run.status !== 'Running') return run;
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`the sync run of ${accountId} did not finish in ${timeoutMs / 1000} s`);
