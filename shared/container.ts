@@ -365,6 +365,7 @@ export function createContainer(config: Config = loadConfig()): Container {
         teamsVoice,
         teamsWriter,
         teamsConfig,
+        tenantLinks,
         trunkDomains,
         trunkDns,
         sbcAddresses: config.PROVIDER_SBC_ADDRESSES ?? [],

@@ -7,6 +7,7 @@
 import { loadAccount } from '../accounts/loadAccount';
 import { NotificationDeps, syncFailedEmail } from '../accounts/notifications';
 import { AccountStore } from '../accounts/ports';
+import { TenantLinks } from '../activation/ports';
 import { TransientFailure } from '../domain/activityFailure';
 import { fail, ok, Result } from '../domain/errors';
 import { retryOnConflict } from '../domain/retryOnConflict';
@@ -42,6 +43,8 @@ export interface SyncStepDeps
   accounts: AccountStore;
   syncRuns: SyncRunStore;
   tokens: TokenVault;
+  /** A removed account lets its tenant go (it may join another account later). */
+  tenantLinks: Pick<TenantLinks, 'release'>;
   /** For the "Sync failed" email the finish step queues with the account's record of the run. */
   notify: NotificationDeps;
   now: () => Date;
@@ -168,6 +171,10 @@ export function syncSteps(deps: SyncStepDeps): SyncSteps {
         return deps.accounts.save(next.value, stored.etag, emails);
       });
       if (!recorded.ok) throw new Error(`The sync run could not be recorded on its account (${recorded.error.code}).`);
+      // The final sync removed the account: its tenant is free again (also when an earlier attempt stopped here).
+      const after = await deps.accounts.get(input.accountId);
+      if (after?.account.state === 'removed' && after.account.tenantId)
+        await deps.tenantLinks.release(after.account.tenantId, input.accountId);
       return { status: finished.value.status, tokensDeleted };
     },
   };

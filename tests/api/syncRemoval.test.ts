@@ -77,5 +77,8 @@ test('the final sync reverts the users and removes everything the integration cr
   // A removed account is gone for the API (404), and stored as removed.
   expect((await stack.call('GET', `accounts/${ACCOUNT}/status`)).status).toBe(404);
   expect((await tableAccountStore(table(stack.azurite.connectionString, 'accounts')).get(ACCOUNT))?.account.state).toBe('removed');
+  // The tenant link is released: the tenant may join another account of the provider.
+  const next = await syncAccount(stack, 'removal-2', { licenses: 2 });
+  expect(next.tenantId).toBe(DEMO_TENANT_ID);
   expect(stack.simulator.control.contractViolations()).toEqual([]);
 }, 180_000);
