@@ -11,6 +11,7 @@ import { fail, ok, Result } from '../domain/errors';
 import { desiredTenantConfig, pstnUsageName } from '../domain/tenantVoiceConfig';
 import { trunkFqdn, trunkLabel } from '../domain/trunkDomain';
 import { StageInput } from './contract';
+import { configEntry } from './configActivity';
 import { ActivityEntry, ActivityLog } from './ports';
 import { TeamsVoiceConfigFor } from './tenantVoiceConfig';
 import { TrunkDns } from './trunkDns';
@@ -35,24 +36,8 @@ export async function cleanUpTenant(deps: CleanUpTenantDeps, ref: StageInput): P
   const config = deps.teamsConfig(access);
   const at = deps.now().toISOString();
   const entries: ActivityEntry[] = [];
-  const row = (kind: string, target: string, result: Result<unknown>): void => {
-    entries.push({
-      accountId: ref.accountId,
-      runId: ref.runId,
-      entryId: `config-${kind}-${encodeURIComponent(target)}`,
-      at,
-      teamsUserId: '',
-      voiceUserIds: [],
-      kind,
-      target,
-      before: target,
-      after: null,
-      result: result.ok ? 'succeeded' : 'failed',
-      clientRequestId: null,
-      requestId: null,
-      error: result.ok ? null : { code: result.error.code, message: result.error.message },
-    });
-  };
+  const row = (kind: string, target: string, result: Result<unknown>) =>
+    entries.push(configEntry(ref, { kind, target, before: target }, result, at));
   const finish = async (r: Result<{ removed: number }>) => {
     await deps.activity.record(entries);
     return r.ok || r.error.transient ? r : fail(r.error.code, r.error.message);

@@ -14,6 +14,7 @@ import { AccountStore } from '../accounts/ports';
 import { fail, ok, Result } from '../domain/errors';
 import { ConfigChange, desiredTenantConfig, tenantConfigChanges } from '../domain/tenantVoiceConfig';
 import { StageInput } from './contract';
+import { configEntry } from './configActivity';
 import { ActivityEntry, ActivityLog } from './ports';
 import { RequestIds } from './teamsVoice';
 import { TeamsVoiceConfigFor } from './tenantVoiceConfig';
@@ -31,31 +32,13 @@ export interface ConfigureTenantOutput {
   changed: number;
 }
 
-const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
-
-/**
- * The activity row of one configuration change, keyed by the object it changes (`config-…`, apart from the users'
- * rows): a step that runs again after a transient failure rewrites the same rows, never another change's.
- */
+/** The activity row of one configuration change. */
 function changeEntry(ref: StageInput, c: ConfigChange, result: Result<RequestIds>, at: string): ActivityEntry {
   const target = c.kind === 'addPstnUsage' ? `OnlinePstnUsages/${c.name}` : `${c.type}/${c.name}`;
-  const d = (result.ok ? {} : (result.error.details ?? {})) as { clientRequestId?: string; requestId?: string | null };
-  return {
-    accountId: ref.accountId,
-    runId: ref.runId,
-    entryId: `config-${encodeURIComponent(target)}`,
-    at,
-    teamsUserId: '',
-    voiceUserIds: [],
-    kind: c.kind === 'addPstnUsage' ? 'addPstnUsage' : c.kind === 'create' ? 'createPolicy' : 'repairPolicy',
-    target,
-    before: c.kind === 'repair' ? json(c.before) : null,
-    after: c.kind === 'addPstnUsage' ? c.name : json(c.fields),
-    result: result.ok ? 'succeeded' : 'failed',
-    clientRequestId: result.ok ? result.value.clientRequestId : (d.clientRequestId ?? null),
-    requestId: result.ok ? result.value.requestId : (d.requestId ?? null),
-    error: result.ok ? null : { code: result.error.code, message: result.error.message },
-  };
+  const kind = c.kind === 'addPstnUsage' ? 'addPstnUsage' : c.kind === 'create' ? 'createPolicy' : 'repairPolicy';
+  const before = c.kind === 'repair' ? c.before : null;
+  const after = c.kind === 'addPstnUsage' ? c.name : c.fields;
+  return configEntry(ref, { kind, target, before, after }, result, at);
 }
 
 export async function configureTenant(deps: ConfigureTenantDeps, ref: StageInput): Promise<Result<ConfigureTenantOutput>> {

@@ -23,8 +23,8 @@ import { fieldDrift } from '../domain/tenantVoiceConfig';
 import { activationUpn, desiredVoiceRoute, SPARE_LICENCES_NEEDED, spareTeamsLicences, trunkFqdn, trunkLabel } from '../domain/trunkDomain';
 import { pstnUsageName } from '../domain/tenantVoiceConfig';
 import { StageInput, TrunkStepOutput } from './contract';
+import { configEntry } from './configActivity';
 import { ActivityEntry, ActivityLog } from './ports';
-import { RequestIds } from './teamsVoice';
 import { TeamsVoiceConfigFor } from './tenantVoiceConfig';
 import { TrunkDns } from './trunkDns';
 import { TrunkDomainGatewayFor } from './trunkDomain';
@@ -64,25 +64,8 @@ export async function setUpTrunk(deps: SetUpTrunkDeps, ref: StageInput): Promise
   const route = desiredVoiceRoute(policyPrefix, [fqdn]);
   const at = deps.now().toISOString();
   const entries: ActivityEntry[] = [];
-  const record = (kind: string, target: string, result: Result<unknown>, before: unknown = null, after: unknown = null) => {
-    const d = (result.ok ? result.value : result.error.details) as Partial<RequestIds> | undefined;
-    entries.push({
-      accountId: ref.accountId,
-      runId: ref.runId,
-      entryId: `config-${kind}-${encodeURIComponent(target)}`,
-      at,
-      teamsUserId: '',
-      voiceUserIds: [],
-      kind,
-      target,
-      before: before === null ? null : JSON.stringify(before),
-      after: after === null ? null : JSON.stringify(after),
-      result: result.ok ? 'succeeded' : 'failed',
-      clientRequestId: d?.clientRequestId ?? null,
-      requestId: d?.requestId ?? null,
-      error: result.ok ? null : { code: result.error.code, message: result.error.message },
-    });
-  };
+  const record = (kind: string, target: string, result: Result<unknown>, before: unknown = null, after: unknown = null) =>
+    entries.push(configEntry(ref, { kind, target, before, after }, result, at));
   const done = async <T>(r: Result<T>): Promise<Result<T>> => {
     await deps.activity.record(entries);
     return r.ok || r.error.transient ? r : fail(r.error.code, r.error.message);
