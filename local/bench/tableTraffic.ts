@@ -25,6 +25,16 @@ export interface TableTraffic {
   /** Per table name, since the start or the last clear(). */
   counts(): Map<string, TableCounts>;
   clear(): void;
+  /**
+   * Fault injection for tests: the `nth` write (POST/PUT/PATCH/MERGE/DELETE, from now on, counting 1, 2, …) to `table`
+   * is answered 400 without reaching Azurite, as if the process had died before storage recorded it (400: the SDK does
+   * not retry it itself, so the failure reaches the caller at once).
+   */
+  failWrite(table: string, nth: number): void;
+  /** Writes seen per table since the start (failed ones included). */
+  writes(table: string): number;
+  /** Writes failed by failWrite so far. */
+  injected(): number;
   stop(): Promise<void>;
 }
 
@@ -77,6 +87,9 @@ export async function startTableTraffic(targetTableEndpoint: string): Promise<Ta
     counts.set(name, entry);
   };
 
+  let failing: { table: string; nth: number; seen: number } | undefined;
+  const writes = new Map<string, number>();
+  let injected = 0;
   const server = http.createServer((req, res) => {
     const started = performance.now();
     const chunks: Buffer[] = [];
@@ -88,6 +101,17 @@ export async function startTableTraffic(targetTableEndpoint: string): Promise<Ta
       const method = req.method ?? 'GET';
       const name = tableOf(method, path, body);
       const batch = /\/\$batch(\?|$)/.test(path);
+      const write = method !== 'GET' && method !== 'HEAD';
+      if (write) writes.set(name, (writes.get(name) ?? 0) + 1);
+      if (failing && write && name === failing.table && ++failing.seen === failing.nth) {
+        failing = undefined;
+        injected++;
+        count(name, batch, started);
+        res
+          .writeHead(400, { 'content-type': 'application/json' })
+          .end('{"odata.error":{"code":"InjectedFault","message":{"value":"injected"}}}');
+        return;
+      }
       const headers = { ...forwardable(req.headers), host: target.host };
       if (body.length || req.headers['content-length'] !== undefined) headers['content-length'] = body.length;
       const upstream = http.request({ hostname: target.hostname, port: target.port, method, path, headers, agent }, (answer) => {
@@ -118,6 +142,9 @@ export async function startTableTraffic(targetTableEndpoint: string): Promise<Ta
     endpoint: `http://127.0.0.1:${port}${target.pathname.replace(/\/$/, '')}`,
     counts: () => new Map([...counts].map(([name, c]) => [name, { ...c }])),
     clear: () => counts.clear(),
+    failWrite: (table, nth) => void (failing = { table, nth, seen: 0 }),
+    writes: (table) => writes.get(table) ?? 0,
+    injected: () => injected,
     stop: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
