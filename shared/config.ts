@@ -137,6 +137,15 @@ const ConfigSchema = z.object({
   SYNC_POLL_SECONDS: z.coerce.number().int().min(1).max(300).default(5),
   /** Seconds between looks while Microsoft verifies or activates the provider's trunk domain in a tenant. */
   SYNC_TRUNK_POLL_SECONDS: z.coerce.number().int().min(1).max(600).default(60),
+  /**
+   * Each customer's trunk subdomain under PROVIDER_TRUNK_BASE_DOMAIN: `{account}` stands for the account's DNS label
+   * (e.g. `{account}` → `acme-001.trunks.example.com`, `{account}.eu` → `acme-001.eu.trunks.example.com`).
+   */
+  PROVIDER_TRUNK_SUBDOMAIN_PATTERN: z
+    .string()
+    .regex(/^([a-z0-9-]+|\{account\})(\.([a-z0-9-]+|\{account\}))*$/, 'a pattern of DNS labels, with {account} for the account')
+    .refine((p) => p.includes('{account}'), 'the pattern needs {account}: each customer gets a subdomain of their own')
+    .default('{account}'),
   /** Usage location (ISO country) of the temporary user that activates the trunk domain (licences need one). */
   TRUNK_ACTIVATION_USAGE_LOCATION: z
     .string()

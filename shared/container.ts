@@ -369,6 +369,7 @@ export function createContainer(config: Config = loadConfig()): Container {
         trunkDomains,
         trunkDns,
         sbcAddresses: config.PROVIDER_SBC_ADDRESSES ?? [],
+        trunkPattern: config.PROVIDER_TRUNK_SUBDOMAIN_PATTERN,
         activationUsageLocation: config.TRUNK_ACTIVATION_USAGE_LOCATION,
         trunkPollSeconds: config.SYNC_TRUNK_POLL_SECONDS,
         providerName: config.PROVIDER_NAME,

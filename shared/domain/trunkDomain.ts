@@ -38,8 +38,24 @@ export function trunkLabel(accountId: string): string {
   return `${folded || 'account'}-${fnv1a(accountId)}`;
 }
 
-/** The derived trunk FQDN: the account's subdomain of the provider's base domain. */
-export const trunkFqdn = (accountId: string, baseDomain: string): string => `${trunkLabel(accountId)}.${baseDomain.toLowerCase()}`;
+/** The default subdomain pattern: the account's own label right under the provider's base domain. */
+export const DEFAULT_TRUNK_PATTERN = '{account}';
+
+/**
+ * The derived trunk: its name relative to the provider's zone (from the configured pattern, `{account}` standing for
+ * the account's label, e.g. `{account}` or `{account}.eu`) and its FQDN, the account's subdomain of the base domain.
+ */
+export function derivedTrunk(
+  accountId: string,
+  baseDomain: string,
+  pattern = DEFAULT_TRUNK_PATTERN,
+): { relativeName: string; fqdn: string } {
+  const relativeName = pattern.split('{account}').join(trunkLabel(accountId)).toLowerCase();
+  return { relativeName, fqdn: `${relativeName}.${baseDomain.toLowerCase()}` };
+}
+
+/** The derived trunk FQDN with the default pattern. */
+export const trunkFqdn = (accountId: string, baseDomain: string): string => derivedTrunk(accountId, baseDomain).fqdn;
 
 /** The temporary user that activates the subdomain (removed again once the route names it). */
 export const activationUpn = (fqdn: string): string => `teams-trunk-activation@${fqdn}`;

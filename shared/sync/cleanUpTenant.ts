@@ -9,7 +9,7 @@ import { loadAccount } from '../accounts/loadAccount';
 import { AccountStore } from '../accounts/ports';
 import { fail, ok, Result } from '../domain/errors';
 import { desiredTenantConfig, pstnUsageName } from '../domain/tenantVoiceConfig';
-import { trunkFqdn, trunkLabel } from '../domain/trunkDomain';
+import { derivedTrunk } from '../domain/trunkDomain';
 import { StageInput } from './contract';
 import { configEntry } from './configActivity';
 import { ActivityEntry, ActivityLog } from './ports';
@@ -23,6 +23,7 @@ export interface CleanUpTenantDeps {
   teamsConfig: TeamsVoiceConfigFor;
   trunkDomains: TrunkDomainGatewayFor;
   trunkDns: TrunkDns | undefined;
+  trunkPattern: string;
   providerName: string;
   now: () => Date;
 }
@@ -56,8 +57,7 @@ export async function cleanUpTenant(deps: CleanUpTenantDeps, ref: StageInput): P
   ];
   const dns = deps.trunkDns;
   if (dns) {
-    const fqdn = trunkFqdn(ref.accountId, dns.zone);
-    const label = trunkLabel(ref.accountId);
+    const { fqdn, relativeName: label } = derivedTrunk(ref.accountId, dns.zone, deps.trunkPattern);
     const domains = deps.trunkDomains(access);
     steps.push(
       ['removeTrunkDomain', fqdn, () => domains.remove(fqdn)],

@@ -20,7 +20,7 @@ import { loadAccount } from '../accounts/loadAccount';
 import { AccountStore } from '../accounts/ports';
 import { fail, ok, Result } from '../domain/errors';
 import { fieldDrift } from '../domain/tenantVoiceConfig';
-import { activationUpn, desiredVoiceRoute, SPARE_LICENCES_NEEDED, spareTeamsLicences, trunkFqdn, trunkLabel } from '../domain/trunkDomain';
+import { activationUpn, derivedTrunk, desiredVoiceRoute, SPARE_LICENCES_NEEDED, spareTeamsLicences } from '../domain/trunkDomain';
 import { pstnUsageName } from '../domain/tenantVoiceConfig';
 import { StageInput, TrunkStepOutput } from './contract';
 import { configEntry } from './configActivity';
@@ -37,6 +37,8 @@ export interface SetUpTrunkDeps {
   /** The provider's zone; undefined when the trunk DNS is not configured (Operator Connect only). */
   trunkDns: TrunkDns | undefined;
   sbcAddresses: readonly string[];
+  /** The subdomain pattern under the provider's zone (`{account}` stands for the account's label). */
+  trunkPattern: string;
   /** Where the activation user is (licences need a usage location). */
   activationUsageLocation: string;
   /** Seconds to wait while Microsoft verifies or activates the domain. */
@@ -59,8 +61,7 @@ export async function setUpTrunk(deps: SetUpTrunkDeps, ref: StageInput): Promise
   const access = { kind: 'run' as const, runId: ref.runId, tenantId: ref.tenantId };
   const config = deps.teamsConfig(access);
   const domains = deps.trunkDomains(access);
-  const fqdn = trunkFqdn(ref.accountId, dns.zone);
-  const label = trunkLabel(ref.accountId);
+  const { fqdn, relativeName: label } = derivedTrunk(ref.accountId, dns.zone, deps.trunkPattern);
   const route = desiredVoiceRoute(policyPrefix, [fqdn]);
   const at = deps.now().toISOString();
   const entries: ActivityEntry[] = [];

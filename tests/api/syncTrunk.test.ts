@@ -119,4 +119,12 @@ test('a tenant with fewer than two spare licences is refused with NO_SPARE_LICEN
   const run = await short.syncNow();
   expect(run).toMatchObject({ status: 'Failed', error: { code: 'NO_SPARE_LICENCES' } });
   expect(state()).toBe(before);
+  // The integration page tells the Global Admin what to do.
+  const link = await stack.call('POST', 'accounts/trunk-short/sync', {
+    actor: { id: 'ga-trunk-short', role: 'admin', account: 'trunk-short' },
+  });
+  const page = await (await fetch(((await link.json()) as { url: string }).url)).text();
+  expect(page).toContain('unassigned Microsoft 365 licence(s) with Teams');
+  expect(page).toContain('Free or buy licences, then sync again.');
+  expect(page).toContain('NO_SPARE_LICENCES');
 }, 120_000);

@@ -168,3 +168,12 @@ describe('trunk DNS settings', () => {
     );
   });
 });
+
+test('the trunk subdomain pattern: DNS labels with {account}; without it, or with other characters, it stops the app', () => {
+  expect(loadConfig({ ...required }).PROVIDER_TRUNK_SUBDOMAIN_PATTERN).toBe('{account}');
+  expect(loadConfig({ ...required, PROVIDER_TRUNK_SUBDOMAIN_PATTERN: '{account}.eu' }).PROVIDER_TRUNK_SUBDOMAIN_PATTERN).toBe(
+    '{account}.eu',
+  );
+  expect(() => loadConfig({ ...required, PROVIDER_TRUNK_SUBDOMAIN_PATTERN: 'eu' })).toThrow(/PROVIDER_TRUNK_SUBDOMAIN_PATTERN/);
+  expect(() => loadConfig({ ...required, PROVIDER_TRUNK_SUBDOMAIN_PATTERN: 'a_b.{account}' })).toThrow(/PROVIDER_TRUNK_SUBDOMAIN_PATTERN/);
+});

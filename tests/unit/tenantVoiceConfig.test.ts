@@ -5,6 +5,14 @@ import {
   tenantConfigChanges,
   ActualTenantConfig,
 } from '../../shared/domain/tenantVoiceConfig';
+import {
+  derivedTrunk,
+  desiredVoiceRoute,
+  SPARE_LICENCES_NEEDED,
+  spareTeamsLicences,
+  trunkFqdn,
+  trunkLabel,
+} from '../../shared/domain/trunkDomain';
 
 const settings = { policyPrefix: 'Acme', numberType: 'directRouting' as const, providerName: 'Example Voice' };
 const desired = desiredTenantConfig(settings);
@@ -98,5 +106,41 @@ describe('tenantConfigChanges', () => {
 
   test('the usage missing from the Global list is added even when the policies are right', () => {
     expect(tenantConfigChanges(desired, { ...matching(), pstnUsages: ['Other'] })).toEqual([{ kind: 'addPstnUsage', name: 'Acme' }]);
+  });
+});
+
+describe('the derived trunk names', () => {
+  test('an account id that is a DNS label is used as it is; any other is folded and told apart by a hash', () => {
+    expect(trunkLabel('acme-001')).toBe('acme-001');
+    expect(trunkLabel('Acme.001')).toMatch(/^acme-001-[0-9a-z]{7}$/);
+    expect(trunkLabel('acme_001')).toMatch(/^acme-001-[0-9a-z]{7}$/);
+    expect(trunkLabel('Acme.001')).not.toBe(trunkLabel('acme_001'));
+    const long = trunkLabel('a'.repeat(64));
+    expect(long.length).toBeLessThanOrEqual(63);
+    expect(long).toMatch(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/);
+  });
+
+  test('the pattern places the label under the base domain', () => {
+    expect(derivedTrunk('acme-001', 'Trunks.Example.com')).toEqual({ relativeName: 'acme-001', fqdn: 'acme-001.trunks.example.com' });
+    expect(derivedTrunk('acme-001', 'trunks.example.com', '{account}.eu')).toEqual({
+      relativeName: 'acme-001.eu',
+      fqdn: 'acme-001.eu.trunks.example.com',
+    });
+    expect(trunkFqdn('acme-001', 'trunks.example.com')).toBe('acme-001.trunks.example.com');
+  });
+
+  test('the route over the derived trunks, and the spare licences that count', () => {
+    expect(desiredVoiceRoute('Acme', ['a.t.example', 'b.t.example'])).toEqual({
+      name: 'Acme',
+      fields: { NumberPattern: '.*', OnlinePstnGatewayList: ['a.t.example', 'b.t.example'], OnlinePstnUsages: ['Acme'], Priority: 1 },
+    });
+    expect(
+      spareTeamsLicences([
+        { spare: 2, teams: true },
+        { spare: 5, teams: false },
+        { spare: -1, teams: true },
+      ]),
+    ).toBe(2);
+    expect(SPARE_LICENCES_NEEDED).toBe(2);
   });
 });
