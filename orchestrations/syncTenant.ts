@@ -13,7 +13,7 @@ import { retryOptions } from './retry';
 import { OrchestrationContext, Task } from 'durable-functions';
 import { DISCOVER_TENANT, DiscoverTenantInput, DiscoverTenantOutput } from '../shared/discovery/contract';
 import { ActivityError, activityErrorFrom } from '../shared/domain/activityFailure';
-import { insideWindow, NO_COUNTS, SyncCounts, SyncStage } from '../shared/domain/syncRun';
+import { insideWindow, NO_COUNTS, outcomeOf, SyncCounts, SyncStage } from '../shared/domain/syncRun';
 import {
   PreflightOutput,
   StageOutput,
@@ -43,14 +43,11 @@ import { Result } from '../shared/domain/errors';
 /** How a run ended before finish: Failed with an error, Expired, or through every stage. */
 type Ending = { status: 'Failed' | 'Expired' | 'PartiallySucceeded'; error: ActivityError } | { status: 'Succeeded'; error: null };
 
-/**
- * A run that went through every stage: Succeeded when every user was applied, PartiallySucceeded when some failed or
- * were refused (they stay queued), Failed when something failed and nothing could be applied.
- */
-export function runEnding(counts: SyncCounts, refused: number): Ending {
-  if (counts.failed === 0 && refused === 0) return { status: 'Succeeded', error: null };
-  if (counts.applied === 0 && counts.failed > 0) return { status: 'Failed', error: NOTHING_APPLIED };
-  return { status: 'PartiallySucceeded', error: SOME_USERS_FAILED };
+/** A run that went through every stage ends as its counts say (outcomeOf), with the code that goes with it. */
+function runEnding(counts: SyncCounts, refused: number): Ending {
+  const status = outcomeOf(counts, false, refused);
+  if (status === 'Succeeded') return { status, error: null };
+  return status === 'Failed' ? { status, error: NOTHING_APPLIED } : { status: 'PartiallySucceeded', error: SOME_USERS_FAILED };
 }
 
 export function* syncTenant(context: OrchestrationContext): Generator<Task, SyncTenantOutput, unknown> {

@@ -112,12 +112,13 @@ export function advanceRun(run: SyncRun, stage: SyncStage, counts?: Partial<Sync
 
 /**
  * The outcome the counts call for: Expired when the window ran out with work left, Failed when nothing planned was
- * applied and something failed, PartiallySucceeded when some failed, otherwise Succeeded.
+ * applied and something failed, PartiallySucceeded when some failed or users were refused (they stay queued),
+ * otherwise Succeeded.
  */
-export function outcomeOf(counts: SyncCounts, windowRanOut: boolean): FinishedStatus {
+export function outcomeOf(counts: SyncCounts, windowRanOut: boolean, refusedUsers = 0): FinishedStatus {
   if (windowRanOut && counts.left > 0) return 'Expired';
   if (counts.failed > 0) return counts.applied > 0 ? 'PartiallySucceeded' : 'Failed';
-  return 'Succeeded';
+  return refusedUsers > 0 ? 'PartiallySucceeded' : 'Succeeded';
 }
 
 export interface RunOutcome {

@@ -78,6 +78,9 @@ export function syncSteps(deps: SyncStepDeps): SyncSteps {
       if (!stored) return fail('SYNC_RUN_NOT_FOUND', `There is no sync run ${runId}.`);
       const next = advanceRun(stored.run, stage, counts);
       if (!next.ok) return fail(next.error.code, next.error.message);
+      // Recorded already (a stage reported again, or a step that ran twice): no write.
+      if (next.value.stage === stored.run.stage && JSON.stringify(next.value.counts) === JSON.stringify(stored.run.counts))
+        return ok(undefined);
       const updated = await deps.syncRuns.update(accountId, runId, { stage: next.value.stage, counts: next.value.counts }, stored.etag);
       return updated.ok ? ok(undefined) : updated;
     });

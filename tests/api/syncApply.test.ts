@@ -15,7 +15,7 @@ const MAIN_NUMBER = '+14255550300';
 let t: Awaited<ReturnType<typeof syncAccount>>;
 
 beforeAll(async () => {
-  stack = await startStack({ env: { EMAIL_RATE_PER_MINUTE: '1000', EMAIL_RATE_PER_HOUR: '10000', SYNC_POLL_SECONDS: '1' } });
+  stack = await startStack({ env: { EMAIL_RATE_PER_MINUTE: '1000', EMAIL_RATE_PER_HOUR: '10000' } });
   t = await syncAccount(stack, ACCOUNT, { licenses: 12, mainNumber: MAIN_NUMBER });
   expect(t.free.length).toBeGreaterThanOrEqual(10);
 }, 120_000);

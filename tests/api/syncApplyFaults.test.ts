@@ -13,7 +13,7 @@ const ACCOUNT = 'apply-faults';
 let t: Awaited<ReturnType<typeof syncAccount>>;
 
 beforeAll(async () => {
-  stack = await startStack({ env: { EMAIL_RATE_PER_MINUTE: '1000', EMAIL_RATE_PER_HOUR: '10000', SYNC_POLL_SECONDS: '1' } });
+  stack = await startStack({ env: { EMAIL_RATE_PER_MINUTE: '1000', EMAIL_RATE_PER_HOUR: '10000' } });
   t = await syncAccount(stack, ACCOUNT, { licenses: 12 });
   expect(t.free.length).toBeGreaterThanOrEqual(6);
 }, 120_000);

@@ -19,7 +19,7 @@ const ZONE = 'trunks.voice.example';
 let t: Awaited<ReturnType<typeof syncAccount>>;
 
 beforeAll(async () => {
-  stack = await startStack({ env: { SYNC_POLL_SECONDS: '1', SYNC_TRUNK_POLL_SECONDS: '1' } });
+  stack = await startStack();
   t = await syncAccount(stack, ACCOUNT, { licenses: 5 });
 }, 120_000);
 afterAll(() => stack?.stop());

@@ -15,7 +15,7 @@ const ACCOUNT = 'tenant-config';
 let t: Awaited<ReturnType<typeof syncAccount>>;
 
 beforeAll(async () => {
-  stack = await startStack({ env: { SYNC_POLL_SECONDS: '1', PROVIDER_NAME: 'Example Voice' } });
+  stack = await startStack({ env: { PROVIDER_NAME: 'Example Voice' } });
   t = await syncAccount(stack, ACCOUNT, { licenses: 5 });
 }, 120_000);
 afterAll(() => stack?.stop());

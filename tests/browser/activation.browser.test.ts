@@ -26,7 +26,7 @@ let browser: Browser;
 beforeAll(async () => {
   if (!haveChromium) return;
   mkdirSync(OUTPUT, { recursive: true });
-  stack = await startStack({ env: { SYNC_POLL_SECONDS: '1' } });
+  stack = await startStack();
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
 }, 60_000);
 afterAll(async () => {

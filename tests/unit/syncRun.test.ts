@@ -110,6 +110,13 @@ test.each([
   expect(outcomeOf(counts, ranOut)).toBe(status);
 });
 
+test('refused users make a run that applied everything else PartiallySucceeded; with failures and nothing applied it is Failed', () => {
+  expect(outcomeOf({ planned: 3, applied: 3, failed: 0, left: 0 }, false, 2)).toBe('PartiallySucceeded');
+  expect(outcomeOf({ planned: 0, applied: 0, failed: 0, left: 0 }, false, 1)).toBe('PartiallySucceeded');
+  expect(outcomeOf({ planned: 3, applied: 0, failed: 3, left: 0 }, false, 1)).toBe('Failed');
+  expect(outcomeOf({ planned: 3, applied: 3, failed: 0, left: 0 }, false, 0)).toBe('Succeeded');
+});
+
 describe('what a finished run does to its account', () => {
   const finished = (status: FinishedStatus, left = 0) =>
     value(finishRun(running(), { status, counts: { planned: 2, applied: 2 - left, left } }, later(60_000)));

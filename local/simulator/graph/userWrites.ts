@@ -6,7 +6,7 @@
 import type { SimResponse } from '../http';
 import { addUser, AssignedPlan, consumedUnits, removeUser, SimUser, upnDomain } from '../tenants/model';
 import { context, graphError, GraphCtx, GraphRoute, ok } from './common';
-import { renderUser, userLookup } from './users';
+import { renderUser, userLookup, userNotFound } from './users';
 
 const USER_WRITE = {
   delegated: ['User.ReadWrite.All', 'Directory.ReadWrite.All'],
@@ -19,15 +19,6 @@ const LICENSE_WRITE = {
 
 function bad(ctx: GraphCtx, message: string): SimResponse {
   return graphError(ctx.req, 400, 'Request_BadRequest', message);
-}
-
-function userNotFound(ctx: GraphCtx): SimResponse {
-  return graphError(
-    ctx.req,
-    404,
-    'Request_ResourceNotFound',
-    `Resource '${ctx.params[0]}' does not exist or one of its queried reference-property objects are not present.`,
-  );
 }
 
 function createUser(ctx: GraphCtx): SimResponse {

@@ -227,7 +227,7 @@ export function renderSkus(t: TenantState): Record<string, unknown>[] {
 }
 
 /** Graph's answer for a user id or UPN the tenant does not have. */
-function userNotFound(ctx: GraphCtx): SimResponse {
+export function userNotFound(ctx: GraphCtx): SimResponse {
   return graphError(
     ctx.req,
     404,
