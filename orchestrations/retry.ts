@@ -14,3 +14,13 @@ export function retryOptions(policy: RetryPolicy): df.RetryOptions {
   retry.maxRetryIntervalInMilliseconds = policy.maxRetryIntervalMs;
   return retry;
 }
+
+/**
+ * A workflow's retry options once its deadline is known: a step's retries also end at the deadline (the Durable retry
+ * timeout), so no retry runs on tokens about to expire. Deterministic: `now` is the orchestration's current time.
+ */
+export function retryUntil(policy: RetryPolicy, deadline: string, now: Date): df.RetryOptions {
+  const retry = retryOptions(policy);
+  retry.retryTimeoutInMilliseconds = Math.max(1, Date.parse(deadline) - now.getTime());
+  return retry;
+}

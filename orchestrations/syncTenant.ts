@@ -9,7 +9,7 @@
  * activities read the tokens from the vault by run id). Transient faults are retried by callActivityWithRetry.
  */
 import * as df from 'durable-functions';
-import { retryOptions } from './retry';
+import { retryOptions, retryUntil } from './retry';
 import { OrchestrationContext, Task } from 'durable-functions';
 import { DISCOVER_TENANT, DiscoverTenantInput, DiscoverTenantOutput } from '../shared/discovery/contract';
 import { ActivityError, activityErrorFrom } from '../shared/domain/activityFailure';
@@ -53,7 +53,7 @@ function runEnding(counts: SyncCounts, refused: number): Ending {
 export function* syncTenant(context: OrchestrationContext): Generator<Task, SyncTenantOutput, unknown> {
   const { accountId, runId } = context.df.getInput() as SyncTenantInput;
   const ref = { accountId, runId };
-  const retry = retryOptions(SYNC_RETRY);
+  let retry = retryOptions(SYNC_RETRY);
   const progress: SyncProgress = { runId, stage: 'preflight', counts: { ...NO_COUNTS } };
   const report = (stage: SyncStage, counts?: SyncCounts): void => {
     progress.stage = stage;
@@ -61,13 +61,17 @@ export function* syncTenant(context: OrchestrationContext): Generator<Task, Sync
     context.df.setCustomStatus({ runId, stage: progress.stage, counts: { ...progress.counts } });
   };
   const failed = (error: ActivityError): Ending => ({ status: 'Failed', error: { code: error.code, message: error.message } });
+  let deadline: string | null = null;
+  const windowOpen = (): boolean => deadline === null || insideWindow({ deadline }, context.df.currentUtcDateTime);
 
   function* run(): Generator<Task, Ending, unknown> {
     report('preflight');
     const preflight = (yield context.df.callActivityWithRetry(A.preflight, retry, ref)) as Result<PreflightOutput>;
     if (!preflight.ok) return failed(preflight.error);
-    const { tenantId, deadline } = preflight.value;
-    const windowOpen = (): boolean => insideWindow({ deadline }, context.df.currentUtcDateTime);
+    const { tenantId } = preflight.value;
+    deadline = preflight.value.deadline;
+    // From here on a step's retries stop at the deadline too: none runs on tokens about to expire.
+    retry = retryUntil(SYNC_RETRY, deadline, context.df.currentUtcDateTime);
 
     if (!windowOpen()) return { status: 'Expired', error: SYNC_WINDOW_PASSED };
     report('discovery');
@@ -112,7 +116,7 @@ export function* syncTenant(context: OrchestrationContext): Generator<Task, Sync
     for (let i = 0; i < chunks.length; i += APPLY_PARALLEL_CHUNKS) {
       if (!windowOpen()) return { status: 'Expired', error: SYNC_WINDOW_PASSED };
       const wave = chunks.slice(i, i + APPLY_PARALLEL_CHUNKS).map((chunk) => {
-        const input: ApplyChunkInput = { ...stage, chunk, deadline };
+        const input: ApplyChunkInput = { ...stage, chunk, deadline: deadline as string };
         return context.df.callSubOrchestrator(APPLY_SYNC_CHUNK, input, applyChunkInstanceId(accountId, runId, chunk));
       });
       const done = (yield context.df.Task.all(wave)) as ApplyChunkOutput[];
@@ -141,11 +145,13 @@ export function* syncTenant(context: OrchestrationContext): Generator<Task, Sync
   } catch (err) {
     // An activity or the discovery failed for good: keep the code of our transient failure, if it was one.
     const failure = err as Error & { failureDetails?: { errorMessage?: string } };
-    ending = failed(activityErrorFrom(failure.failureDetails?.errorMessage ?? failure.message, SYNC_GAVE_UP));
+    ending = windowOpen()
+      ? failed(activityErrorFrom(failure.failureDetails?.errorMessage ?? failure.message, SYNC_GAVE_UP))
+      : { status: 'Expired', error: SYNC_WINDOW_PASSED };
   }
 
   const counts = { ...progress.counts };
-  yield context.df.callActivityWithRetry(A.finish, retry, {
+  yield context.df.callActivityWithRetry(A.finish, retryOptions(SYNC_RETRY), {
     ...ref,
     status: ending.status,
     counts,

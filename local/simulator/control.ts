@@ -227,6 +227,11 @@ export class SimulatorControl {
     this.state.faults.numberOperationPolls = Math.max(1, Math.floor(polls));
   }
 
+  /** The lifetime of the access tokens issued from now on: seconds, or 'random' for Microsoft's 60–90 minutes. */
+  setTokenLifetime(seconds: number | 'random'): void {
+    this.state.config.tokenLifetimeSeconds = seconds === 'random' ? seconds : Math.max(1, Math.floor(seconds));
+  }
+
   /** The next assign/unassign operation on this number ends with status "failed". */
   failNextNumberOperation(telephoneNumber: string, detail = ''): void {
     this.state.faults.failingNumbers.set(telephoneNumber.startsWith('+') ? telephoneNumber : `+${telephoneNumber}`, detail);

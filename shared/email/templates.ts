@@ -162,7 +162,7 @@ export function renderEmail(data: EmailData, brand: Brand): RenderedEmail {
             kind: 'paragraph',
             text:
               data.status === 'Expired'
-                ? `The sync you authorised for ${data.accountName} ran out of time before every change reached Microsoft Teams: the sign-in only lasts so long. ${data.applied} changes were applied and ${data.left} are left; the next sync applies them.`
+                ? `The sync you authorised for ${data.accountName} ran out of time before every change reached Microsoft Teams: a Microsoft sign-in only lasts about an hour. ${data.applied} changes were applied and stay applied; ${data.left} are left. Sign in again to finish: the next sync applies only what is left.`
                 : `The sync you authorised for ${data.accountName} failed, so Microsoft Teams may not show the latest changes from the voice portal.`,
           },
           {
@@ -179,7 +179,7 @@ export function renderEmail(data: EmailData, brand: Brand): RenderedEmail {
               'Select "Sync now" (or "Final sync", for a removal) and sign in with your Microsoft 365 Global Administrator account.',
             ],
           },
-          { kind: 'button', label: 'Run the sync again', href: data.syncLink },
+          { kind: 'button', label: data.status === 'Expired' ? 'Sign in again to finish' : 'Run the sync again', href: data.syncLink },
           { kind: 'paragraph', text: `If it fails again, please contact ${brand.supportContact} and give the run id ${data.runId}.` },
         ],
         foot,

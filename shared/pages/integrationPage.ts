@@ -119,10 +119,9 @@ function lastRunSection(run: SyncRun, brand: PageBrand): SafeHtml {
       return html`<h2>Last sync</h2>
         <p><span class="status bad">Stopped: time ran out</span> ${finished}</p>
         <p class="error">
-          The sign-in's time ran out before every change was applied: ${c.applied} applied, ${c.left} left. The rest is applied by the next
-          sync.
+          The sign-in's time ran out before every change was applied: ${c.applied} applied (they stay applied), ${c.left} left.
         </p>
-        <p>Run the sync again to apply the changes that are left.</p>`;
+        <p>Sign in again to finish: the next sync applies only what is left.</p>`;
     default:
       return html``;
   }

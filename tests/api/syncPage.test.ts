@@ -164,7 +164,7 @@ test('an expired run: the sign-in ran out of time, the next sync applies the res
   await finish(await seedRun(a.accountId, 'apply', { planned: 10 }), 'Expired', { applied: 4, left: 6 });
   const words = text(await page(a));
   expect(words).toContain(
-    "The sign-in's time ran out before every change was applied: 4 applied, 6 left. The rest is applied by the next sync.",
+    "The sign-in's time ran out before every change was applied: 4 applied (they stay applied), 6 left. Sign in again to finish: the next sync applies only what is left.",
   );
 });
 
@@ -202,5 +202,8 @@ test('"Sync failed" email for an expired run; none for a succeeded one', async (
   expect(syncFailedMails(expired.ga.email).map((m) => m.subject)).toEqual([
     `The Teams sync for Customer ${expired.accountId} did not finish in time`,
   ]);
+  const [mail] = syncFailedMails(expired.ga.email);
+  expect(mail!.plainText).toContain('1 changes were applied and stay applied; 1 are left. Sign in again to finish');
+  expect(mail!.html).toContain('Sign in again to finish');
   expect(syncFailedMails(succeeded.ga.email)).toEqual([]);
 });
