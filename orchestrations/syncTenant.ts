@@ -1,6 +1,7 @@
 /**
  * A sync run (started by shared/sync/startSync.ts under the account's fixed instance id): preflight → discovery (the
- * discovery orchestration, as a sub-orchestration) → tenantConfiguration → plan → apply → finish. The deadline is
+ * discovery orchestration, as a sub-orchestration) → tenantConfiguration → plan → apply → finish → (when something
+ * was applied) the start of its post-sync verification, an orchestration of its own (verifySyncRun.ts). The deadline is
  * read once (preflight) and checked from currentUtcDateTime before each stage: past it, the run ends Expired. Any
  * failure ends the run Failed with its code. Finish always runs: it deletes the run's tokens, records the outcome on
  * the run and the account.
@@ -37,6 +38,8 @@ import {
   TrunkStepOutput,
   SyncTenantInput,
   SyncTenantOutput,
+  StartVerificationInput,
+  VerifyActivities as V,
 } from '../shared/sync/contract';
 import { Result } from '../shared/domain/errors';
 
@@ -62,6 +65,8 @@ export function* syncTenant(context: OrchestrationContext): Generator<Task, Sync
   };
   const failed = (error: ActivityError): Ending => ({ status: 'Failed', error: { code: error.code, message: error.message } });
   let deadline: string | null = null;
+  /** Set once there is a plan to apply: what the verification follows. */
+  let verify: StartVerificationInput | null = null;
   const windowOpen = (): boolean => deadline === null || insideWindow({ deadline }, context.df.currentUtcDateTime);
 
   function* run(): Generator<Task, Ending, unknown> {
@@ -113,6 +118,7 @@ export function* syncTenant(context: OrchestrationContext): Generator<Task, Sync
     // Chunks run APPLY_PARALLEL_CHUNKS at a time (each waits on Microsoft most of its life); the deadline is checked
     // before each wave.
     const chunks = planned.value.chunks;
+    verify = { ...stage, chunks };
     for (let i = 0; i < chunks.length; i += APPLY_PARALLEL_CHUNKS) {
       if (!windowOpen()) return { status: 'Expired', error: SYNC_WINDOW_PASSED };
       const wave = chunks.slice(i, i + APPLY_PARALLEL_CHUNKS).map((chunk) => {
@@ -159,6 +165,14 @@ export function* syncTenant(context: OrchestrationContext): Generator<Task, Sync
     finishedAt: context.df.currentUtcDateTime.toISOString(),
   });
   if (ending.status === 'Succeeded' || ending.status === 'PartiallySucceeded') report('finish');
+  // Microsoft takes a while to show the changes to the users: a follow-up of its own watches them take effect.
+  if (verify && counts.applied > 0) {
+    try {
+      yield context.df.callActivityWithRetry(V.start, retryOptions(SYNC_RETRY), verify);
+    } catch {
+      // The run itself is recorded: a verification that could not start leaves its `verification` null.
+    }
+  }
   return { runId, status: ending.status, counts, error: ending.error };
 }
 

@@ -135,6 +135,12 @@ const ConfigSchema = z.object({
    * minutes); the sync waits on a durable timer in between.
    */
   SYNC_POLL_SECONDS: z.coerce.number().int().min(1).max(300).default(5),
+  /**
+   * After a sync that applied changes, how long the verification watches for them to take effect in Teams (Microsoft
+   * says up to 2 hours before the dial pad shows), and the seconds between its checks.
+   */
+  SYNC_VERIFY_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(7200),
+  SYNC_VERIFY_POLL_SECONDS: z.coerce.number().int().min(1).max(3600).default(600),
   /** Seconds between looks while Microsoft verifies or activates the provider's trunk domain in a tenant. */
   SYNC_TRUNK_POLL_SECONDS: z.coerce.number().int().min(1).max(600).default(60),
   /**

@@ -55,6 +55,9 @@ import { graphTeamsVoiceWriter } from './microsoft/teamsVoiceWriter';
 import { teamsVoiceConfig } from './microsoft/teamsVoiceConfig';
 import { graphTrunkDomains } from './microsoft/trunkDomain';
 import { startSync, StartSyncRequest } from './sync/startSync';
+import { recordVerification, startVerification, verifyChunk, VerifyRunDeps } from './sync/verifyRun';
+import { RecordVerificationInput, StartVerificationInput, VerifyChunkInput } from './sync/contract';
+import { VerificationCounts } from './domain/syncVerification';
 import { syncSteps, SyncSteps } from './sync/steps';
 import { requestSync, SyncLink } from './sync/requestSync';
 import { startSyncSignIn } from './sync/startSyncSignIn';
@@ -188,6 +191,12 @@ export interface Container {
     preview(accountId: string): Promise<Result<SyncPreview>>;
     /** GET /activity: a page of a run's activity log. */
     activity(accountId: string, query: { runId?: string; page: number; pageSize: number }): Promise<Result<ActivityListing>>;
+    /** The post-sync verification's steps (orchestrations/verifySyncRun.ts). */
+    verification: {
+      start(input: StartVerificationInput, durable: DurableClient): Promise<{ started: boolean }>;
+      checkChunk(input: VerifyChunkInput): Promise<VerificationCounts>;
+      record(input: RecordVerificationInput): Promise<void>;
+    };
   };
 }
 
@@ -297,6 +306,7 @@ export function createContainer(config: Config = loadConfig()): Container {
   // Replaced at merge: the real startSync takes its own deps (the durable client among them).
   /** What the next sync would change: GET /sync-plan, and the sentence on the integration page. */
   const preview = (accountId: string) => previewSync({ accounts: store, voiceUsers, teamsVoice, now }, accountId);
+  const verifyDeps: VerifyRunDeps = { runPlans, activity, voiceUsers, syncRuns, teamsVoice, now };
   /** The run's entry point: tokens in, run id out (the trigger hands over its Durable client). */
   const startRun = (request: StartSyncRequest, durable: DurableClient) =>
     startSync({ accounts: store, syncRuns, tokens, orchestrations: durableOrchestrationClient(durable), now }, request);
@@ -377,6 +387,20 @@ export function createContainer(config: Config = loadConfig()): Container {
       }),
       activity: (accountId, query) => listActivity({ accounts: store, syncRuns, activity }, accountId, query),
       preview,
+      verification: {
+        start: (input, durable) =>
+          startVerification(
+            {
+              orchestrations: durableOrchestrationClient(durable),
+              now,
+              windowSeconds: config.SYNC_VERIFY_WINDOW_SECONDS,
+              pollSeconds: config.SYNC_VERIFY_POLL_SECONDS,
+            },
+            input,
+          ),
+        checkChunk: (input) => verifyChunk(verifyDeps, input),
+        record: (input) => recordVerification(verifyDeps, input),
+      },
     },
   };
 }

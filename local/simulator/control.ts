@@ -20,7 +20,7 @@ import {
   TenantState,
   userPlanEnabled,
 } from './tenants/model';
-import { CONFIG_TYPES, createPolicies, teamsSnapshot } from './tenants/teams';
+import { CONFIG_TYPES, createPolicies, renderUserConfiguration, teamsSnapshot } from './tenants/teams';
 import { escapeHtml } from './util';
 
 export interface TenantSummary {
@@ -156,6 +156,17 @@ export class SimulatorControl {
     // Entra revokes a deleted user's sign-ins: no code or refresh token of theirs may be redeemed any more
     for (const [k, c] of this.state.codes) if (c.tenantId === t.id && c.userId === u.id) this.state.codes.delete(k);
     for (const [k, r] of this.state.refreshTokens) if (r.tenantId === t.id && r.userId === u.id) this.state.refreshTokens.delete(k);
+  }
+
+  /**
+   * Teams lags on this user: their user configuration (Graph `userConfigurations`) keeps showing what it shows now for
+   * `seconds` (null: for good), whatever is assigned to them meanwhile; as Microsoft's "up to 2 hours".
+   */
+  holdUserConfiguration(tenantId: string, who: string, seconds: number | null): void {
+    const { t, u } = this.simUser(tenantId, who);
+    const configuration = renderUserConfiguration(t, u);
+    t.heldConfigurations ??= new Map();
+    t.heldConfigurations.set(u.id, { configuration, until: seconds === null ? null : Date.now() + seconds * 1000 });
   }
 
   /** The tenant's domains (Graph `/domains`), with whether each is active as a Direct Routing derived trunk domain. */

@@ -72,6 +72,8 @@ export const ERROR_CODES = [
   'TEAMS_UNAVAILABLE',
   'POLICY_NOT_FOUND',
   'DEPENDENCY_FAILED',
+  // Post-sync verification: applied, yet Microsoft Teams still does not show it to the user.
+  'NOT_EFFECTIVE_AFTER_2H',
   // Email delivery (Communication Services).
   'EMAIL_SEND_FAILED',
   // Token vault (a sync run's access tokens).

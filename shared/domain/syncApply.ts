@@ -32,6 +32,8 @@ export interface LastSyncResult {
   result: 'applied' | 'failed' | 'refused';
   /** Stable code and our message when not applied. */
   error: { code: string; message: string } | null;
+  /** Applied, but the post-sync verification never saw it take effect (NOT_EFFECTIVE_AFTER_2H). */
+  notEffective?: { code: 'NOT_EFFECTIVE_AFTER_2H'; message: string };
 }
 
 export type ProgressStatus = 'pending' | 'submitted' | 'succeeded' | 'failed' | 'notAttempted';
@@ -68,6 +70,8 @@ export interface PlannedUser {
   actual: ActualUser | null;
   refusal: { code: string; message: string } | null;
   operations: OperationProgress[];
+  /** After the run: whether what it applied to the user showed in Teams (shared/domain/syncVerification.ts). */
+  verification?: { state: 'effective' | 'notEffective'; at: string };
 }
 
 /** Transient faults per operation before it fails for good. */

@@ -9,6 +9,7 @@
  */
 import { Account, transition } from './account';
 import { fail, ok, Result } from './errors';
+import type { RunVerification } from './syncVerification';
 
 export type SyncTrigger = 'portal' | 'emailLink' | 'page';
 export const SYNC_TRIGGERS: readonly SyncTrigger[] = ['portal', 'emailLink', 'page'];
@@ -47,6 +48,8 @@ export interface SyncRun {
   deadline: string;
   /** A stable code and a readable message; never a token or a secret. */
   error: { code: string; message: string } | null;
+  /** After a run that applied changes: whether Teams shows them to the users yet (shared/domain/syncVerification.ts). */
+  verification?: RunVerification | null;
 }
 
 export const NO_COUNTS: SyncCounts = { planned: 0, applied: 0, failed: 0, left: 0 };

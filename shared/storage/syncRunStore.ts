@@ -3,14 +3,15 @@
  * 9999999999999 − epoch ms) + "_" + run id: Table Storage returns a partition in RowKey order, so a plain listing is
  * newest first with no sort of our own, and the run id keeps two runs started in the same millisecond apart. Looking a
  * run up by id is a query on the `runId` column within the partition (one account holds a run per sync, a few
- * hundred a year). Counts and the error are plain columns; Table Storage keeps no nulls, so empty strings stand for
+ * hundred a year). Counts and the error are plain columns, the post-sync verification one JSON column; Table Storage keeps no nulls, so empty strings stand for
  * null (shared/storage/columns.ts reads them back).
  */
 import { odata, TableEntityResult } from '@azure/data-tables';
 import { fail, ok, Result } from '../domain/errors';
 import { SyncRun } from '../domain/syncRun';
+import { RunVerification } from '../domain/syncVerification';
 import { StoredSyncRun, SyncRunPatch, SyncRunStore } from '../sync/ports';
-import { str } from './columns';
+import { jsonColumn, str } from './columns';
 import { isStatus, Table } from './tables';
 
 type Row = TableEntityResult<Record<string, unknown>>;
@@ -40,6 +41,7 @@ function fromRow(r: Row): SyncRun {
     },
     deadline: r.deadline as string,
     error: code ? { code, message: str(r.errorMessage) ?? '' } : null,
+    verification: jsonColumn<RunVerification>(r.verification) ?? null,
   };
 }
 
@@ -51,6 +53,7 @@ function toColumns(patch: SyncRunPatch): Record<string, unknown> {
   if (patch.stage !== undefined) columns.stage = patch.stage;
   if (patch.deadline !== undefined) columns.deadline = patch.deadline;
   if (patch.counts !== undefined) Object.assign(columns, patch.counts);
+  if (patch.verification !== undefined) columns.verification = patch.verification ? JSON.stringify(patch.verification) : '';
   if (patch.error !== undefined) {
     columns.errorCode = patch.error?.code ?? '';
     columns.errorMessage = patch.error?.message ?? '';

@@ -5,6 +5,7 @@
  */
 import { ActivityError } from '../domain/activityFailure';
 import { FinishedStatus, SyncCounts, SyncStage } from '../domain/syncRun';
+import { VerificationCounts } from '../domain/syncVerification';
 
 export const SYNC_TENANT = 'syncTenant';
 
@@ -182,3 +183,42 @@ export const TRUNK_NOT_READY: ActivityError = {
   code: 'TRUNK_DOMAIN_FAILED',
   message: "Microsoft did not verify or activate the provider's trunk domain in time; the next sync goes on from there.",
 };
+
+/**
+ * The post-sync verification (orchestrations/verifySyncRun.ts): an orchestration of its own per run, started by the
+ * run's last activity, so the account's next sync is not held up by its two hours of waiting.
+ */
+export const VERIFY_SYNC_RUN = 'verifySyncRun';
+
+export const verifyInstanceId = (accountId: string, runId: string): string => `sync-${accountId}-verify-${runId}`;
+
+export const VerifyActivities = {
+  start: 'syncStartVerification',
+  checkChunk: 'syncVerifyChunk',
+  record: 'syncRecordVerification',
+} as const;
+
+/** What the run hands its verification: which chunks hold applied users. */
+export interface StartVerificationInput extends StageInput {
+  chunks: number[];
+}
+
+export interface VerifySyncRunInput extends StageInput {
+  chunks: number[];
+  /** When to give up on the users not effective yet (ISO). */
+  until: string;
+  /** Seconds between checks. */
+  pollSeconds: number;
+}
+
+export interface VerifyChunkInput extends StageInput {
+  chunk: number;
+  /** The last check: users still not effective are flagged NOT_EFFECTIVE_AFTER_2H. */
+  final: boolean;
+}
+
+export interface RecordVerificationInput extends RunRef {
+  counts: VerificationCounts;
+  until: string;
+  final: boolean;
+}

@@ -47,6 +47,7 @@ export interface Run {
 }
 
 export interface ActivityRow {
+  at: string;
   teamsUserId: string;
   kind: string;
   target: string | null;

@@ -143,6 +143,11 @@ export interface TenantState {
    * once a licensed user's UPN uses it).
    */
   domains: Map<string, SimDomain>;
+  /**
+   * User configurations (`/admin/teams/userConfigurations`) Teams has not caught up on yet: shown as they were when
+   * held, until `until` (epoch ms; null: never), whatever is assigned meanwhile. Microsoft's own lag, on demand.
+   */
+  heldConfigurations?: Map<string, { configuration: Record<string, unknown>; until: number | null }>;
 }
 
 export interface SimDomain {

@@ -98,6 +98,8 @@ export function phoneSystemCapable(u: SimUser): boolean {
 }
 
 export function renderUserConfiguration(t: TenantState, u: SimUser): Record<string, unknown> {
+  const held = t.heldConfigurations?.get(u.id);
+  if (held && (held.until === null || Date.now() < held.until)) return structuredClone(held.configuration);
   const features = new Set<string>();
   for (const p of u.assignedPlans)
     if (p.capabilityStatus === 'Enabled' && FEATURE_BY_PLAN[p.servicePlanId]) features.add(FEATURE_BY_PLAN[p.servicePlanId]!);

@@ -48,11 +48,15 @@ const LastSyncSchema = z
     at: z.string(),
     result: z.enum(['applied', 'failed', 'refused']),
     error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    notEffective: z
+      .object({ code: z.literal('NOT_EFFECTIVE_AFTER_2H'), message: z.string() })
+      .optional()
+      .openapi({ description: 'Set when the run applied the changes but two hours later Teams still did not show them to the user.' }),
   })
   .nullable()
   .openapi({
     description:
-      'The last sync run that handled this voice user: applied (Teams has the mapping), failed (a write failed) or refused (not attempted); error says why when not applied. null until a sync has handled them.',
+      'The last sync run that handled this voice user: applied (Teams has the mapping), failed (a write failed) or refused (not attempted); error says why when not applied; notEffective when the post-sync verification never saw the change take effect. null until a sync has handled them.',
   });
 const LicensesSchema = z.object({ total: z.number().int(), held: z.number().int(), available: z.number().int() });
 

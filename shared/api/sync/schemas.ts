@@ -49,6 +49,23 @@ export const SyncRunSchema = registry.register(
       counts: SyncCountsSchema,
       deadline: z.string().openapi({ description: 'Earliest token expiry minus a safety margin: no work starts after it.' }),
       error: z.object({ code: z.string(), message: z.string() }).nullable(),
+      verification: z
+        .object({
+          status: z.enum(['verifying', 'effective', 'notEffective']).openapi({
+            description:
+              'verifying: Teams does not show every applied change to its user yet; effective: it does; notEffective: the verification window (2 hours) ended with some users still not showing them (NOT_EFFECTIVE_AFTER_2H on their mapping rows).',
+          }),
+          users: z.number().int().openapi({ description: 'Users the run changed and applied.' }),
+          effective: z.number().int(),
+          notEffective: z.number().int(),
+          until: z.string().openapi({ description: 'When the verification gives up on the users not effective yet.' }),
+          checkedAt: z.string(),
+        })
+        .nullable()
+        .openapi({
+          description:
+            'After a run that applied changes: the post-sync verification. null before it starts or when there is nothing to verify.',
+        }),
     })
     .openapi({ description: 'One sync run of the account.' }),
 );
@@ -143,7 +160,10 @@ export const ActivityPageSchema = registry.register(
           at: z.string(),
           teamsUserId: z.string(),
           voiceUserIds: z.array(z.string()),
-          kind: z.string().openapi({ description: 'An operation kind (as in the sync plan), or `refused`.' }),
+          kind: z.string().openapi({
+            description:
+              'An operation kind (as in the sync plan), `refused`, or `effective` (the post-sync verification: succeeded when Teams showed the user every change applied to them, at `at`; failed with NOT_EFFECTIVE_AFTER_2H when it never did).',
+          }),
           target: z.string().nullable().openapi({ description: 'The telephone number or policy name.' }),
           before: z.string().nullable(),
           after: z.string().nullable(),

@@ -17,6 +17,7 @@ export const syncRunView = (r: SyncRun) => ({
   counts: { ...r.counts },
   deadline: r.deadline,
   error: r.error,
+  verification: r.verification ?? null,
 });
 
 export const syncRunsPageView = (p: SyncRunsPage) => ({
