@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { RunningAzurite, startAzurite } from './azurite';
 import { startTableTraffic, TableTraffic } from './bench/tableTraffic';
+import { ActivityFaults } from './host/activityFaults';
 import { Clock } from './host/clock';
 import { HttpExchange, RunningHost, startHost } from './host/host';
 import { LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, registerLocalApp } from './appRegistration';
@@ -65,6 +66,8 @@ export interface StackOptions {
   tableTraffic?: boolean;
   /** Sees every answer of the app's HTTP functions (tests check them against the OpenAPI document). */
   onHttpResponse?: (exchange: HttpExchange) => void;
+  /** Crashes to arm at activity boundaries (local/host/activityFaults.ts). */
+  activityFaults?: ActivityFaults;
   /**
    * Poll the queues of queue triggers (default true, as the app runs; timers are run on demand). False leaves the
    * outbox's queue signals unread, for tests of what the deliverOutbox timer does alone.
@@ -113,6 +116,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     masterKey: MASTER_KEY,
     enableTimers: false,
     onHttpResponse: options.onHttpResponse,
+    activityFaults: options.activityFaults,
     enableQueueTriggers: options.queueTriggers !== false,
     log: (line: string) => {
       options.log?.(line);

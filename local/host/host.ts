@@ -13,6 +13,7 @@ import path from 'node:path';
 import { Cron } from 'croner';
 import fg from 'fast-glob';
 import { DurableEmulator, OrchestratorOutcome } from '../durable/emulator';
+import { ActivityFaults, HostCrash } from './activityFaults';
 import { clientBindingData, ClientUrls, handleDurableRpc } from '../durable/rpc';
 import { Clock, SystemClock } from './clock';
 import { QueuePoller, queueSettings, startQueuePoller } from './queues';
@@ -51,6 +52,8 @@ export interface HostOptions {
   loadApp?: boolean;
   /** Sees every answer to a request that reached an HTTP function's route (the host's own 401 included). */
   onHttpResponse?: (exchange: HttpExchange) => void;
+  /** Crashes armed at activity boundaries (tests' fault matrix). */
+  activityFaults?: ActivityFaults;
 }
 
 export interface HttpExchange {
@@ -199,7 +202,12 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       hasFunction: (name, triggerType) => byName.get(name.toLowerCase())?.trigger.type === triggerType,
       runActivity: async (name, input) => {
         const fn = byName.get(name.toLowerCase()) as RegisteredFunction;
-        return call(fn, jsonData(input));
+        const crash = options.activityFaults?.take(name);
+        if (crash) options.activityFaults?.record(name, crash);
+        if (crash === 'before') throw new HostCrash(`The host died before activity ${name} ran.`);
+        const result = await call(fn, jsonData(input));
+        if (crash === 'after') throw new HostCrash(`The host died after activity ${name} ran, before its result was recorded.`);
+        return result;
       },
       runOrchestrator: async (name, bindingInfo): Promise<OrchestratorOutcome> => {
         const fn = byName.get(name.toLowerCase()) as RegisteredFunction;

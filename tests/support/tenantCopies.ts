@@ -1,0 +1,82 @@
+/**
+ * Copies of one generated tenant, for tests that compare a sync under faults with a clean one: each copy is the same
+ * tenant under another id and domain, with an account on it and the same two people mapped; `normalized` is the
+ * tenant as the integration leaves it, with what differs between copies (ids, names, the random TXT) replaced.
+ */
+import { LOCAL_CLIENT_ID } from '../../local/appRegistration';
+import { generateTenant } from '../../local/simulator/tenants/generator';
+import { Stack } from './stack';
+import { syncAccount, voiceUser } from './sync';
+
+const ZONE = 'trunks.voice.example';
+let copies = 0;
+
+/** A fresh copy with an account (prefix `accountPrefix`) ready to sync its two mapped users. */
+export async function tenantCopy(stack: Stack, accountPrefix: string) {
+  copies++;
+  const tenantId = `0000c0de-0000-4000-8000-${String(copies).padStart(12, '0')}`;
+  const domain = `copy${copies}.onmicrosoft.com`;
+  const seed = generateTenant({ users: 20, seed: 77, tenantId, domain });
+  seed.adminConsentedClients = [LOCAL_CLIENT_ID];
+  const control = stack.simulator.control;
+  control.addTenant(seed);
+  const accountId = `${accountPrefix}-${copies}`;
+  const t = await syncAccount(stack, accountId, { licenses: 3, tenant: { tenantId, user: 'ga1' } });
+  await t.putDirectory([
+    voiceUser('k1', '+14255557001', null, true, true, 'teams'),
+    voiceUser('k2', '+14255557002', null, false, false, 'provider'),
+  ]);
+  // The same two people in every copy: picked by their UPN (the ids differ per tenant).
+  const upn = new Map(control.users(tenantId).map((u) => [u.id, u.userPrincipalName]));
+  const [a, b] = t.free.slice().sort((x, y) => upn.get(x)!.localeCompare(upn.get(y)!));
+  await t.map([
+    { voiceUserId: 'k1', teamsUserId: a! },
+    { voiceUserId: 'k2', teamsUserId: b! },
+  ]);
+  return {
+    ...t,
+    accountId,
+    /** Activity rows as who, what, on which object and how it ended, in terms that are the same in every copy. */
+    sameRows: (rows: Array<{ teamsUserId: string; kind: string; target: string | null; result?: string }>) =>
+      rows
+        .map((r) =>
+          [upn.get(r.teamsUserId)?.split('@')[0] ?? '-', r.kind, (r.target ?? '').split(accountId).join('ACCOUNT'), r.result ?? '']
+            .join(' ')
+            .trim(),
+        )
+        .sort(),
+    normalized: () => normalized(stack, tenantId, accountId, domain),
+  };
+}
+
+function normalized(stack: Stack, tenantId: string, accountId: string, domain: string): string {
+  const control = stack.simulator.control;
+  const teams = control.teamsState(tenantId) as { policies: Record<string, unknown[]>; grants: unknown; numbers: unknown };
+  const upnOf = new Map(control.users(tenantId).map((u) => [u.id, u.userPrincipalName]));
+  let text = JSON.stringify({
+    policies: Object.entries(teams.policies).filter(([, list]) => list.length > 0),
+    grants: teams.grants,
+    numbers: (teams.numbers as Array<Record<string, unknown>>).map(({ id: _id, ...n }) => n),
+    domains: control.domains(tenantId).map((d: { id: string; isVerified: boolean }) => [d.id, d.isVerified]),
+    // The temporary activation user (and the licence it held) must be gone again.
+    users: control.users(tenantId).map((u) => u.userPrincipalName),
+    dns: (control.dnsRecords(ZONE) as Array<{ name: string }>).filter((r) => r.name.startsWith(accountId)),
+  });
+  for (const [id, upn] of upnOf) text = text.split(id).join(upn);
+  // The order Microsoft lists grants, their policies and numbers in is not part of the state.
+  const state = JSON.parse(text) as {
+    grants: Array<{ userId: string; policies: Record<string, string> }>;
+    numbers: Array<{ telephoneNumber: string }>;
+  };
+  state.grants.sort((a, b) => a.userId.localeCompare(b.userId));
+  for (const g of state.grants) g.policies = Object.fromEntries(Object.entries(g.policies).sort(([a], [b]) => a.localeCompare(b)));
+  state.numbers.sort((a, b) => a.telephoneNumber.localeCompare(b.telephoneNumber));
+  return JSON.stringify(state)
+    .split(tenantId)
+    .join('TENANT')
+    .split(domain)
+    .join('DOMAIN')
+    .split(accountId)
+    .join('ACCOUNT')
+    .replace(/MS=ms\d+/g, 'MS=…');
+}
