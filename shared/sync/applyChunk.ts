@@ -181,32 +181,32 @@ export async function applyChunkStep(deps: ApplyChunkDeps, input: ApplyStepInput
       users = next.users;
       const numbers = next.ready.filter((r) => !grantOf(at(r).operation));
       const grants = next.ready.filter((r) => grantOf(at(r).operation));
-      if (numbers.length) {
-        const changes = numbers.map((r): NumberChange => {
-          const o = at(r).operation as Extract<Operation, { kind: 'assignNumber' | 'unassignNumber' }>;
-          return { kind: o.kind, teamsUserId: o.teamsUserId, telephoneNumber: o.telephoneNumber, numberType: o.numberType };
-        });
-        const answers = await writer.submitNumberChanges(changes);
-        numbers.forEach((r, i) =>
-          update(r, (p) =>
-            record(
-              p,
-              asOutcome(answers[i]!, (s) => ({ kind: 'submitted', ...s })),
-            ),
+      // Number changes and grants go side by side: they are different operations, often to different APIs (each
+      // paced on its own), so neither waits for the other's turns.
+      const changes = numbers.map((r): NumberChange => {
+        const o = at(r).operation as Extract<Operation, { kind: 'assignNumber' | 'unassignNumber' }>;
+        return { kind: o.kind, teamsUserId: o.teamsUserId, telephoneNumber: o.telephoneNumber, numberType: o.numberType };
+      });
+      const [submitted, granted] = await Promise.all([
+        numbers.length ? writer.submitNumberChanges(changes) : [],
+        grants.length ? writer.grantPolicies(grants.map((r) => grantOf(at(r).operation)!)) : [],
+      ]);
+      numbers.forEach((r, i) =>
+        update(r, (p) =>
+          record(
+            p,
+            asOutcome(submitted[i]!, (s) => ({ kind: 'submitted', ...s })),
           ),
-        );
-      }
-      if (grants.length) {
-        const answers = await writer.grantPolicies(grants.map((r) => grantOf(at(r).operation)!));
-        grants.forEach((r, i) =>
-          update(r, (p) =>
-            record(
-              p,
-              asOutcome(answers[i]!, (s) => ({ kind: 'succeeded', ...s })),
-            ),
+        ),
+      );
+      grants.forEach((r, i) =>
+        update(r, (p) =>
+          record(
+            p,
+            asOutcome(granted[i]!, (s) => ({ kind: 'succeeded', ...s })),
           ),
-        );
-      }
+        ),
+      );
     }
     await deps.runPlans.save(accountId, runId, users);
     if (!users.every(isSettled))
