@@ -61,8 +61,9 @@ export function pacing(
   const refill = (b: Bucket, api: PacedApi, now: number) => {
     if (now <= b.at) return;
     const seconds = (now - b.at) / 1000;
-    b.tokens = Math.min(burstOf(b, api), b.tokens + seconds * b.perSecond);
+    const tokens = b.tokens + seconds * b.perSecond;
     b.perSecond = Math.min(limits[api].perSecond, b.perSecond + (seconds * limits[api].perSecond) / RECOVERY_SECONDS);
+    b.tokens = Math.min(burstOf(b, api), tokens);
     b.at = now;
   };
 
