@@ -141,6 +141,13 @@ const ConfigSchema = z.object({
    */
   SYNC_VERIFY_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(7200),
   SYNC_VERIFY_POLL_SECONDS: z.coerce.number().int().min(1).max(3600).default(600),
+  /**
+   * The pace of the sync's calls per customer tenant (shared/microsoft/pacing.ts): Graph's Teams paths (`/admin/teams/*`;
+   * Microsoft publishes 30 requests a second per app and tenant for the Teams service) and the Teams admin API (no
+   * published limit; 10 is our guess). A second's worth may go at once. Lower them when several hosts sync one tenant.
+   */
+  GRAPH_TEAMS_REQUESTS_PER_SECOND: z.coerce.number().positive().max(1000).default(30),
+  TEAMS_ADMIN_REQUESTS_PER_SECOND: z.coerce.number().positive().max(1000).default(10),
   /** Seconds between looks while Microsoft verifies or activates the provider's trunk domain in a tenant. */
   SYNC_TRUNK_POLL_SECONDS: z.coerce.number().int().min(1).max(600).default(60),
   /**

@@ -52,6 +52,7 @@ import { tableActivityLog } from './storage/activityStore';
 import { tableRunPlanStore } from './storage/runPlanStore';
 import { graphTeamsVoiceReader } from './microsoft/teamsVoice';
 import { graphTeamsVoiceWriter } from './microsoft/teamsVoiceWriter';
+import { pacing } from './microsoft/pacing';
 import { teamsVoiceConfig } from './microsoft/teamsVoiceConfig';
 import { graphTrunkDomains } from './microsoft/trunkDomain';
 import { startSync, StartSyncRequest } from './sync/startSync';
@@ -246,12 +247,19 @@ export function createContainer(config: Config = loadConfig()): Container {
     credential: appCredential,
   });
   const tokens = tokenVaultFor(config, appCredential, now);
+  // One pacing for the process: every apply chunk and read of a tenant shares its buckets.
+  const pace = (perSecond: number) => ({ perSecond, burst: Math.max(1, Math.floor(perSecond)) });
+  const microsoftPacing = pacing({
+    graphTeams: pace(config.GRAPH_TEAMS_REQUESTS_PER_SECOND),
+    teamsAdmin: pace(config.TEAMS_ADMIN_REQUESTS_PER_SECOND),
+  });
   const teamsVoice = graphTeamsVoiceReader({
     authorityHost: config.ENTRA_AUTHORITY_HOST,
     graphBaseUrl: config.GRAPH_BASE_URL,
     clientId: config.ENTRA_CLIENT_ID,
     credential: appCredential,
     tokens,
+    pacing: microsoftPacing,
   });
   const trunkDns = trunkDnsFor(config, appCredential);
   const trunkDomains = graphTrunkDomains({
@@ -261,7 +269,7 @@ export function createContainer(config: Config = loadConfig()): Container {
     credential: appCredential,
     tokens,
   });
-  const teamsConfig = teamsVoiceConfig({ teamsAdminBaseUrl: config.TEAMS_ADMIN_BASE_URL, tokens });
+  const teamsConfig = teamsVoiceConfig({ teamsAdminBaseUrl: config.TEAMS_ADMIN_BASE_URL, tokens, pacing: microsoftPacing });
   const teamsWriter = graphTeamsVoiceWriter({
     authorityHost: config.ENTRA_AUTHORITY_HOST,
     graphBaseUrl: config.GRAPH_BASE_URL,
@@ -269,6 +277,7 @@ export function createContainer(config: Config = loadConfig()): Container {
     clientId: config.ENTRA_CLIENT_ID,
     credential: appCredential,
     tokens,
+    pacing: microsoftPacing,
   });
 
   // What several use cases share

@@ -8,7 +8,13 @@
  * writes per user, `$batch` sizes, Durable history events per user and Table Storage requests; then a second sync,
  * which must write nothing. Fails when a run does not end Succeeded or a mapped user has no number in Teams.
  *
- * Options: --users 1000 --seed 7. The JSON of the results is the last line printed, and /tmp/bench-sync-<users>.json.
+ * With --throttle on (the default) the simulator throttles the tenant with Microsoft's limits (MICROSOFT_LIMITS in
+ * local/simulator/throttle.ts) from the first sync on; each sync then prints its throttled calls, its write calls per
+ * planned operation, and its wall time against the throttle-bound lower bound: for each bucket, the cost it let through
+ * beyond its capacity divided by its rate, the largest of them (no sync could be faster on those calls).
+ *
+ * Options: --users 1000 --seed 7 --throttle on|off. The JSON of the results is the last line printed, and
+ * /tmp/bench-sync-<users>.json.
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -92,6 +98,32 @@ async function finished(stack: Stack, since: number): Promise<{ run: Run; instan
   }
 }
 
+/**
+ * The tenant's buckets over one sync (the simulator's counters, reset when it started) and the throttle-bound lower
+ * bound of its wall time: per bucket, (cost let through − capacity) ÷ rate; the largest, and the ratio to it.
+ */
+function throttleOf(stack: Stack, tenantId: string, seconds: number) {
+  const settings = stack.simulator.control.throttle();
+  if (!settings.enabled) return null;
+  const buckets = settings.buckets
+    .filter((b) => b.tenantId === tenantId.toLowerCase() && b.admitted + b.throttled > 0)
+    .map((b) => ({
+      family: b.family,
+      admitted: b.admitted,
+      cost: b.cost,
+      throttled: b.throttled,
+      limit: b.limit,
+      boundSeconds: Math.round((Math.max(0, b.cost - b.limit.capacity) / b.limit.perSecond) * 100) / 100,
+    }));
+  const lowerBoundSeconds = Math.max(0, ...buckets.map((b) => b.boundSeconds));
+  return {
+    throttledCalls: buckets.reduce((n, b) => n + b.throttled, 0),
+    lowerBoundSeconds,
+    wallOverLowerBound: lowerBoundSeconds > 0 ? Math.round((seconds / lowerBoundSeconds) * 100) / 100 : null,
+    buckets,
+  };
+}
+
 async function syncNow(stack: Stack, tenantId: string, users: number) {
   const t0 = performance.now();
   const since = Date.now();
@@ -104,6 +136,7 @@ async function syncNow(stack: Stack, tenantId: string, users: number) {
   };
   const timer = setInterval(harvest, 50);
   stack.tableTraffic!.clear();
+  stack.simulator.control.resetThrottleStats();
   const stats = { ...stack.host.durable.stats };
   const res = await stack.call('POST', `accounts/${ACCOUNT}/sync`, { actor: GA });
   if (res.status !== 200) throw new Error(`POST /sync: HTTP ${res.status} ${await res.text()}`);
@@ -132,6 +165,7 @@ async function syncNow(stack: Stack, tenantId: string, users: number) {
   const inner = log.filter((e) => e.url.startsWith('$batch>')).length;
   const writes = log.filter((e) => e.method !== 'GET' && WRITE.test(e.url.split('?')[0]!)).length;
   const applied = run.counts.applied > 0 ? users : 0;
+  const throttle = throttleOf(stack, tenantId, seconds);
   const history = instance.history.length + chunks.reduce((n, c) => n + c.history.length, 0);
   return {
     runId: run.runId,
@@ -149,6 +183,9 @@ async function syncNow(stack: Stack, tenantId: string, users: number) {
     requestsByKind: Object.fromEntries(Object.entries(kinds).sort()),
     writeCalls: writes,
     writesPerUser: applied ? Math.round((writes / applied) * 100) / 100 : 0,
+    writesPerPlannedOperation: run.counts.planned ? Math.round((writes / run.counts.planned) * 1000) / 1000 : 0,
+    writeCallsThrottled: log.filter((e) => e.status === 429 && e.method !== 'GET' && WRITE.test(e.url.split('?')[0]!)).length,
+    throttle,
     batches,
     requestsPerBatch: batches ? Math.round((inner / batches) * 10) / 10 : 0,
     historyEvents: history,
@@ -165,7 +202,14 @@ async function syncNow(stack: Stack, tenantId: string, users: number) {
 
 async function main(): Promise<void> {
   ensureTrustedCa(__filename);
-  const { values } = parseArgs({ options: { users: { type: 'string', default: '1000' }, seed: { type: 'string', default: '7' } } });
+  const { values } = parseArgs({
+    options: {
+      users: { type: 'string', default: '1000' },
+      seed: { type: 'string', default: '7' },
+      throttle: { type: 'string', default: 'on' },
+    },
+  });
+  if (values.throttle !== 'on' && values.throttle !== 'off') throw new Error(`--throttle is on or off (got ${values.throttle}).`);
   const users = Number(values.users);
   const seed = Number(values.seed);
   if (!Number.isInteger(users) || users < 1 || users > 9999)
@@ -234,6 +278,8 @@ async function main(): Promise<void> {
     }
     console.log(`Set-up: ${2 * users + 50}-user tenant, ${users} voice users mapped, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
+    // Microsoft's limits from here on (the set-up above is not what is measured).
+    if (values.throttle === 'on') stack.simulator.control.setThrottle({ enabled: true });
     const first = await syncNow(stack, tenantId, users);
     const state = stack.simulator.control.teamsState(tenantId) as {
       numbers: Array<{ telephoneNumber: string; assignmentTargetId: string | null }>;
@@ -242,14 +288,25 @@ async function main(): Promise<void> {
     const missing = voiceUsers.filter((v, i) => held.get(eligible[i]!) !== v.phoneNumber).length;
     const second = await syncNow(stack, tenantId, users);
     const violations = stack.simulator.control.contractViolations().length;
-    const result = { users, seed, first, missingNumbers: missing, second, contractViolations: violations };
+    const result = { users, seed, throttle: values.throttle, first, missingNumbers: missing, second, contractViolations: violations };
     for (const [label, r] of [
       ['First sync', first],
       ['Second sync (no change)', second],
     ] as const) {
       console.log(`\n${label}: ${r.status} ${JSON.stringify(r.counts)} in ${r.seconds} s, ${r.chunks} chunks`);
       console.log(`  page and sign-in ${r.pageAndSignIn.seconds} s, ${r.pageAndSignIn.microsoftRequests} Microsoft requests`);
-      console.log(`  Microsoft requests ${r.microsoftRequests}; writes ${r.writeCalls} (${r.writesPerUser}/user)`);
+      console.log(
+        `  Microsoft requests ${r.microsoftRequests}; writes ${r.writeCalls} (${r.writesPerUser}/user, ${r.writesPerPlannedOperation}/planned operation, ${r.writeCallsThrottled} answered 429)`,
+      );
+      if (r.throttle) {
+        console.log(
+          `  throttled calls ${r.throttle.throttledCalls}; wall ${r.seconds} s / throttle-bound lower bound ${r.throttle.lowerBoundSeconds} s = ${r.throttle.wallOverLowerBound}`,
+        );
+        for (const b of r.throttle.buckets)
+          console.log(
+            `    bucket ${b.family.padEnd(20)} ${b.admitted} let through (cost ${b.cost}), ${b.throttled} throttled; ${b.limit.capacity} + ${b.limit.perSecond}/s → ≥ ${b.boundSeconds} s`,
+          );
+      }
       console.log(
         `  $batch ${r.batches}, ${r.requestsPerBatch} requests/batch; history ${r.historyEvents} events (${r.historyEventsPerUser}/user)`,
       );

@@ -4,6 +4,7 @@
  * Available in-process (`SimulatorControl`) and as JSON over HTTPS, with a small HTML mailbox viewer.
  */
 import { FaultRule, FaultSpec } from './faults';
+import type { BucketLimit, BucketStats, ThrottleFamily, ThrottleSettings } from './throttle';
 import { html, json, SimRequest, SimResponse } from './http';
 import type { AppRegistration, AuthorizeOutcome, ContractViolation, RequestLogEntry, SentEmail, SimState, TokenErrorScript } from './state';
 import {
@@ -233,6 +234,24 @@ export class SimulatorControl {
     this.state.faults.clear();
   }
 
+  /**
+   * Throttling per tenant, app and API family (local/simulator/throttle.ts): on or off, with limits other than
+   * Microsoft's where given. Buckets start full.
+   */
+  setThrottle(settings: { enabled: boolean; limits?: Partial<Record<ThrottleFamily, BucketLimit>> }): ThrottleSettings {
+    return this.state.throttle.configure(settings);
+  }
+
+  /** The throttle settings and, per bucket, the requests let through (and their cost) and those answered 429. */
+  throttle(): ThrottleSettings & { buckets: BucketStats[] } {
+    return { ...this.state.throttle.current(), buckets: this.state.throttle.stats() };
+  }
+
+  /** The buckets' counters back to zero (their tokens stay). */
+  resetThrottleStats(): void {
+    this.state.throttle.resetStats();
+  }
+
   /** How many status polls a new Graph number operation needs before it finishes (slow eventual consistency). */
   setNumberOperationPolls(polls: number): void {
     this.state.faults.numberOperationPolls = Math.max(1, Math.floor(polls));
@@ -316,6 +335,7 @@ export class SimulatorControl {
       pendingAuthorizeOutcomes: this.state.authorizeScripts.length,
       faults: this.faults(),
       numberOperationPolls: this.state.faults.numberOperationPolls,
+      throttle: this.state.throttle.current(),
       mailboxSize: this.state.mailbox.length,
     };
   }
@@ -415,6 +435,17 @@ export function createControlHandler(state: SimState, control: SimulatorControl)
       }
       m = /^\/control\/faults\/([^/]+)$/.exec(p);
       if (m && req.method === 'DELETE') return control.removeFault(m[1]!) ? json(204, undefined) : json(404, { error: 'no such fault' });
+      if (p === '/control/throttle') {
+        if (req.method === 'GET') return json(200, control.throttle());
+        if (req.method === 'POST') {
+          if (typeof body.enabled !== 'boolean') return json(400, { error: 'body must be { enabled: boolean, limits?: {...} }' });
+          return json(200, control.setThrottle(body as { enabled: boolean; limits?: Partial<Record<ThrottleFamily, BucketLimit>> }));
+        }
+        if (req.method === 'DELETE') {
+          control.resetThrottleStats();
+          return json(204, undefined);
+        }
+      }
       if (req.method === 'POST' && p === '/control/number-operations') {
         if (typeof body.polls === 'number') control.setNumberOperationPolls(body.polls);
         if (typeof body.failNumber === 'string')

@@ -20,10 +20,13 @@ import { close, listen, portOf } from './server';
 import { AppRegistration, SimState } from './state';
 import { createTeamsAdmin } from './teamsAdmin';
 import { loadSeedFile, TenantSeed } from './tenants/model';
+import type { BucketLimit, ThrottleFamily } from './throttle';
 import { findRepoRoot } from './util';
 
 export type { AppRegistration, AuthorizeOutcome, TokenErrorScript, SentEmail, RequestLogEntry, ContractViolation } from './state';
 export type { FaultSpec, FaultRule } from './faults';
+export type { BucketLimit, BucketStats, ThrottleFamily, ThrottleSettings } from './throttle';
+export { MICROSOFT_LIMITS } from './throttle';
 export type { TenantSeed, SeedUser } from './tenants/model';
 export { generateTenant } from './tenants/generator';
 export { ensureLocalCa, issueServerCert } from './ca';
@@ -72,6 +75,11 @@ export interface StartSimulatorOptions {
    * PROVIDER_TRUNK_BASE_DOMAIN. More zones through control.addDnsZone.
    */
   dnsZone?: string;
+  /**
+   * Throttling per tenant, app and API family (off by default): `{ enabled: true }` for Microsoft's limits, with
+   * `limits` to change some. Also through control.setThrottle.
+   */
+  throttle?: { enabled: boolean; limits?: Partial<Record<ThrottleFamily, BucketLimit>> };
 }
 
 export interface RunningSimulator {
@@ -109,6 +117,7 @@ export async function startSimulator(opts: StartSimulatorOptions = {}): Promise<
       dnsSubscriptionId: DNS_SUBSCRIPTION_ID,
       dnsResourceGroup: DNS_RESOURCE_GROUP,
       dnsZones: [dnsZone],
+      throttle: opts.throttle,
     },
     seeds,
     (opts.apps ?? []).map((a) => ({ homeTenantId: home.id, ...a })),

@@ -93,9 +93,14 @@ export async function listen(
         };
         const fault = service === 'control' ? undefined : state.faults.decide(service, simReq.method, simReq.path);
         if (fault?.latencyMs) await sleep(fault.latencyMs);
+        const throttled = fault?.status ? undefined : state.throttle.admit(service, simReq);
         if (fault?.status) {
           faultId = fault.ruleId;
           result = faultResponse(service, fault.status, fault.retryAfterSeconds, headers['client-request-id']);
+        } else if (throttled) {
+          faultId = 'throttle';
+          result = faultResponse(service, 429, throttled.retryAfterSeconds, headers['client-request-id']);
+          if (service === 'graph') result.headers = { ...result.headers, 'x-ms-throttle-scope': throttled.scope };
         } else {
           if (fault) faultId = fault.ruleId;
           result = await handler(simReq);

@@ -2,6 +2,7 @@
 import { Faults } from './faults';
 import type { ServiceName } from './http';
 import { buildTenant, TenantSeed, TenantState } from './tenants/model';
+import { Throttle, ThrottleFamily, BucketLimit } from './throttle';
 
 export interface DnsRecordSet {
   ttl: number;
@@ -155,11 +156,14 @@ export interface SimulatorConfig {
   dnsSubscriptionId: string;
   dnsResourceGroup: string;
   dnsZones: string[];
+  /** Throttling at start and after a reset (off when absent). */
+  throttle?: { enabled: boolean; limits?: Partial<Record<ThrottleFamily, BucketLimit>> };
 }
 
 export class SimState {
   readonly rng: Rng;
   readonly faults: Faults;
+  readonly throttle = new Throttle();
   readonly signingKey: SigningKey = newSigningKey();
   readonly tenants = new Map<string, TenantState>();
   readonly apps = new Map<string, AppRegistration>();
@@ -195,6 +199,7 @@ export class SimState {
   ) {
     this.rng = new Rng(config.seed);
     this.faults = new Faults(this.rng);
+    if (config.throttle) this.throttle.configure(config.throttle);
     this.initialSeeds = seeds;
     this.initialApps = apps;
     this.loadData();
@@ -224,7 +229,7 @@ export class SimState {
     return t;
   }
 
-  /** Back to the seeded state: tenants, apps, DNS zones (empty again), scripts, faults, logs, mailbox, vault. */
+  /** Back to the seeded state: tenants, apps, DNS zones (empty again), scripts, faults, throttling, logs, mailbox, vault. */
   reset(): void {
     this.loadData();
     this.authorizeScripts.length = 0;
@@ -240,6 +245,7 @@ export class SimState {
     this.secrets.clear();
     this.deletedSecrets.clear();
     this.faults.clear();
+    this.throttle.configure(this.config.throttle ?? { enabled: false });
   }
 
   recordIssued(token: string): void {

@@ -41,8 +41,10 @@ export type ProgressStatus = 'pending' | 'submitted' | 'succeeded' | 'failed' | 
 export interface OperationProgress {
   operation: Operation;
   status: ProgressStatus;
-  /** Sends so far (a transient fault counts one). */
+  /** Sends so far (a transient fault counts one; Microsoft throttling it does not). */
   attempts: number;
+  /** 429s so far: not the user's fault, so no attempt, but each waits longer (absent on rows of older runs). */
+  throttled?: number;
   /** Not sent (or polled) again before this instant (ISO). */
   retryAt: string | null;
   /** The long-running operation of a submitted number change. */
@@ -259,6 +261,9 @@ export type SendOutcome =
       message: string;
       transient: boolean;
       retryAfterSeconds?: number;
+      /** Microsoft throttled it (429), or it was held back unsent because the API is throttling (`notSent`). */
+      throttled?: boolean;
+      notSent?: boolean;
       clientRequestId?: string | null;
       requestId?: string | null;
     };
@@ -299,6 +304,14 @@ export function recordOutcome(p: OperationProgress, outcome: SendOutcome, now: D
     case 'error': {
       const ids = { clientRequestId: outcome.clientRequestId ?? p.clientRequestId, requestId: outcome.requestId ?? p.requestId };
       const error = { code: outcome.code, message: outcome.message };
+      // Throttling is not the user's fault: no attempt spent (the run's steps and deadline bound it). It waits what
+      // Microsoft asked, and longer after repeated 429s; one held back unsent waits its turn and counts nothing.
+      if (outcome.throttled) {
+        if (outcome.notSent) return { ...p, retryAt: at(Math.max(1, outcome.retryAfterSeconds ?? 1)) };
+        const throttled = (p.throttled ?? 0) + 1;
+        const retryAt = at(backoffSeconds(throttled, outcome.retryAfterSeconds));
+        return p.status === 'submitted' ? { ...p, ...ids, throttled, retryAt } : { ...p, ...ids, throttled, error, retryAt };
+      }
       // A poll that failed: the change itself may still be running, so it stays submitted (a permanent poll failure
       // is checked against the actual state like a reported failure).
       if (p.status === 'submitted') {

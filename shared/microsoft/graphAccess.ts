@@ -30,8 +30,9 @@ export const failure = (code: ErrorCode, message: string, transient: boolean, de
   error: { code, message, ...(details ? { details } : {}), ...(transient ? { transient } : {}) },
 });
 
-const seconds = (retryAfter?: string | null): number | undefined =>
-  retryAfter && /^\d+$/.test(retryAfter.trim()) ? Number(retryAfter.trim()) : undefined;
+/** Retry-After in seconds: whole ones as HTTP has them, or Graph's fractions (e.g. 2.128), rounded up. */
+export const retryAfterSeconds = (retryAfter?: string | null): number | undefined =>
+  retryAfter && /^\d+(\.\d+)?$/.test(retryAfter.trim()) ? Math.ceil(Number(retryAfter.trim())) : undefined;
 
 /**
  * A Microsoft answer other than success: `service` names the API in our message, `what` the thing asked for,
@@ -41,13 +42,24 @@ export function microsoftFailure(
   status: number,
   opts: { service: string; what: string; permanent: ErrorCode; retryAfter?: string | null },
 ): Failure {
-  const retryAfterSeconds = seconds(opts.retryAfter);
-  const details = { status, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) };
+  const wait = retryAfterSeconds(opts.retryAfter);
+  const details = { status, ...(wait !== undefined ? { retryAfterSeconds: wait } : {}) };
   if (status === 429) return failure('TEAMS_THROTTLED', `${opts.service} is throttling ${opts.what}.`, true, details);
   if (status <= 0 || status >= 500)
     return failure('TEAMS_UNAVAILABLE', `${opts.service} could not be reached for ${opts.what}.`, true, details);
   return failure(opts.permanent, `${opts.service} refused ${opts.what} (${status}).`, false, details);
 }
+
+/**
+ * A request not sent because Microsoft is throttling its API (a 429 earlier in the step, or the paced turn is further
+ * away than the step may wait): transient, never counted as an attempt, retried after `seconds`.
+ */
+export const notSent = (service: string, what: string, seconds: number): Failure =>
+  failure('TEAMS_THROTTLED', `${service} is throttling ${what}; it was not sent yet.`, true, {
+    status: 429,
+    retryAfterSeconds: seconds,
+    notSent: true,
+  });
 
 /** A thrown Graph SDK error (or a network error) as a failure value. */
 export function thrownGraphFailure(err: unknown, opts: { what: string; permanent: ErrorCode }): Failure {

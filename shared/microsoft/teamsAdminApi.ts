@@ -4,13 +4,14 @@
  * once per client). Every call goes to the tenant's own endpoint, named by the service discovery
  * (`GET /Teams.Tenant/tenants` → `X-MS-Target-Uri` or `serviceDiscovery.Endpoints.ConfigApiEndpoint`, with its
  * `X-MS-*` headers); only an https endpoint on the public host or its own domain is followed. Each call carries our
- * `client-request-id`; answers other than success are failure values (429/5xx/network transient).
+ * `client-request-id`; answers other than success are failure values (429/5xx/network transient). A gate (the apply
+ * step's pacing) may hold calls back: those are not sent and come back throttled.
  */
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, ok, Result } from '../domain/errors';
 import { RequestIds, VoiceAccess } from '../sync/teamsVoice';
 import { TokenVault } from '../sync/tokenVault';
-import { failure, Failure, microsoftFailure } from './graphAccess';
+import { failure, Failure, microsoftFailure, notSent } from './graphAccess';
 import { TEAMS_ADMIN_RESOURCE } from './entraSignIn';
 
 export interface TeamsAdminSettings {
@@ -43,12 +44,22 @@ export function sameTeamsService(base: URL, target: URL): boolean {
   return labels.length >= 4 && target.hostname.endsWith(`.${labels.slice(-3).join('.')}`);
 }
 
+/** Paces a client's calls (the apply step's): 0 to send now, else seconds until it may; told of every 429. */
+export interface TeamsAdminGate {
+  turn(): Promise<number>;
+  throttled(retryAfterSeconds: number | undefined): void;
+}
+
 export const withIds = (f: Failure, ids: RequestIds): Failure => ({
   ok: false,
   error: { ...f.error, details: { ...f.error.details, ...ids } },
 });
 
-export function teamsAdminClient(settings: TeamsAdminSettings, access: Extract<VoiceAccess, { kind: 'run' }>): TeamsAdminClient {
+export function teamsAdminClient(
+  settings: TeamsAdminSettings,
+  access: Extract<VoiceAccess, { kind: 'run' }>,
+  gate?: TeamsAdminGate,
+): TeamsAdminClient {
   const base = new URL(settings.teamsAdminBaseUrl);
   const timeoutMs = settings.timeoutMs ?? 30_000;
   let tokenRead: Promise<Result<string>> | undefined;
@@ -75,6 +86,8 @@ export function teamsAdminClient(settings: TeamsAdminSettings, access: Extract<V
   ) {
     const bearer = await token();
     if (!bearer.ok) return bearer;
+    const wait = gate ? await gate.turn() : 0;
+    if (wait > 0) return notSent('The Teams admin API', opts.what, wait);
     const clientRequestId = randomUUID();
     try {
       const res = await fetch(url, {
@@ -103,10 +116,9 @@ export function teamsAdminClient(settings: TeamsAdminSettings, access: Extract<V
       const code = String((parsed as { error?: { code?: unknown } } | undefined)?.error?.code ?? '');
       if (res.status === 404 && code === 'PolicyNotFound')
         return withIds(failure('POLICY_NOT_FOUND', `The tenant has no such policy for ${opts.what}.`, false, { status: 404 }), ids);
-      return withIds(
-        microsoftFailure(res.status, { service: 'The Teams admin API', ...opts, retryAfter: res.headers.get('retry-after') }),
-        ids,
-      );
+      const refused = microsoftFailure(res.status, { service: 'The Teams admin API', ...opts, retryAfter: res.headers.get('retry-after') });
+      if (res.status === 429) gate?.throttled((refused.error.details as { retryAfterSeconds?: number }).retryAfterSeconds);
+      return withIds(refused, ids);
     } catch {
       return withIds(microsoftFailure(-1, { service: 'The Teams admin API', ...opts }), { clientRequestId, requestId: null });
     }

@@ -4,18 +4,35 @@
  * (`/admin/teams/telephoneNumberManagement/numberAssignments`, `$filter` on telephoneNumber). Requests by id go
  * 20 at a time in one `$batch`; more users than `listAbove` are read as the whole (paged) list instead, which costs
  * fewer calls once most of the tenant is involved. Tokens: the run's delegated Graph token from the vault, or the app's
- * own (app-only, for the preview). Failures are values with our codes; 429/5xx/network are transient.
+ * own (app-only, for the preview). Failures are values with our codes; 429/5xx/network are transient. Requests wait
+ * their turn in the tenant's pacing (shared/microsoft/pacing.ts) like the writes, at most READ_WAIT_MS each; a page
+ * GET the Graph client's RetryHandler retries after a 429 (a read sent again changes nothing).
  */
 import { NumberType } from '../domain/account';
 import { ok, Result } from '../domain/errors';
 import { ActualUser, lineOf, NumberAssignment } from '../domain/syncPlan';
 import { TeamsVoiceReader, VoiceAccess } from '../sync/teamsVoice';
-import { batchHeader, failure, GraphAccessSettings, graphClientFor, microsoftFailure, thrownGraphFailure } from './graphAccess';
+import {
+  batchHeader,
+  failure,
+  GraphAccessSettings,
+  graphClientFor,
+  microsoftFailure,
+  notSent,
+  retryAfterSeconds,
+  thrownGraphFailure,
+} from './graphAccess';
+import { Pacing } from './pacing';
 
 export interface TeamsVoiceSettings extends GraphAccessSettings {
   /** Read users one by one ($batch) up to this many; above it, the whole userConfigurations list. */
   listAbove?: number;
+  /** The process's pacing of Microsoft's per-tenant limits (none: unpaced). */
+  pacing?: Pacing;
 }
+
+/** The longest a read waits for its turn; past it, the read fails throttled (transient) and is asked again later. */
+const READ_WAIT_MS = 20_000;
 
 const BATCH_SIZE = 20;
 /** Telephone numbers per numberAssignments `$filter` (an `or` of `eq`s; keeps the URL short). */
@@ -87,6 +104,7 @@ export function graphTeamsVoiceReader(settings: TeamsVoiceSettings): (access: Vo
 
   return (access) => {
     const graph = graphClientFor(settings, access);
+    const turn = async (count: number) => (settings.pacing ? settings.pacing.take(access.tenantId, 'graphTeams', count, READ_WAIT_MS) : 0);
 
     /** GETs in `$batch`es of 20; one answer per url, in order. A transient inner answer fails the whole read. */
     async function batchGet(urls: readonly string[], what: string): Promise<Result<BatchResponse[]>> {
@@ -95,6 +113,8 @@ export function graphTeamsVoiceReader(settings: TeamsVoiceSettings): (access: Vo
       const answers: BatchResponse[] = [];
       for (let i = 0; i < urls.length; i += BATCH_SIZE) {
         const requests = urls.slice(i, i + BATCH_SIZE).map((url, j) => ({ id: String(j + 1), method: 'GET', url }));
+        const wait = await turn(requests.length);
+        if (wait > 0) return notSent('Microsoft Graph', `the reads of ${what}`, wait);
         let responses: BatchResponse[];
         try {
           responses = ((await c.value.api('/$batch').post({ requests })) as { responses?: BatchResponse[] }).responses ?? [];
@@ -104,6 +124,8 @@ export function graphTeamsVoiceReader(settings: TeamsVoiceSettings): (access: Vo
         const byId = new Map(responses.map((r) => [r.id, r]));
         for (const r of requests) {
           const answer = byId.get(r.id) ?? { id: r.id, status: 500 };
+          if (answer.status === 429)
+            settings.pacing?.pause(access.tenantId, 'graphTeams', retryAfterSeconds(batchHeader(answer.headers, 'retry-after')) ?? 1);
           if (answer.status === 429 || answer.status >= 500) {
             return readFailure(answer.status, what, batchHeader(answer.headers, 'retry-after'));
           }
@@ -121,6 +143,8 @@ export function graphTeamsVoiceReader(settings: TeamsVoiceSettings): (access: Vo
         if (!c.ok) return c;
         let next: string | null = `${USER_CONFIGURATIONS}?$top=999`;
         while (next) {
+          const wait = await turn(1);
+          if (wait > 0) return notSent('Microsoft Graph', 'the reads of the Teams user configurations', wait);
           try {
             const page = (await c.value.api(next).get()) as { value?: UserConfiguration[]; '@odata.nextLink'?: string };
             for (const u of page.value ?? []) if (wanted.has(u.id.toLowerCase())) found.set(u.id.toLowerCase(), u);

@@ -2,13 +2,19 @@
  * The integration's tenant-level Teams voice objects over the Teams admin API (TeamsVoiceConfig port): what
  * `Get-/New-/Set-CsOnlineVoiceRoutingPolicy`, `…TeamsCallingPolicy` and `Set-CsOnlinePstnUsage` send.
  * `GET/POST /Skype.Policy/configurations/{type}`, `PUT …/{type}/configuration/{Identity}` (the body without Identity),
- * the Global PSTN usage list updated with `{"Usage":{"add":[…]}}`.
+ * the Global PSTN usage list updated with `{"Usage":{"add":[…]}}`. Paced like the sync's writes (shared/microsoft/pacing.ts):
+ * a call waits its turn in the tenant's bucket; after a 429 nothing more goes in this activity (a transient failure,
+ * retried by the activity retry).
  */
 import { ok, Result } from '../domain/errors';
 import { ActualTenantConfig } from '../domain/tenantVoiceConfig';
 import { RequestIds } from '../sync/teamsVoice';
 import { TeamsVoiceConfigFor } from '../sync/tenantVoiceConfig';
+import { Pacing, StepPacing } from './pacing';
 import { TeamsAdminAnswer, TeamsAdminSettings, teamsAdminClient } from './teamsAdminApi';
+
+/** The longest the calls of one activity wait for their turns in all. */
+const PACING_MS = 20_000;
 
 const CONFIG = '/Skype.Policy/configurations';
 const ids = (a: Result<TeamsAdminAnswer>): Result<RequestIds> =>
@@ -17,9 +23,13 @@ const nameOf = (identity: unknown): string => String(identity ?? '').replace(/^t
 /** Policies are addressed as `Tag:{name}`; a voice route by its plain name. */
 const identityOf = (type: string, name: string): string => (type === 'OnlineVoiceRoute' ? name : `Tag:${name}`);
 
-export function teamsVoiceConfig(settings: TeamsAdminSettings): TeamsVoiceConfigFor {
+export function teamsVoiceConfig(settings: TeamsAdminSettings & { pacing?: Pacing }): TeamsVoiceConfigFor {
   return (access) => {
-    const api = teamsAdminClient(settings, access);
+    const pace = new StepPacing(settings.pacing, access.tenantId, PACING_MS);
+    const api = teamsAdminClient(settings, access, {
+      turn: () => pace.turn('teamsAdmin', 1),
+      throttled: (seconds) => pace.throttled('teamsAdmin', seconds),
+    });
     return {
       async read(wanted) {
         const usages = await api.call('GET', `${CONFIG}/OnlinePstnUsages/configuration/Global`, undefined, {

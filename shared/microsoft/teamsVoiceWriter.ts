@@ -11,14 +11,40 @@
  *
  * Every call carries our `client-request-id`, returned with Microsoft's `request-id` for support. Failures are values:
  * 429/5xx/network are transient (Retry-After kept), 4xx permanent; the policy missing is POLICY_NOT_FOUND.
+ *
+ * A writer lives for one apply step and paces it (shared/microsoft/pacing.ts): each `$batch` and ConfigAPI call waits
+ * its turn in the tenant's shared bucket, at most the step's budget; after a 429 from an API the step sends nothing
+ * more to it, and what it did not send comes back TEAMS_THROTTLED with the wait (retried by the apply state machine
+ * after a durable timer, never here: the Graph client's RetryHandler is off for these `$batch`es, so a write is sent
+ * once per step).
  */
+import { RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
 import { randomUUID } from 'node:crypto';
 import { ok, Result } from '../domain/errors';
 import { NumberChange, OperationStatus, PolicyGrant, RequestIds, SubmittedChange, TeamsVoiceWriterFor } from '../sync/teamsVoice';
-import { batchHeader, failure, Failure, GraphAccessSettings, graphClientFor, microsoftFailure, thrownGraphFailure } from './graphAccess';
+import {
+  batchHeader,
+  failure,
+  Failure,
+  GraphAccessSettings,
+  graphClientFor,
+  microsoftFailure,
+  notSent,
+  retryAfterSeconds,
+  thrownGraphFailure,
+} from './graphAccess';
+import { Pacing, StepPacing } from './pacing';
 import { TeamsAdminSettings, teamsAdminClient, withIds } from './teamsAdminApi';
 
-export interface TeamsVoiceWriterSettings extends GraphAccessSettings, TeamsAdminSettings {}
+export interface TeamsVoiceWriterSettings extends GraphAccessSettings, TeamsAdminSettings {
+  /** The process's pacing of Microsoft's per-tenant limits (none: only the stop after a 429). */
+  pacing?: Pacing;
+  /** How long one step may wait for its turns in all (default 20 s); what would wait longer goes in a later step. */
+  stepPacingMs?: number;
+}
+
+/** A step's waits for its turns stay short: activities hand long waits to a durable timer. */
+const STEP_PACING_MS = 20_000;
 
 const BATCH_SIZE = 20;
 /** Users per policy assign body (Microsoft's examples send several; a failed body is retried user by user). */
@@ -66,7 +92,13 @@ export function graphTeamsVoiceWriter(settings: TeamsVoiceWriterSettings): Teams
   return (access) => {
     const graph = graphClientFor(settings, access);
     const policyIds = new Map<string, Result<string>>();
-    const teamsAdmin = teamsAdminClient(settings, access);
+    const step = new StepPacing(settings.pacing, access.tenantId, settings.stepPacingMs ?? STEP_PACING_MS);
+    const teamsAdmin = teamsAdminClient(settings, access, {
+      turn: () => step.turn('teamsAdmin', 1),
+      throttled: (seconds) => step.throttled('teamsAdmin', seconds),
+    });
+    // Retries live in the apply state machine (after Retry-After, on a durable timer): the SDK must not send again.
+    const sendOnce = [new RetryHandlerOptions(0, 0)];
 
     /** Runs requests in `$batch`es of 20; one answer per request, in order (a failed batch answers each with it). */
     async function batch(requests: readonly Omit<BatchRequest, 'id'>[], what: string): Promise<Array<Result<Answer>>> {
@@ -75,15 +107,28 @@ export function graphTeamsVoiceWriter(settings: TeamsVoiceWriterSettings): Teams
       const results: Array<Result<Answer>> = [];
       for (let i = 0; i < requests.length; i += BATCH_SIZE) {
         const slice = requests.slice(i, i + BATCH_SIZE).map((r, j) => ({ ...r, id: String(j + 1) }));
+        const wait = await step.turn('graphTeams', slice.length);
+        if (wait > 0) {
+          results.push(...slice.map(() => notSent('Microsoft Graph', what, wait)));
+          continue;
+        }
         let responses: BatchResponse[];
         try {
-          responses = ((await c.value.api('/$batch').post({ requests: slice })) as { responses?: BatchResponse[] }).responses ?? [];
+          const answer = (await c.value.api('/$batch').middlewareOptions(sendOnce).post({ requests: slice })) as {
+            responses?: BatchResponse[];
+          };
+          responses = answer.responses ?? [];
         } catch (err) {
           const f = thrownGraphFailure(err, { what, permanent: 'TEAMS_WRITE_REFUSED' });
+          if (f.error.code === 'TEAMS_THROTTLED')
+            step.throttled('graphTeams', (f.error.details as { retryAfterSeconds?: number }).retryAfterSeconds);
           results.push(...slice.map(() => f));
           continue;
         }
         const byId = new Map(responses.map((r) => [r.id, r]));
+        const refused = slice.flatMap((r) => (byId.get(r.id)?.status === 429 ? [byId.get(r.id)!] : []));
+        if (refused.length)
+          step.throttled('graphTeams', Math.max(...refused.map((a) => retryAfterSeconds(batchHeader(a.headers, 'retry-after')) ?? 1)));
         for (const r of slice) {
           const a = byId.get(r.id) ?? { id: r.id, status: 502 };
           const ids = { clientRequestId: r.headers['client-request-id']!, requestId: batchHeader(a.headers, 'request-id') ?? null };
@@ -250,14 +295,15 @@ export function graphTeamsVoiceWriter(settings: TeamsVoiceWriterSettings): Teams
       async grantPolicies(grants) {
         const results: Array<Result<RequestIds>> = new Array(grants.length);
         const viaGraph = grants.flatMap((g, i) => (g.policyType === 'TeamsCallingPolicy' ? [i] : []));
-        const graphResults = await graphGrants(viaGraph.map((i) => grants[i]!));
-        viaGraph.forEach((i, k) => (results[i] = graphResults[k]!));
-        // The Teams admin API grants one user a call: a few at a time.
+        const viaGraphDone = graphGrants(viaGraph.map((i) => grants[i]!)).then((graphResults) =>
+          viaGraph.forEach((i, k) => (results[i] = graphResults[k]!)),
+        );
+        // The Teams admin API grants one user a call: a few at a time, alongside Graph's (each API paced on its own).
         const viaTeams = grants.flatMap((g, i) => (g.policyType === 'TeamsCallingPolicy' ? [] : [i]));
         const workers = Array.from({ length: Math.min(TEAMS_GRANTS_AT_ONCE, viaTeams.length) }, async () => {
           for (let i = viaTeams.shift(); i !== undefined; i = viaTeams.shift()) results[i] = await teamsGrant(grants[i]!);
         });
-        await Promise.all(workers);
+        await Promise.all([viaGraphDone, ...workers]);
         return results;
       },
     };

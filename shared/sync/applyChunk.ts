@@ -50,13 +50,19 @@ type Ref = { user: number; op: number };
 
 const asOutcome = <T>(r: Result<T>, onOk: (v: T) => SendOutcome): SendOutcome => {
   if (r.ok) return onOk(r.value);
-  const d = (r.error.details ?? {}) as { retryAfterSeconds?: number; clientRequestId?: string; requestId?: string | null };
+  const d = (r.error.details ?? {}) as {
+    retryAfterSeconds?: number;
+    clientRequestId?: string;
+    requestId?: string | null;
+    notSent?: boolean;
+  };
   return {
     kind: 'error',
     code: r.error.code,
     message: r.error.message,
     transient: r.error.transient === true,
     retryAfterSeconds: d.retryAfterSeconds,
+    ...(r.error.code === 'TEAMS_THROTTLED' ? { throttled: true, notSent: d.notSent === true } : {}),
     clientRequestId: d.clientRequestId ?? null,
     requestId: d.requestId ?? null,
   };
@@ -126,6 +132,12 @@ export async function applyChunkStep(deps: ApplyChunkDeps, input: ApplyStepInput
       users.flatMap((u, user) => u.operations.flatMap((p, op) => (pick(p) ? [{ user, op }] : [])));
     const at = (r: Ref) => users[r.user]!.operations[r.op]!;
     const due = (p: OperationProgress) => p.retryAt === null || Date.parse(p.retryAt) <= now.getTime();
+    // The longest Retry-After of the step: the chunk's next step waits at least that (the tenant's bucket is empty).
+    let throttledFor = 0;
+    const record = (p: OperationProgress, outcome: SendOutcome): OperationProgress => {
+      if (outcome.kind === 'error' && outcome.throttled) throttledFor = Math.max(throttledFor, outcome.retryAfterSeconds ?? 1);
+      return recordOutcome(p, outcome, now);
+    };
 
     // 1. Poll the number changes Microsoft runs.
     const polled = refs((p) => p.status === 'submitted' && !p.verify && due(p));
@@ -133,7 +145,7 @@ export async function applyChunkStep(deps: ApplyChunkDeps, input: ApplyStepInput
       const answers = await writer.pollNumberOperations(polled.map((r) => at(r).operationUrl ?? ''));
       polled.forEach((r, i) =>
         update(r, (p) =>
-          recordOutcome(
+          record(
             p,
             asOutcome(answers[i]!, (s) =>
               s.state === 'succeeded'
@@ -142,7 +154,6 @@ export async function applyChunkStep(deps: ApplyChunkDeps, input: ApplyStepInput
                   ? { kind: 'reportedFailed', reason: s.reason }
                   : { kind: 'running' },
             ),
-            now,
           ),
         ),
       );
@@ -170,38 +181,40 @@ export async function applyChunkStep(deps: ApplyChunkDeps, input: ApplyStepInput
       users = next.users;
       const numbers = next.ready.filter((r) => !grantOf(at(r).operation));
       const grants = next.ready.filter((r) => grantOf(at(r).operation));
-      if (numbers.length) {
-        const changes = numbers.map((r): NumberChange => {
-          const o = at(r).operation as Extract<Operation, { kind: 'assignNumber' | 'unassignNumber' }>;
-          return { kind: o.kind, teamsUserId: o.teamsUserId, telephoneNumber: o.telephoneNumber, numberType: o.numberType };
-        });
-        const answers = await writer.submitNumberChanges(changes);
-        numbers.forEach((r, i) =>
-          update(r, (p) =>
-            recordOutcome(
-              p,
-              asOutcome(answers[i]!, (s) => ({ kind: 'submitted', ...s })),
-              now,
-            ),
+      // Number changes and grants go side by side: they are different operations, often to different APIs (each
+      // paced on its own), so neither waits for the other's turns.
+      const changes = numbers.map((r): NumberChange => {
+        const o = at(r).operation as Extract<Operation, { kind: 'assignNumber' | 'unassignNumber' }>;
+        return { kind: o.kind, teamsUserId: o.teamsUserId, telephoneNumber: o.telephoneNumber, numberType: o.numberType };
+      });
+      const [submitted, granted] = await Promise.all([
+        numbers.length ? writer.submitNumberChanges(changes) : [],
+        grants.length ? writer.grantPolicies(grants.map((r) => grantOf(at(r).operation)!)) : [],
+      ]);
+      numbers.forEach((r, i) =>
+        update(r, (p) =>
+          record(
+            p,
+            asOutcome(submitted[i]!, (s) => ({ kind: 'submitted', ...s })),
           ),
-        );
-      }
-      if (grants.length) {
-        const answers = await writer.grantPolicies(grants.map((r) => grantOf(at(r).operation)!));
-        grants.forEach((r, i) =>
-          update(r, (p) =>
-            recordOutcome(
-              p,
-              asOutcome(answers[i]!, (s) => ({ kind: 'succeeded', ...s })),
-              now,
-            ),
+        ),
+      );
+      grants.forEach((r, i) =>
+        update(r, (p) =>
+          record(
+            p,
+            asOutcome(granted[i]!, (s) => ({ kind: 'succeeded', ...s })),
           ),
-        );
-      }
+        ),
+      );
     }
     await deps.runPlans.save(accountId, runId, users);
     if (!users.every(isSettled))
-      return { settled: false, waitSeconds: secondsToWait(users, deps.now(), deps.pollSeconds), counts: countsOf(users) };
+      return {
+        settled: false,
+        waitSeconds: Math.max(secondsToWait(users, deps.now(), deps.pollSeconds), Math.ceil(throttledFor)),
+        counts: countsOf(users),
+      };
   }
 
   await commitChunk(deps, input, users);

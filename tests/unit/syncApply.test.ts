@@ -729,6 +729,30 @@ describe('recordOutcome', () => {
     const p = recordOutcome(submitted, { ...transient(), transient: false, code: 'TEAMS_WRITE_FAILED', message: 'Gone.' }, NOW);
     expect(p).toEqual({ ...submitted, verify: true, error: { code: 'TEAMS_WRITE_FAILED', message: 'Gone.' } });
   });
+
+  test('throttled: no attempt spent, however often; waits Retry-After, longer after repeated 429s', () => {
+    const throttledBy = (retryAfterSeconds?: number): Extract<SendOutcome, { kind: 'error' }> => ({
+      kind: 'error',
+      code: 'TEAMS_THROTTLED',
+      message: 'Microsoft Graph is throttling a number change.',
+      transient: true,
+      throttled: true,
+      retryAfterSeconds,
+    });
+    let p = pending;
+    for (let i = 0; i < MAX_ATTEMPTS * 3; i++) p = recordOutcome(p, throttledBy(2), NOW);
+    expect(p).toMatchObject({ status: 'pending', attempts: 0, throttled: MAX_ATTEMPTS * 3, retryAt: later(60) });
+    expect(recordOutcome(pending, throttledBy(7), NOW)).toMatchObject({ attempts: 0, throttled: 1, retryAt: later(7) });
+    expect(recordOutcome({ ...pending, throttled: 2 }, throttledBy(1), NOW)).toMatchObject({ throttled: 3, retryAt: later(4) });
+    expect(recordOutcome(pending, throttledBy(), NOW).retryAt).toBe(later(1));
+    // A poll throttled: still submitted, its attempts untouched.
+    const submitted = { ...pending, status: 'submitted' as const, attempts: 1, operationUrl: 'https://graph/op/1' };
+    expect(recordOutcome(submitted, throttledBy(3), NOW)).toEqual({ ...submitted, throttled: 1, retryAt: later(3) });
+    // Held back unsent: nothing counted, only the wait.
+    expect(recordOutcome(pending, { ...throttledBy(5), notSent: true }, NOW)).toEqual({ ...pending, retryAt: later(5) });
+    // Any other transient fault still spends an attempt.
+    expect(recordOutcome(pending, { ...throttledBy(5), throttled: false, code: 'TEAMS_UNAVAILABLE' }, NOW)).toMatchObject({ attempts: 1 });
+  });
 });
 
 describe('numberChangeHolds and recordVerified', () => {

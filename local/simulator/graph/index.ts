@@ -46,6 +46,22 @@ export function createGraph(state: SimState, contract: GraphContract) {
           headers,
         );
       }
+      // Each request of a $batch is throttled on its own: a 429 inside, the $batch itself 200.
+      const throttled = state.throttle.admit('graph', req);
+      if (throttled) {
+        state.log({
+          service: 'graph',
+          method: req.method,
+          url: `$batch>${redactUrl(req.url)}`,
+          status: 429,
+          durationMs: 0,
+          fault: 'throttle',
+        });
+        return graphError(req, 429, 'TooManyRequests', 'Too many requests.', {
+          'retry-after': String(throttled.retryAfterSeconds),
+          'x-ms-throttle-scope': throttled.scope,
+        });
+      }
     }
     const m = /^\/(v1\.0|beta)(\/.*)?$/i.exec(req.path);
     if (!m) return graphError(req, 400, 'BadRequest', `Invalid version: ${req.path.split('/')[1] ?? ''}`);
