@@ -14,6 +14,7 @@ import { Cron } from 'croner';
 import fg from 'fast-glob';
 import { DurableEmulator, OrchestratorOutcome } from '../durable/emulator';
 import { clientBindingData, ClientUrls, handleDurableRpc } from '../durable/rpc';
+import { TableDurableStore } from '../durable/store';
 import { Clock, SystemClock } from './clock';
 import { QueuePoller, queueSettings, startQueuePoller } from './queues';
 import { compileRoute, decodedSegments, RouteMatcher } from './routes';
@@ -51,6 +52,11 @@ export interface HostOptions {
   loadApp?: boolean;
   /** Sees every answer to a request that reached an HTTP function's route (the host's own 401 included). */
   onHttpResponse?: (exchange: HttpExchange) => void;
+  /**
+   * Storage for the Durable emulator's task hub (default: AzureWebJobsStorage, as the extension uses). Without one
+   * (fixture hosts that set none), orchestration state lives in memory only.
+   */
+  durableStorage?: string;
 }
 
 export interface HttpExchange {
@@ -191,10 +197,12 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     return fromTypedData(result.response?.returnValue);
   };
 
+  const durableStorage = options.durableStorage ?? process.env.AzureWebJobsStorage;
   const durable = new DurableEmulator({
     clock,
     taskHubName: urls.taskHubName,
     log: (line) => log(`durable ${line}`),
+    store: durableStorage ? new TableDurableStore(durableStorage, urls.taskHubName, (line) => log(`durable ${line}`)) : undefined,
     runner: {
       hasFunction: (name, triggerType) => byName.get(name.toLowerCase())?.trigger.type === triggerType,
       runActivity: async (name, input) => {
@@ -216,6 +224,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       },
     },
   });
+
+  // Before any request or timer can start an orchestration: what ran before a restart resumes first.
+  await durable.load();
 
   const httpRoutes: HttpRoute[] = functions
     .filter((f) => f.trigger.type === 'httpTrigger')
@@ -439,6 +450,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     stop: async () => {
       cancelTimers.forEach((cancel) => cancel());
       await Promise.all(queuePollers.map((p) => p.stop()));
+      await durable.close();
       await Promise.all(
         [server, rpcServer].map((s) => {
           s.closeAllConnections?.();
