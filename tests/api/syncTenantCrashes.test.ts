@@ -11,10 +11,9 @@
 import { LOCAL_CLIENT_ID } from '../../local/appRegistration';
 import { generateTenant } from '../../local/simulator/tenants/generator';
 import { Stack, startStack } from '../support/stack';
-import { syncAccount, voiceUser } from '../support/sync';
+import { normalizedTenant, syncAccount, voiceUser } from '../support/sync';
 
 let stack: Stack;
-const ZONE = 'trunks.voice.example';
 
 beforeAll(async () => {
   stack = await startStack({ tableTraffic: true });
@@ -50,35 +49,12 @@ async function firstSync(crash?: number) {
   const rows = (await t.activity(run.runId))
     .map((r) => `${upn.get(r.teamsUserId)?.split('@')[0] ?? '-'} ${r.kind} ${(r.target ?? '').split(accountId).join('ACCOUNT')}`)
     .sort();
-  return { run, rows, writes: traffic.writes('activity') - before, state: normalized(t.tenantId, accountId, seed.domain) };
-}
-
-/** The tenant as the integration leaves it, with what differs between copies (ids, names, the random TXT) replaced. */
-function normalized(tenantId: string, accountId: string, domain: string): string {
-  const control = stack.simulator.control;
-  const teams = control.teamsState(tenantId) as { policies: Record<string, unknown[]>; grants: unknown; numbers: unknown };
-  const upnOf = new Map(control.users(tenantId).map((u) => [u.id, u.userPrincipalName]));
-  let text = JSON.stringify({
-    policies: Object.entries(teams.policies).filter(([, list]) => list.length > 0),
-    grants: teams.grants,
-    numbers: (teams.numbers as Array<Record<string, unknown>>).map(({ id: _id, ...n }) => n),
-    domains: control.domains(tenantId).map((d: { id: string; isVerified: boolean }) => [d.id, d.isVerified]),
-    users: control.users(tenantId).map((u) => u.userPrincipalName),
-    dns: (control.dnsRecords(ZONE) as Array<{ name: string }>).filter((r) => r.name.startsWith(accountId)),
-  });
-  for (const [id, upn] of upnOf) text = text.split(id).join(upn);
-  // The order Microsoft lists grants and numbers in is not part of the state.
-  const state = JSON.parse(text) as { grants: Array<{ userId: string }>; numbers: Array<{ telephoneNumber: string }> };
-  state.grants.sort((a, b) => a.userId.localeCompare(b.userId));
-  state.numbers.sort((a, b) => a.telephoneNumber.localeCompare(b.telephoneNumber));
-  return JSON.stringify(state)
-    .split(tenantId)
-    .join('TENANT')
-    .split(domain)
-    .join('DOMAIN')
-    .split(accountId)
-    .join('ACCOUNT')
-    .replace(/MS=ms\d+/g, 'MS=…');
+  return {
+    run,
+    rows,
+    writes: traffic.writes('activity') - before,
+    state: normalizedTenant(stack.simulator.control, t.tenantId, accountId, seed.domain),
+  };
 }
 
 test('a crash between Microsoft and each tenant-configuration record ends like a clean run', async () => {
