@@ -79,18 +79,11 @@ export interface StackOptions {
   log?: (line: string) => void;
 }
 
-export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const azurite = await startAzurite({ inMemory: true });
-  const tableEndpoint = /TableEndpoint=([^;]+)/.exec(azurite.connectionString)?.[1] as string;
-  const tableTraffic = options.tableTraffic ? await startTableTraffic(tableEndpoint) : undefined;
-  const proxied = tableTraffic ? azurite.connectionString.replace(tableEndpoint, tableTraffic.endpoint) : azurite.connectionString;
-  const appStorage = options.appStorage ? options.appStorage(proxied) : proxied;
-  const simulator = await startSimulator({ caDir: path.join(REPO_ROOT, '.local-data', 'ca') });
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  Object.assign(process.env, {
+/** The app settings of a test stack's host: also those of a host forked from a test (tests/support/forkedHost.ts). */
+export function stackSettings(simulator: RunningSimulator, storage: string, url: string): Record<string, string> {
+  return {
     ...simulator.appSettings(),
-    AzureWebJobsStorage: appStorage,
+    AzureWebJobsStorage: storage,
     DURABLE_TASK_HUB: 'TestHub',
     LINK_SIGNING_KEY,
     LINK_SIGNING_KEY_ID,
@@ -104,8 +97,19 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // The simulator answers number operations and domain checks within seconds: poll it often.
     SYNC_POLL_SECONDS: '1',
     SYNC_TRUNK_POLL_SECONDS: '1',
-    ...options.env,
-  });
+  };
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const azurite = await startAzurite({ inMemory: true });
+  const tableEndpoint = /TableEndpoint=([^;]+)/.exec(azurite.connectionString)?.[1] as string;
+  const tableTraffic = options.tableTraffic ? await startTableTraffic(tableEndpoint) : undefined;
+  const proxied = tableTraffic ? azurite.connectionString.replace(tableEndpoint, tableTraffic.endpoint) : azurite.connectionString;
+  const appStorage = options.appStorage ? options.appStorage(proxied) : proxied;
+  const simulator = await startSimulator({ caDir: path.join(REPO_ROOT, '.local-data', 'ca') });
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  Object.assign(process.env, { ...stackSettings(simulator, appStorage, url), ...options.env });
   registerLocalApp(simulator, { clientId: LOCAL_CLIENT_ID, clientSecret: LOCAL_CLIENT_SECRET, publicBaseUrl: url });
   // A host that fails to start (e.g. the built app does not load) must not leave Azurite and the simulator running.
   const host = await startHost({

@@ -6,12 +6,17 @@
  * into history events and work (activities, timers, sub-orchestrations), as the extension does. Event ids follow the
  * SDK's sequence numbering, including the ids it takes itself for host-side retries and long timers.
  *
- * State lives in memory; history is real and replayed at every step.
+ * The working state is in memory; with a store (local/durable/store.ts: the task hub's tables in Azurite) every change
+ * is written through it, per instance in order, and an episode's history and status are stored before the work it
+ * scheduled starts. `load()` reads the store back after a restart and resumes what was running: undelivered events
+ * are delivered, activities scheduled without a recorded result run again (at least once: a second result for the
+ * same task is ignored), timers are armed again, sub-orchestrations are resumed or started.
  */
 import { randomUUID } from 'node:crypto';
 import { Clock } from '../host/clock';
 import { event, EventType, failureOf, fromJsonText, HistoryEvent, toJsonText } from './history';
 import { RetryOptions, retryDelayMs, retryTimedOut } from './retry';
+import { Checkpoint, DurableStore, InstanceRecord, LoadedInstance, Write } from './store';
 
 export type RuntimeStatus = 'Pending' | 'Running' | 'Completed' | 'ContinuedAsNew' | 'Failed' | 'Terminated';
 const TERMINAL: RuntimeStatus[] = ['Completed', 'Failed', 'Terminated'];
@@ -96,6 +101,13 @@ export interface Instance {
   busy: boolean;
   cancelTimers: (() => void)[];
   generation: number;
+  /** Ids whose completion (result, failure, timer fired) has been delivered: a second one is dropped. */
+  doneIds: Set<number>;
+  nextPendingSeq: number;
+  /** How much of this generation has been handed to the store; each write carries only what came after. */
+  stored: { historyCount: number; actionCount: number; actionRows: number; pendingFrom: number };
+  /** False for a finished instance read back after a restart, until its history is asked for. */
+  historyLoaded: boolean;
 }
 
 export interface EmulatorOptions {
@@ -107,6 +119,8 @@ export interface EmulatorOptions {
   maximumShortTimerDuration?: string;
   longRunningTimerIntervalDuration?: string;
   log?: (message: string) => void;
+  /** Where the state is kept across restarts; without one, it lives in memory only. */
+  store?: DurableStore;
 }
 
 const SCHEMA_V3 = 2;
@@ -118,6 +132,9 @@ export class DurableEmulator {
   private readonly idleWaiters: (() => void)[] = [];
   /** Counters for the closing-note numbers (episodes run, events replayed, activities run). */
   readonly stats = { episodes: 0, eventsReplayed: 0, activities: 0 };
+  /** The pending-row sequence number of each delivered event (the implicit ExecutionStarted has none). */
+  private readonly pendingSeqs = new WeakMap<HistoryEvent, number>();
+  private closed = false;
 
   constructor(private readonly options: EmulatorOptions) {}
 
@@ -141,6 +158,7 @@ export class DurableEmulator {
     }
     existing?.cancelTimers.forEach((cancel) => cancel());
     const now = this.clock.now();
+    const generation = (existing?.generation ?? 0) + 1;
     const instance: Instance = {
       instanceId,
       name,
@@ -156,10 +174,21 @@ export class DurableEmulator {
       parent,
       busy: false,
       cancelTimers: [],
-      generation: (existing?.generation ?? 0) + 1,
+      generation,
+      doneIds: new Set(),
+      nextPendingSeq: existing?.nextPendingSeq ?? 0,
+      stored: { historyCount: 0, actionCount: 0, actionRows: 0, pendingFrom: existing?.nextPendingSeq ?? 0 },
+      historyLoaded: true,
     };
     this.instances.set(instanceId, instance);
     this.options.log?.(`Orchestration '${name}' scheduled with instance id ${instanceId}.`);
+    // The replaced instance's rows go: all of them when they were never read back (then the partition is cleared).
+    const replaced: Write = !existing
+      ? {}
+      : existing.historyLoaded
+        ? { staleGenerations: [{ generation: existing.generation, ...existing.stored }] }
+        : { purge: true };
+    void this.persist(instance, replaced);
     this.schedule(instance);
     return instance;
   }
@@ -178,6 +207,7 @@ export class DurableEmulator {
     instance.inbox = [];
     instance.history.push(event(EventType.ExecutionTerminated, this.clock.now(), { Input: reason }));
     this.finish(instance, 'Terminated', reason);
+    void this.persist(instance);
     return 'accepted';
   }
 
@@ -186,7 +216,35 @@ export class DurableEmulator {
     const instance = this.instances.get(instanceId);
     if (!instance || !TERMINAL.includes(instance.status)) return 0;
     this.instances.delete(instanceId);
+    const { historyCount, actionRows, pendingFrom } = instance.stored;
+    const pendingSeqs = range(pendingFrom, instance.nextPendingSeq);
+    void this.write(instance, {
+      purge: instance.historyLoaded ? { generation: instance.generation, historyCount, actionRows, pendingSeqs } : true,
+    });
     return 1;
+  }
+
+  /** Waits for the writes in flight, then stops: nothing runs or is stored afterwards (as a host that has stopped). */
+  async close(): Promise<void> {
+    await Promise.all([...this.instances.keys()].map((id) => this.flushed(id)));
+    this.closed = true;
+    this.instances.forEach((instance) => instance.cancelTimers.forEach((cancel) => cancel()));
+  }
+
+  /** Resolves once everything done to the instance so far is stored (the RPC endpoints answer after it). */
+  flushed(instanceId: string): Promise<void> {
+    return this.options.store?.flushed(instanceId) ?? Promise.resolve();
+  }
+
+  /** The history of a finished instance read back after a restart is read from the store when first asked for. */
+  async ensureHistory(instance: Instance): Promise<void> {
+    if (instance.historyLoaded || !this.options.store) return;
+    const loaded = await this.options.store.partition(recordOf(instance));
+    if (instance.historyLoaded) return;
+    instance.history = loaded.history;
+    instance.actionLog = loaded.actionLog;
+    instance.stored = storedOf(loaded);
+    instance.historyLoaded = true;
   }
 
   get(instanceId: string): Instance {
@@ -207,6 +265,7 @@ export class DurableEmulator {
    */
   async replay(instanceId: string): Promise<{ actions: string[]; recorded: string[] }> {
     const instance = this.get(instanceId);
+    await this.ensureHistory(instance);
     const outcome = await this.options.runner.runOrchestrator(instance.name, this.bindingInfo(instance, instance.history));
     const state = 'state' in outcome && outcome.state ? outcome.state : undefined;
     const actions = state ? flatten(state.actions).map(describe) : [];
@@ -216,7 +275,7 @@ export class DurableEmulator {
   // ---- the orchestration loop --------------------------------------------------------------------------------
 
   private isIdle(): boolean {
-    if (this.activeActivities > 0 || this.activityQueue.length > 0) return false;
+    if (this.activeActivities > 0 || this.activityQueue.length > 0 || (this.options.store?.busy() ?? 0) > 0) return false;
     for (const instance of this.instances.values()) {
       if (instance.busy || (instance.inbox.length > 0 && !TERMINAL.includes(instance.status))) return false;
     }
@@ -234,11 +293,118 @@ export class DurableEmulator {
 
   private deliver(instance: Instance, historyEvent: HistoryEvent): void {
     if (TERMINAL.includes(instance.status)) return;
+    // At-least-once delivery (an activity run again after a restart): the extension keeps only the first result.
+    const id = completionId(historyEvent);
+    if (id !== undefined) {
+      if (instance.doneIds.has(id)) return;
+      instance.doneIds.add(id);
+    }
+    const seq = instance.nextPendingSeq++;
+    this.pendingSeqs.set(historyEvent, seq);
+    void this.write(instance, { pendingInserts: [{ generation: instance.generation, seq, event: historyEvent }] });
     instance.inbox.push(historyEvent);
     this.schedule(instance);
   }
 
+  // ---- persistence -------------------------------------------------------------------------------------------
+
+  /** Hands the store what changed since the last write: new history and actions, consumed events, the checkpoint. */
+  private persist(instance: Instance, extra: Write = {}): Promise<void> {
+    if (!this.options.store) return Promise.resolve();
+    const stored = instance.stored;
+    const write: Write = { ...extra };
+    if (instance.history.length > stored.historyCount) {
+      write.history = { generation: instance.generation, from: stored.historyCount, events: instance.history.slice(stored.historyCount) };
+      stored.historyCount = instance.history.length;
+    }
+    if (instance.actionLog.length > stored.actionCount) {
+      write.actions = {
+        generation: instance.generation,
+        row: stored.actionRows++,
+        described: instance.actionLog.slice(stored.actionCount),
+      };
+      stored.actionCount = instance.actionLog.length;
+    }
+    const waiting = instance.inbox.map((e) => this.pendingSeqs.get(e)).filter((seq): seq is number => seq !== undefined);
+    const pendingFrom = waiting.length ? Math.min(...waiting) : instance.nextPendingSeq;
+    write.pendingDeletes = [...(write.pendingDeletes ?? [])];
+    for (let seq = stored.pendingFrom; seq < pendingFrom; seq++) write.pendingDeletes.push({ generation: instance.generation, seq });
+    stored.pendingFrom = Math.max(stored.pendingFrom, pendingFrom);
+    write.checkpoint = {
+      generation: instance.generation,
+      historyCount: stored.historyCount,
+      actionRows: stored.actionRows,
+      nextEventId: instance.nextEventId,
+      pendingFrom: stored.pendingFrom,
+      nextPendingSeq: instance.nextPendingSeq,
+      status: instance.status,
+      output: instance.output,
+      customStatus: instance.customStatus,
+      failureDetails: instance.failureDetails,
+      lastUpdatedTime: instance.lastUpdatedTime.toISOString(),
+      slots: serialiseSlots(instance),
+    };
+    write.record = recordOf(instance);
+    return this.write(instance, write);
+  }
+
+  private write(instance: Instance, write: Write): Promise<void> {
+    const store = this.options.store;
+    if (!store || this.closed) return Promise.resolve();
+    return store
+      .write(instance.instanceId, write)
+      .catch((err: Error) => this.options.log?.(`Durable store: ${instance.instanceId} could not be stored: ${err.message}`))
+      .finally(() => this.checkIdle());
+  }
+
+  /**
+   * Reads the store back after a restart: every instance, and for each unfinished one its history, pending events
+   * and retry state; then resumes them. Call once, before anything starts orchestrations.
+   */
+  async load(): Promise<void> {
+    const store = this.options.store;
+    if (!store) return;
+    const resumed: Instance[] = [];
+    for (const record of await store.records()) {
+      if (TERMINAL.includes(record.status as RuntimeStatus)) {
+        this.instances.set(record.instanceId, instanceOf(record));
+        continue;
+      }
+      const loaded = await store.partition(record);
+      const instance = instanceOf(record, loaded);
+      for (const { seq, event: e } of loaded.pending) this.pendingSeqs.set(e, seq);
+      this.instances.set(record.instanceId, instance);
+      if (TERMINAL.includes(instance.status)) void this.write(instance, { record: recordOf(instance) });
+      else resumed.push(instance);
+    }
+    for (const instance of resumed) this.resume(instance);
+    if (resumed.length) this.options.log?.(`Resumed ${resumed.length} unfinished orchestration(s) from the task hub.`);
+  }
+
+  /** Re-issues the work an unfinished instance was waiting for when the host stopped. */
+  private resume(instance: Instance): void {
+    for (const e of instance.history) {
+      if (e.EventId < 0 || instance.doneIds.has(e.EventId)) continue;
+      const input = fromJsonText(e.Input);
+      if (e.EventType === EventType.TaskScheduled) {
+        const slot = instance.slots.get(e.EventId);
+        const retry = slot?.kind === 'task' ? slot.retry : undefined;
+        if (retry?.timedOut && retry.attempt > 1) this.deliver(instance, this.retryTimeoutFailure(e.EventId, retry));
+        else this.runActivity(instance, e.EventId, String(e.Name), input);
+      } else if (e.EventType === EventType.TimerCreated) {
+        this.armTimer(instance, e.EventId, new Date(String(e.FireAt)));
+      } else if (e.EventType === EventType.SubOrchestrationInstanceCreated) {
+        const child = this.instances.get(String(e.InstanceId));
+        const ours = child?.parent?.instanceId === instance.instanceId && child.parent.taskScheduledId === e.EventId;
+        if (!child || !ours) this.startChild(instance, e.EventId, String(e.Name), input, String(e.InstanceId));
+        else if (TERMINAL.includes(child.status)) this.deliver(instance, this.completionOf(child, e.EventId));
+      }
+    }
+    this.schedule(instance);
+  }
+
   private schedule(instance: Instance): void {
+    if (this.closed) return;
     if (instance.busy || instance.inbox.length === 0) return this.checkIdle();
     instance.busy = true;
     setImmediate(() => {
@@ -246,6 +412,7 @@ export class DurableEmulator {
         .catch((err: Error) => {
           this.options.log?.(`Emulator error in ${instance.instanceId}: ${err.stack ?? err.message}`);
           this.fail(instance, err);
+          return this.persist(instance);
         })
         .finally(() => {
           instance.busy = false;
@@ -314,30 +481,34 @@ export class DurableEmulator {
 
     const state = outcome.state;
     if (state && 'customStatus' in state) instance.customStatus = state.customStatus;
-    const allocated = batch.length === 1 ? this.allocateForSdk(instance, batch[0], now) : [];
+    const work: (() => void)[] = [];
+    const allocated = batch.length === 1 ? this.allocateForSdk(instance, batch[0], now, work) : [];
     const leaves = state ? flatten(state.actions) : [];
     const newLeaves = this.checkDeterminism(instance, leaves);
-    const work: (() => void)[] = [];
     const newEvents = [...allocated];
     for (const leaf of newLeaves) newEvents.push(...this.scheduleAction(instance, leaf, now, work));
     instance.history.push(...newEvents, event(EventType.OrchestratorCompleted, now));
+    const extra = this.conclude(instance, outcome, leaves, now);
+    // Nothing the episode scheduled starts before the episode is stored: a crash never runs unrecorded work.
+    await this.persist(instance, extra);
+    if (!TERMINAL.includes(instance.status) && instance.generation === generation) work.forEach((start) => start());
+  }
 
+  /** Ends the orchestration if the episode did; returns what a continue-as-new leaves to delete. */
+  private conclude(instance: Instance, outcome: OrchestratorOutcome, leaves: Action[], now: Date): Write {
+    const state = outcome.state;
     if ('error' in outcome) {
       // The SDK puts the orchestrator's own error in the state it attaches; the thrown message is only a wrapper.
       const error = state?.error ? Object.assign(new Error(state.error), { stack: outcome.error.stack }) : outcome.error;
       this.fail(instance, error, state?.failureDetails);
-      return;
+      return {};
     }
-    if (state?.isDone) {
-      const continueAsNew = leaves.find((a) => a.actionType === ActionType.ContinueAsNew);
-      if (continueAsNew) return this.continueAsNew(instance, normaliseInput(continueAsNew.input));
-      instance.history.push(
-        event(EventType.ExecutionCompleted, now, { OrchestrationStatus: 'Completed', Result: toJsonText(state.output) }),
-      );
-      this.finish(instance, 'Completed', state.output);
-      return;
-    }
-    work.forEach((start) => start());
+    if (!state?.isDone) return {};
+    const continueAsNew = leaves.find((a) => a.actionType === ActionType.ContinueAsNew);
+    if (continueAsNew) return this.continueAsNew(instance, normaliseInput(continueAsNew.input));
+    instance.history.push(event(EventType.ExecutionCompleted, now, { OrchestrationStatus: 'Completed', Result: toJsonText(state.output) }));
+    this.finish(instance, 'Completed', state.output);
+    return {};
   }
 
   /** Compares the replayed actions with those recorded before; returns the new ones or throws on a mismatch. */
@@ -427,17 +598,21 @@ export class DurableEmulator {
   }
 
   private createTimer(instance: Instance, id: number, fireAt: Date, now: Date): HistoryEvent {
+    this.armTimer(instance, id, fireAt);
+    return event(EventType.TimerCreated, now, { FireAt: fireAt.toISOString() }, id);
+  }
+
+  private armTimer(instance: Instance, id: number, fireAt: Date): void {
     const generation = instance.generation;
     const cancel = this.clock.at(fireAt, () => {
       if (instance.generation !== generation) return;
       this.deliver(instance, event(EventType.TimerFired, this.clock.now(), { TimerId: id, FireAt: fireAt.toISOString() }));
     });
     instance.cancelTimers.push(cancel);
-    return event(EventType.TimerCreated, now, { FireAt: fireAt.toISOString() }, id);
   }
 
   /** The ids the SDK takes while it processes `e`, and the work the extension does for them. */
-  private allocateForSdk(instance: Instance, e: HistoryEvent, now: Date): HistoryEvent[] {
+  private allocateForSdk(instance: Instance, e: HistoryEvent, now: Date, work: (() => void)[]): HistoryEvent[] {
     if (!this.allocates(instance, e, now)) return [];
     if (e.EventType === EventType.TimerFired) {
       const slot = instance.slots.get(e.TimerId as number) as Slot;
@@ -447,7 +622,7 @@ export class DurableEmulator {
         const id = this.takeId(instance, { kind: 'timer', longTimer: fireAt < finalFireAt ? { finalFireAt } : undefined });
         return [this.createTimer(instance, id, fireAt, now)];
       }
-      if (slot.kind === 'retryTimer') return [this.retryAttempt(instance, slot.retry, now)];
+      if (slot.kind === 'retryTimer') return [this.retryAttempt(instance, slot.retry, now, work)];
       return [];
     }
     // A failed attempt of a retried task: the SDK now waits for a retry timer, also after the last attempt.
@@ -459,32 +634,33 @@ export class DurableEmulator {
     return [this.createTimer(instance, id, new Date(now.getTime() + delay), now)];
   }
 
-  private retryAttempt(instance: Instance, retry: RetryGroup, now: Date): HistoryEvent {
+  private retryAttempt(instance: Instance, retry: RetryGroup, now: Date, work: (() => void)[]): HistoryEvent {
     retry.attempt++;
     const id = this.takeId(instance, { kind: 'task', retry });
     if (retry.target === 'activity') {
       // Past the retry timeout the attempt fails at once: retries never run beyond it.
-      setImmediate(() =>
+      work.push(() =>
         retry.timedOut
-          ? this.deliver(
-              instance,
-              event(EventType.TaskFailed, this.clock.now(), {
-                TaskScheduledId: id,
-                ...failureOf(new Error(`Retry timeout of ${retry.options.retryTimeoutInMilliseconds} ms exceeded.`)),
-              }),
-            )
+          ? this.deliver(instance, this.retryTimeoutFailure(id, retry))
           : this.runActivity(instance, id, retry.name, retry.input),
       );
       return event(EventType.TaskScheduled, now, { Name: retry.name, Input: toJsonText(retry.input) }, id);
     }
     const childId = retry.instanceId || `${instance.instanceId}:${id.toString(16).padStart(4, '0')}`;
-    setImmediate(() => this.startChild(instance, id, retry.name, retry.input, childId));
+    work.push(() => this.startChild(instance, id, retry.name, retry.input, childId));
     return event(
       EventType.SubOrchestrationInstanceCreated,
       now,
       { Name: retry.name, Input: toJsonText(retry.input), InstanceId: childId },
       id,
     );
+  }
+
+  private retryTimeoutFailure(id: number, retry: RetryGroup): HistoryEvent {
+    return event(EventType.TaskFailed, this.clock.now(), {
+      TaskScheduledId: id,
+      ...failureOf(new Error(`Retry timeout of ${retry.options.retryTimeoutInMilliseconds} ms exceeded.`)),
+    });
   }
 
   private runActivity(instance: Instance, id: number, name: string, input: unknown): void {
@@ -530,11 +706,17 @@ export class DurableEmulator {
     }
   }
 
-  private continueAsNew(instance: Instance, input: unknown): void {
+  private continueAsNew(instance: Instance, input: unknown): Write {
     instance.cancelTimers.forEach((cancel) => cancel());
     const now = this.clock.now();
     // Events raised meanwhile are carried over to the new generation, as the extension preserves them.
     const carried = instance.inbox.filter((e) => e.EventType === EventType.EventRaised);
+    const old = { generation: instance.generation, ...instance.stored };
+    const stale: Write = {
+      staleGenerations: [old],
+      pendingDeletes: range(old.pendingFrom, instance.nextPendingSeq).map((seq) => ({ generation: old.generation, seq })),
+      pendingInserts: [],
+    };
     Object.assign(instance, {
       input,
       status: 'Running' as RuntimeStatus,
@@ -546,8 +728,16 @@ export class DurableEmulator {
       cancelTimers: [],
       generation: instance.generation + 1,
       lastUpdatedTime: now,
+      doneIds: new Set(),
+      stored: { historyCount: 0, actionCount: 0, actionRows: 0, pendingFrom: instance.nextPendingSeq },
     });
+    for (const e of carried) {
+      const seq = instance.nextPendingSeq++;
+      this.pendingSeqs.set(e, seq);
+      stale.pendingInserts?.push({ generation: instance.generation, seq, event: e });
+    }
     this.options.log?.(`Orchestration ${instance.instanceId} continued as new.`);
+    return stale;
   }
 
   private fail(instance: Instance, error: Error, details?: OrchestratorState['failureDetails']): void {
@@ -570,23 +760,23 @@ export class DurableEmulator {
     instance.lastUpdatedTime = this.clock.now();
     this.options.log?.(`Orchestration ${instance.instanceId} (${instance.name}) ${status}.`);
     const parent = instance.parent && this.instances.get(instance.parent.instanceId);
-    if (parent && instance.parent) {
-      const taskScheduledId = instance.parent.taskScheduledId;
-      const completion =
-        status === 'Completed'
-          ? event(EventType.SubOrchestrationInstanceCompleted, this.clock.now(), {
-              TaskScheduledId: taskScheduledId,
-              Result: toJsonText(output),
-            })
-          : event(EventType.SubOrchestrationInstanceFailed, this.clock.now(), {
-              TaskScheduledId: taskScheduledId,
-              Reason: String(output),
-              Details: '',
-              FailureDetails: { ErrorType: 'OrchestrationFailure', ErrorMessage: String(output), InnerFailure: instance.failureDetails },
-            });
-      this.deliver(parent, completion);
-    }
+    if (parent && instance.parent) this.deliver(parent, this.completionOf(instance, instance.parent.taskScheduledId));
     this.checkIdle();
+  }
+
+  /** The event that tells a parent how its sub-orchestration ended. */
+  private completionOf(child: Instance, taskScheduledId: number): HistoryEvent {
+    return child.status === 'Completed'
+      ? event(EventType.SubOrchestrationInstanceCompleted, this.clock.now(), {
+          TaskScheduledId: taskScheduledId,
+          Result: toJsonText(child.output),
+        })
+      : event(EventType.SubOrchestrationInstanceFailed, this.clock.now(), {
+          TaskScheduledId: taskScheduledId,
+          Reason: String(child.output),
+          Details: '',
+          FailureDetails: { ErrorType: 'OrchestrationFailure', ErrorMessage: String(child.output), InnerFailure: child.failureDetails },
+        });
   }
 }
 
@@ -654,3 +844,145 @@ export function timeSpanMs(value: string): number {
 }
 
 export { fromJsonText };
+
+const COMPLETIONS = [
+  EventType.TaskCompleted,
+  EventType.TaskFailed,
+  EventType.SubOrchestrationInstanceCompleted,
+  EventType.SubOrchestrationInstanceFailed,
+];
+
+/** The task or timer id an event completes, if it completes one. */
+function completionId(e: HistoryEvent): number | undefined {
+  if (COMPLETIONS.includes(e.EventType)) return e.TaskScheduledId as number;
+  if (e.EventType === EventType.TimerFired) return e.TimerId as number;
+  return undefined;
+}
+
+const range = (from: number, to: number): number[] => Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
+
+function recordOf(instance: Instance): InstanceRecord {
+  return {
+    instanceId: instance.instanceId,
+    name: instance.name,
+    input: instance.input,
+    status: instance.status,
+    output: instance.output,
+    customStatus: instance.customStatus,
+    failureDetails: instance.failureDetails,
+    createdTime: instance.createdTime.toISOString(),
+    lastUpdatedTime: instance.lastUpdatedTime.toISOString(),
+    parent: instance.parent,
+    generation: instance.generation,
+  };
+}
+
+function storedOf(loaded: LoadedInstance): Instance['stored'] {
+  const c = loaded.checkpoint;
+  return {
+    historyCount: c?.historyCount ?? 0,
+    actionCount: loaded.actionLog.length,
+    actionRows: c?.actionRows ?? 0,
+    pendingFrom: c?.pendingFrom ?? 0,
+  };
+}
+
+interface SerialisedRetry extends Omit<RetryGroup, 'firstAttemptAt'> {
+  firstAttemptAt: string;
+}
+
+interface SerialisedSlots {
+  retries: SerialisedRetry[];
+  /** [event id, kind, retry index or long timer's final fire time]. */
+  slots: [number, Slot['kind'], number | string | null][];
+}
+
+/**
+ * The slots history cannot tell: retried tasks, retry timers and long timers (plain tasks and timers are read back
+ * from their history events). Only slots still waiting are kept: a finished one is never looked at again.
+ */
+function serialiseSlots(instance: Instance): SerialisedSlots {
+  const closed = new Set<number>();
+  for (const e of instance.history) {
+    const id = completionId(e);
+    if (id !== undefined) closed.add(id);
+  }
+  const retries = new Map<RetryGroup, number>();
+  const out: SerialisedSlots = { retries: [], slots: [] };
+  for (const [id, slot] of instance.slots) {
+    if (closed.has(id)) continue;
+    const retry = slot.kind === 'timer' ? undefined : slot.retry;
+    if (slot.kind === 'timer' && !slot.longTimer) continue;
+    if (slot.kind === 'task' && !retry) continue;
+    let index: number | null = null;
+    if (retry) {
+      index = retries.get(retry) ?? out.retries.push({ ...retry, firstAttemptAt: retry.firstAttemptAt.toISOString() }) - 1;
+      retries.set(retry, index);
+    }
+    out.slots.push([id, slot.kind, slot.kind === 'timer' ? (slot.longTimer as { finalFireAt: Date }).finalFireAt.toISOString() : index]);
+  }
+  return out;
+}
+
+function slotsOf(history: HistoryEvent[], saved: SerialisedSlots | undefined): Map<number, Slot> {
+  const slots = new Map<number, Slot>();
+  for (const e of history) {
+    if (e.EventType === EventType.TaskScheduled || e.EventType === EventType.SubOrchestrationInstanceCreated)
+      slots.set(e.EventId, { kind: 'task' });
+    if (e.EventType === EventType.TimerCreated) slots.set(e.EventId, { kind: 'timer' });
+  }
+  const retries = (saved?.retries ?? []).map((r) => ({ ...r, firstAttemptAt: new Date(r.firstAttemptAt) }));
+  for (const [id, kind, value] of saved?.slots ?? []) {
+    if (kind === 'timer') slots.set(id, { kind, longTimer: { finalFireAt: new Date(String(value)) } });
+    else if (kind === 'task') slots.set(id, { kind, retry: retries[value as number] });
+    else slots.set(id, { kind, retry: retries[value as number] as RetryGroup });
+  }
+  return slots;
+}
+
+/** An instance as the store kept it; without `loaded` (a finished one), its history is read when asked for. */
+function instanceOf(record: InstanceRecord, loaded?: LoadedInstance): Instance {
+  const c: Checkpoint | undefined = loaded?.checkpoint;
+  const history = loaded?.history ?? [];
+  const status = (c?.status ?? record.status) as RuntimeStatus;
+  const parent = record.parent as Instance['parent'];
+  const inbox = loaded?.pending.map((p) => p.event) ?? [];
+  if (loaded && history.length === 0 && !TERMINAL.includes(status)) {
+    const started = event(EventType.ExecutionStarted, new Date(c?.lastUpdatedTime ?? record.createdTime), {
+      Name: record.name,
+      Input: toJsonText(record.input),
+      ParentInstance: parent,
+    });
+    inbox.unshift(started);
+  }
+  const doneIds = new Set<number>();
+  for (const e of [...history, ...inbox]) {
+    const id = completionId(e);
+    if (id !== undefined) doneIds.add(id);
+  }
+  const nextPendingSeq = Math.max(c?.nextPendingSeq ?? 0, ...(loaded?.pending.map((p) => p.seq + 1) ?? []));
+  return {
+    instanceId: record.instanceId,
+    name: record.name,
+    input: record.input,
+    status,
+    createdTime: new Date(record.createdTime),
+    lastUpdatedTime: new Date(c?.lastUpdatedTime ?? record.lastUpdatedTime),
+    customStatus: c ? c.customStatus : record.customStatus,
+    output: c ? c.output : record.output,
+    failureDetails: (c ? c.failureDetails : record.failureDetails) as Instance['failureDetails'],
+    history,
+    inbox,
+    actionLog: loaded?.actionLog ?? [],
+    nextEventId: c?.nextEventId ?? 0,
+    slots: slotsOf(history, c?.slots as SerialisedSlots | undefined),
+    parent,
+    busy: false,
+    cancelTimers: [],
+    generation: c?.generation ?? record.generation,
+    doneIds,
+    nextPendingSeq,
+    stored: loaded ? storedOf(loaded) : { historyCount: 0, actionCount: 0, actionRows: 0, pendingFrom: nextPendingSeq },
+    historyLoaded: !!loaded,
+  };
+}

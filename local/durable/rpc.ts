@@ -113,6 +113,7 @@ export async function handleDurableRpc(
     if (parts[0] === 'orchestrators' && method === 'POST' && parts.length >= 2 && parts.length <= 3) {
       const input = parseInput(await readBody(req));
       const instance = emulator.startNew(parts[1], input, parts[2]);
+      await emulator.flushed(instance.instanceId);
       const payload = managementPayload(urls, instance.instanceId);
       send(res, 202, payload, { location: payload.statusQueryGetUri });
       return true;
@@ -136,6 +137,7 @@ export async function handleDurableRpc(
       }
       if (method === 'DELETE') {
         const deleted = all.reduce((n, i) => n + emulator.purge(i.instanceId), 0);
+        await Promise.all(all.map((i) => emulator.flushed(i.instanceId)));
         send(res, deleted ? 200 : 404, { instancesDeleted: deleted });
         return true;
       }
@@ -145,21 +147,25 @@ export async function handleDurableRpc(
     if (!action && method === 'GET') {
       const instance = emulator.instances.get(id);
       if (!instance) return (send(res, 404, { message: `No instance with ID '${id}' found.` }), true);
+      if (query.get('showHistory') === 'true') await emulator.ensureHistory(instance);
       send(res, statusCode(instance.status), statusJson(instance, query.get('showHistory') === 'true', query.get('showInput') !== 'false'));
       return true;
     }
     if (!action && method === 'DELETE') {
       const deleted = emulator.purge(id);
+      await emulator.flushed(id);
       send(res, deleted ? 200 : 404, { instancesDeleted: deleted });
       return true;
     }
     if (action === 'raiseEvent' && method === 'POST' && parts[3]) {
       const outcome = emulator.raiseEvent(id, parts[3], parseInput(await readBody(req)));
+      await emulator.flushed(id);
       send(res, outcome === 'accepted' ? 202 : 410);
       return true;
     }
     if (action === 'terminate' && method === 'POST') {
       const outcome = emulator.terminate(id, query.get('reason') ?? '');
+      await emulator.flushed(id);
       send(res, outcome === 'accepted' ? 202 : 410);
       return true;
     }

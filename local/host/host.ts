@@ -15,6 +15,7 @@ import fg from 'fast-glob';
 import { DurableEmulator, OrchestratorOutcome } from '../durable/emulator';
 import { ActivityFaults, HostCrash } from './activityFaults';
 import { clientBindingData, ClientUrls, handleDurableRpc } from '../durable/rpc';
+import { TableDurableStore } from '../durable/store';
 import { Clock, SystemClock } from './clock';
 import { QueuePoller, queueSettings, startQueuePoller } from './queues';
 import { compileRoute, decodedSegments, RouteMatcher } from './routes';
@@ -54,6 +55,11 @@ export interface HostOptions {
   onHttpResponse?: (exchange: HttpExchange) => void;
   /** Crashes armed at activity boundaries (tests' fault matrix). */
   activityFaults?: ActivityFaults;
+  /**
+   * Storage for the Durable emulator's task hub (default: AzureWebJobsStorage, as the extension uses). Without one
+   * (fixture hosts that set none), orchestration state lives in memory only.
+   */
+  durableStorage?: string;
 }
 
 export interface HttpExchange {
@@ -194,10 +200,12 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     return fromTypedData(result.response?.returnValue);
   };
 
+  const durableStorage = options.durableStorage ?? process.env.AzureWebJobsStorage;
   const durable = new DurableEmulator({
     clock,
     taskHubName: urls.taskHubName,
     log: (line) => log(`durable ${line}`),
+    store: durableStorage ? new TableDurableStore(durableStorage, urls.taskHubName, (line) => log(`durable ${line}`)) : undefined,
     runner: {
       hasFunction: (name, triggerType) => byName.get(name.toLowerCase())?.trigger.type === triggerType,
       runActivity: async (name, input) => {
@@ -224,6 +232,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       },
     },
   });
+
+  // Before any request or timer can start an orchestration: what ran before a restart resumes first.
+  await durable.load();
 
   const httpRoutes: HttpRoute[] = functions
     .filter((f) => f.trigger.type === 'httpTrigger')
@@ -447,6 +458,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     stop: async () => {
       cancelTimers.forEach((cancel) => cancel());
       await Promise.all(queuePollers.map((p) => p.stop()));
+      await durable.close();
       await Promise.all(
         [server, rpcServer].map((s) => {
           s.closeAllConnections?.();

@@ -1,19 +1,24 @@
 /**
  * The Durable emulator driven through the SDK's own replay, on fixture orchestrations (tests/fixtures/durableApp.ts),
- * with a manual clock so hours of durable timers pass in milliseconds.
+ * with a manual clock so hours of durable timers pass in milliseconds. Its state goes to an in-memory Azurite, as
+ * the host's does (restarts: durableRestart.test.ts).
  */
 import { calls } from '../fixtures/durableApp';
 import path from 'node:path';
+import { RunningAzurite, startAzurite } from '../../local/azurite';
 import { EventType } from '../../local/durable/history';
 import { ManualClock } from '../../local/host/clock';
 import { startHost, RunningHost } from '../../local/host/host';
 
 let host: RunningHost;
+let azurite: RunningAzurite;
 const clock = new ManualClock(new Date('2026-03-01T08:00:00Z'));
 const KEYS = { functionKey: 'test-function-key', masterKey: 'test-master-key' };
 
 beforeAll(async () => {
+  azurite = await startAzurite({ inMemory: true });
   host = await startHost({
+    durableStorage: azurite.connectionString,
     appRoot: path.resolve(__dirname, '../..'),
     port: 0,
     clock,
@@ -23,7 +28,10 @@ beforeAll(async () => {
     log: () => undefined,
   });
 });
-afterAll(() => host.stop());
+afterAll(async () => {
+  await host?.stop();
+  await azurite?.stop();
+});
 
 const settle = () => host.durable.whenIdle();
 

@@ -165,6 +165,12 @@ export async function syncAccount(
 
     /** Sync now, as the Global Admin from the portal's link; resolves with the finished run. */
     async syncNow(): Promise<Run> {
+      await this.startSync();
+      return finishedRun(stack, accountId);
+    },
+
+    /** Sync now up to the sign-in's answer (the run has started by then). */
+    async startSync(): Promise<void> {
       const res = await stack.call('POST', `accounts/${accountId}/sync`, {
         actor: { id: `ga-${accountId}`, role: 'admin', account: accountId },
       });
@@ -178,11 +184,21 @@ export async function syncAccount(
       const callback = await browser.request(hop.location as string);
       const started = await browser.request(callback.location as string);
       if (started.status !== 303) throw new Error(`the sync sign-in answered ${started.status}`);
-      return finishedRun(stack, accountId);
     },
 
     async activity(runId: string): Promise<ActivityRow[]> {
       return (await json(await stack.call('GET', `accounts/${accountId}/activity?runId=${runId}&pageSize=100`))).entries;
+    },
+
+    /** Every page of the run's activity log. */
+    async allActivity(runId: string): Promise<ActivityRow[]> {
+      const rows: ActivityRow[] = [];
+      for (let page = 1, pages = 1; page <= pages; page++) {
+        const body = await json(await stack.call('GET', `accounts/${accountId}/activity?runId=${runId}&pageSize=200&page=${page}`));
+        rows.push(...(body.entries as ActivityRow[]));
+        pages = body.totalPages as number;
+      }
+      return rows;
     },
 
     async mappingRows(): Promise<Map<string, MappingRow>> {
@@ -190,4 +206,42 @@ export async function syncAccount(
       return new Map((page.rows as MappingRow[]).map((r) => [r.voiceUser.id, r]));
     },
   };
+}
+
+/** The trunk DNS zone of the simulated Azure DNS (the stack's default). */
+const ZONE = 'trunks.voice.example';
+
+/**
+ * The tenant as the integration leaves it (policies, grants, numbers, domains, users, the account's DNS records),
+ * with what differs between copies of one generated tenant (ids, names, the random TXT) replaced, in a fixed order.
+ */
+export function normalizedTenant(control: Stack['simulator']['control'], tenantId: string, accountId: string, domain: string): string {
+  const teams = control.teamsState(tenantId) as { policies: Record<string, unknown[]>; grants: unknown; numbers: unknown };
+  const upnOf = new Map(control.users(tenantId).map((u) => [u.id, u.userPrincipalName]));
+  let text = JSON.stringify({
+    policies: Object.entries(teams.policies).filter(([, list]) => list.length > 0),
+    grants: teams.grants,
+    numbers: (teams.numbers as Array<Record<string, unknown>>).map(({ id: _id, ...n }) => n),
+    domains: control.domains(tenantId).map((d: { id: string; isVerified: boolean }) => [d.id, d.isVerified]),
+    // The temporary activation user (and the licence it held) must be gone again.
+    users: control.users(tenantId).map((u) => u.userPrincipalName),
+    dns: (control.dnsRecords(ZONE) as Array<{ name: string }>).filter((r) => r.name.startsWith(accountId)),
+  });
+  for (const [id, upn] of upnOf) text = text.split(id).join(upn);
+  // The order Microsoft lists grants, their policies and numbers in is not part of the state.
+  const state = JSON.parse(text) as {
+    grants: Array<{ userId: string; policies: Record<string, string> }>;
+    numbers: Array<{ telephoneNumber: string }>;
+  };
+  state.grants.sort((a, b) => a.userId.localeCompare(b.userId));
+  for (const g of state.grants) g.policies = Object.fromEntries(Object.entries(g.policies).sort(([a], [b]) => a.localeCompare(b)));
+  state.numbers.sort((a, b) => a.telephoneNumber.localeCompare(b.telephoneNumber));
+  return JSON.stringify(state)
+    .split(tenantId)
+    .join('TENANT')
+    .split(domain)
+    .join('DOMAIN')
+    .split(accountId)
+    .join('ACCOUNT')
+    .replace(/MS=ms\d+/g, 'MS=…');
 }

@@ -6,9 +6,8 @@
 import { LOCAL_CLIENT_ID } from '../../local/appRegistration';
 import { generateTenant } from '../../local/simulator/tenants/generator';
 import { Stack } from './stack';
-import { syncAccount, voiceUser } from './sync';
+import { normalizedTenant, syncAccount, voiceUser } from './sync';
 
-const ZONE = 'trunks.voice.example';
 let copies = 0;
 
 /** A fresh copy with an account (prefix `accountPrefix`) ready to sync its two mapped users. */
@@ -45,38 +44,6 @@ export async function tenantCopy(stack: Stack, accountPrefix: string) {
             .trim(),
         )
         .sort(),
-    normalized: () => normalized(stack, tenantId, accountId, domain),
+    normalized: () => normalizedTenant(control, tenantId, accountId, domain),
   };
-}
-
-function normalized(stack: Stack, tenantId: string, accountId: string, domain: string): string {
-  const control = stack.simulator.control;
-  const teams = control.teamsState(tenantId) as { policies: Record<string, unknown[]>; grants: unknown; numbers: unknown };
-  const upnOf = new Map(control.users(tenantId).map((u) => [u.id, u.userPrincipalName]));
-  let text = JSON.stringify({
-    policies: Object.entries(teams.policies).filter(([, list]) => list.length > 0),
-    grants: teams.grants,
-    numbers: (teams.numbers as Array<Record<string, unknown>>).map(({ id: _id, ...n }) => n),
-    domains: control.domains(tenantId).map((d: { id: string; isVerified: boolean }) => [d.id, d.isVerified]),
-    // The temporary activation user (and the licence it held) must be gone again.
-    users: control.users(tenantId).map((u) => u.userPrincipalName),
-    dns: (control.dnsRecords(ZONE) as Array<{ name: string }>).filter((r) => r.name.startsWith(accountId)),
-  });
-  for (const [id, upn] of upnOf) text = text.split(id).join(upn);
-  // The order Microsoft lists grants, their policies and numbers in is not part of the state.
-  const state = JSON.parse(text) as {
-    grants: Array<{ userId: string; policies: Record<string, string> }>;
-    numbers: Array<{ telephoneNumber: string }>;
-  };
-  state.grants.sort((a, b) => a.userId.localeCompare(b.userId));
-  for (const g of state.grants) g.policies = Object.fromEntries(Object.entries(g.policies).sort(([a], [b]) => a.localeCompare(b)));
-  state.numbers.sort((a, b) => a.telephoneNumber.localeCompare(b.telephoneNumber));
-  return JSON.stringify(state)
-    .split(tenantId)
-    .join('TENANT')
-    .split(domain)
-    .join('DOMAIN')
-    .split(accountId)
-    .join('ACCOUNT')
-    .replace(/MS=ms\d+/g, 'MS=…');
 }
