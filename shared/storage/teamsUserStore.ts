@@ -1,7 +1,11 @@
 /**
  * The teamsUsers table: PartitionKey = account id, RowKey = the Teams (Entra) user id. Writes are upserts (Merge) in
  * transactions of at most 100 operations, Table Storage's limit for one partition, so repeating a page is harmless.
+ * Only what changed is written: each discovery compares a page with the stored rows (their fingerprints) and finds the gone
+ * users by set difference against a keys-only read of the partition, so re-discovering an unchanged tenant writes no
+ * row (on Azurite, re-upserting 10,000 rows took 145 s; in Azure every write is paid for).
  */
+import { createHash } from 'node:crypto';
 import { odata, TableEntityResult, TransactionAction } from '@azure/data-tables';
 import { TeamsUserRecord, TeamsUserStore } from '../discovery/ports';
 import { str } from './columns';
@@ -55,6 +59,17 @@ function fromRow(r: Row): TeamsUserRecord {
   };
 }
 
+/**
+ * A short hash of what a discovery decides about a user (not when it was seen, nor gone: those are compared apart),
+ * kept in the row as `fp`, so a page is compared with what is stored by reading two columns. Rows written before
+ * `fp` existed have none: the next discovery writes each of them once.
+ */
+function fingerprint(u: TeamsUserRecord): string {
+  const facts = toRow('', u);
+  for (const apart of ['lastSeen', 'lastSeenAt', 'gone', 'goneSince']) delete facts[apart];
+  return createHash('sha256').update(JSON.stringify(facts)).digest('base64').slice(0, 22);
+}
+
 function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
@@ -63,23 +78,45 @@ function chunks<T>(items: T[], size: number): T[][] {
 
 export function tableTeamsUserStore(teamsUsers: Table): TeamsUserStore {
   const client = teamsUsers.client;
+  // Callers have awaited ready(). A missing row is undefined.
+  const point = (accountId: string, id: string): Promise<TeamsUserRecord | undefined> =>
+    client.getEntity<Record<string, unknown>>(accountId, id).then(
+      (row) => fromRow(row as Row),
+      (err: unknown) => {
+        if (isStatus(err, 404)) return undefined;
+        throw err;
+      },
+    );
   return {
     async saveSeen(accountId, users) {
-      if (users.length === 0) return;
+      if (users.length === 0) return 0;
       await teamsUsers.ready();
       // A user listed twice would make the transaction fail (one operation per row): keep the last.
       const unique = [...new Map(users.map((u) => [u.id, u])).values()];
-      for (const batch of chunks(unique, MAX_TRANSACTION)) {
-        await client.submitTransaction(batch.map((u): TransactionAction => ['upsert', toRow(accountId, u), 'Merge']));
+      // One read of two columns per page: Graph pages come in no key order, so point reads would be 999 requests.
+      const stored = new Map<string, { fp: unknown; gone: unknown }>();
+      const filter = odata`PartitionKey eq ${accountId}`;
+      for await (const r of client.listEntities<Record<string, unknown>>({ queryOptions: { filter, select: ['RowKey', 'fp', 'gone'] } })) {
+        stored.set(r.rowKey as string, { fp: r.fp, gone: r.gone });
       }
+      const changed = unique.filter((u) => {
+        const before = stored.get(u.id);
+        return before === undefined || before.gone === true || before.fp !== fingerprint(u);
+      });
+      for (const batch of chunks(changed, MAX_TRANSACTION)) {
+        await client.submitTransaction(
+          batch.map((u): TransactionAction => ['upsert', { ...toRow(accountId, u), fp: fingerprint(u) }, 'Merge']),
+        );
+      }
+      return changed.length;
     },
 
-    async markGone(accountId, discoveryId, at) {
+    async markGone(accountId, seen, at) {
       await teamsUsers.ready();
-      const filter = odata`PartitionKey eq ${accountId} and lastSeen ne ${discoveryId}`;
+      const filter = odata`PartitionKey eq ${accountId}`;
       const notSeen: Row[] = [];
       for await (const row of client.listEntities<Record<string, unknown>>({ queryOptions: { filter, select: ['RowKey', 'gone'] } })) {
-        notSeen.push(row as Row);
+        if (!seen.has(row.rowKey as string)) notSeen.push(row as Row);
       }
       const newlyGone = notSeen.filter((r) => r.gone !== true);
       for (const batch of chunks(newlyGone, MAX_TRANSACTION)) {
@@ -113,17 +150,7 @@ export function tableTeamsUserStore(teamsUsers: Table): TeamsUserStore {
 
     async getMany(accountId, ids) {
       await teamsUsers.ready();
-      const found = await Promise.all(
-        [...new Set(ids)].map((id) =>
-          client.getEntity<Record<string, unknown>>(accountId, id).then(
-            (row) => fromRow(row as Row),
-            (err: unknown) => {
-              if (isStatus(err, 404)) return undefined;
-              throw err;
-            },
-          ),
-        ),
-      );
+      const found = await Promise.all([...new Set(ids)].map((id) => point(accountId, id)));
       return found.filter((u): u is TeamsUserRecord => u !== undefined);
     },
 
