@@ -72,6 +72,8 @@ export interface TeamsUserRecord extends Classification {
   goneSince: string | null;
 }
 
+export type TeamsUserName = Pick<TeamsUserRecord, 'id' | 'displayName' | 'userPrincipalName'>;
+
 export interface TeamsUserStore {
   /**
    * Writes the users that are new, changed or back from gone (compared with what is stored, `lastSeen` and
@@ -85,8 +87,12 @@ export interface TeamsUserStore {
    */
   markGone(accountId: string, seen: ReadonlySet<string>, at: string): Promise<number>;
   list(accountId: string): Promise<TeamsUserRecord[]>;
-  /** Every user's id, names and mapping eligibility only (a lighter read for the mapping page). */
-  listForMapping(accountId: string): Promise<Pick<TeamsUserRecord, 'id' | 'displayName' | 'userPrincipalName' | 'eligible' | 'gone'>[]>;
+  /**
+   * Eligible users still in the tenant in display-name order (then id), for the mapping's free list: the first `limit`
+   * that `wanted` keeps, and whether more would follow. Read in chunks from a kept list (rebuilt by the first read
+   * after a discovery wrote anything), so the common case is one or two point reads.
+   */
+  eligibleByName(accountId: string, wanted: (u: TeamsUserName) => boolean, limit: number): Promise<{ users: TeamsUserName[]; more: boolean }>;
   /** The users with these ids (point reads); unknown ids are left out. */
   getMany(accountId: string, ids: string[]): Promise<TeamsUserRecord[]>;
 }

@@ -92,7 +92,7 @@ test('a renamed user is written once, a user who left is marked gone, and the ot
 
   const run = await discover(seed.id);
   expect(run.instance.output).toMatchObject({ status: 'succeeded', counts: { users: 149, gone: 1 } });
-  expect(run.writes).toBe(2); // one transaction with the renamed user, one marking the leaver gone
+  expect(run.transactions).toBe(2); // one with the renamed user, one marking the leaver gone
 
   const after = new Map((await allUsers()).map((u) => [u.userPrincipalName as string, u]));
   const upnOf = (alias: string) => [...after.keys()].find((upn) => upn.startsWith(`${alias}@`))!;
@@ -113,6 +113,6 @@ test('a renamed user is written once, a user who left is marked gone, and the ot
   stack.simulator.control.addTenant({ ...changed, users: [...changed.users, leaver!] });
   const back = await discover(seed.id);
   expect(back.instance.output).toMatchObject({ counts: { users: 150, gone: 0 } });
-  expect(back.writes).toBe(1);
+  expect(back.transactions).toBe(1);
   expect((await allUsers()).find((u) => u.userPrincipalName === upnOf(leaver!.alias))).toMatchObject({ gone: false, goneSince: null });
 });

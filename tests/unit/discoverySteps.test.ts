@@ -28,7 +28,7 @@ function setup(currentDiscoveryId: string) {
       saveSeen: async (_a, users) => (calls.push('saveSeen'), users.length),
       markGone: async (_a, seenIds) => (calls.push(`markGone ${[...seenIds].join(',')}`), 3),
       list: async () => [],
-      listForMapping: async () => [],
+      eligibleByName: async () => ({ users: [], more: false }),
       getMany: async () => [],
     },
     directory: {
