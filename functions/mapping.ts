@@ -1,6 +1,6 @@
 /**
  * Licence mapping of voice users to Teams users (the portal's mapping page):
- *   GET /api/accounts/{accountId}/mapping?page=1&pageSize=10   provider, admin   rows, free Teams users, licences; ETag
+ *   GET /api/accounts/{accountId}/mapping?page=1&pageSize=10[&teamsUserSearch=]   provider, admin   rows, free Teams users, licences; ETag
  *   PUT /api/accounts/{accountId}/mapping                      provider, admin   If-Match required; changes
  */
 import { app, HttpResponseInit } from '@azure/functions';
@@ -17,7 +17,7 @@ export async function getMapping(req: ApiRequest): Promise<HttpResponseInit> {
   if (!id.ok) return problemResponse(id.error, req);
   const query = readQuery(req.request, MappingQuerySchema);
   if (!query.ok) return problemResponse(query.error, req);
-  const result = await container().mapping.read(id.value, query.value.page, query.value.pageSize);
+  const result = await container().mapping.read(id.value, query.value);
   if (!result.ok) return problemResponse(result.error, req);
   return jsonResponse(200, result.value, req, { etag: versionEtag(result.value.version) });
 }

@@ -34,7 +34,7 @@ import { deliverOutbox, deliverQueued, DeliveryReport } from './email/deliverOut
 import { purgeFinishedEmails } from './email/purgeFinished';
 import { checkHealth, HealthReport } from './health/checkHealth';
 import { importDirectory } from './mapping/importDirectory';
-import { readMapping } from './mapping/readMapping';
+import { MappingQuery, readMapping } from './mapping/readMapping';
 import { saveMapping } from './mapping/saveMapping';
 import { getSyncRun } from './sync/getSyncRun';
 import { listSyncRuns, SyncRunsPage } from './sync/listSyncRuns';
@@ -169,7 +169,7 @@ export interface Container {
   /** The voice-user directory and its licence mapping to Teams users. */
   mapping: {
     importDirectory(accountId: string, directory: VoiceUser[]): ReturnType<typeof importDirectory>;
-    read(accountId: string, page: number, pageSize: number): ReturnType<typeof readMapping>;
+    read(accountId: string, query: MappingQuery): ReturnType<typeof readMapping>;
     save(accountId: string, changes: MappingChange[], ifMatch: number): ReturnType<typeof saveMapping>;
   };
   /** Sync runs, as data. */
@@ -360,7 +360,7 @@ export function createContainer(config: Config = loadConfig()): Container {
     },
     mapping: {
       importDirectory: (accountId, users) => importDirectory(mappingDeps, accountId, users),
-      read: (accountId, page, pageSize) => readMapping(mappingDeps, accountId, page, pageSize),
+      read: (accountId, query) => readMapping(mappingDeps, accountId, query),
       save: (accountId, changes, ifMatch) => saveMapping(mappingDeps, accountId, changes, ifMatch),
     },
     sync: {

@@ -3,7 +3,8 @@
  *
  * Starts the in-process stack (Azurite in memory, the Microsoft simulator, the local Functions host running the built
  * app), adds a generated tenant (default 10,000 users) that has consented to the app, and runs the discoverTenant
- * orchestration in the Durable emulator: a first discovery, then a re-run (every user seen again). For each run it
+ * orchestration in the Durable emulator: a first discovery, then a re-run (every user seen again, nothing changed: it
+ * must write no teamsUsers row). For each run it
  * prints the time, the Graph and Entra requests (from the simulator's request log), the Table Storage requests and
  * transactions (counted by a proxy between the app and Azurite, local/bench/tableTraffic.ts), and compares them with the minimum: ceil(users / 999) users
  * pages + 1 subscribedSkus + 1 organization + 1 token, and ceil(users / 100) transactions. Then it times GET teams-users on the result
@@ -61,6 +62,8 @@ interface RunReport {
   graphTotal: number;
   tokens: number;
   tables: Record<string, { requests: number; transactions: number; ms: number }>;
+  /** Write requests (transactions included) to the teamsUsers table. */
+  teamsWrites: number;
   graphMs: number;
   activities: number;
   episodes: number;
@@ -69,6 +72,7 @@ interface RunReport {
 async function runDiscovery(stack: Stack, accountId: string, tenantId: string): Promise<RunReport> {
   const seq = stack.simulator.control.requestLog().at(-1)?.seq ?? 0;
   stack.tableTraffic!.clear();
+  const writesBefore = stack.tableTraffic!.writes('teamsUsers');
   const stats = { ...stack.host.durable.stats };
   const t0 = performance.now();
   const started = await startDiscovery(
@@ -97,6 +101,7 @@ async function runDiscovery(stack: Stack, accountId: string, tenantId: string): 
     graphMs: log.filter((x) => x.service === 'graph').reduce((ms, x) => ms + x.durationMs, 0),
     tokens: log.filter((x) => x.service === 'entra' && x.url.includes('/oauth2/v2.0/token')).length,
     tables: Object.fromEntries(stack.tableTraffic!.counts()),
+    teamsWrites: stack.tableTraffic!.writes('teamsUsers') - writesBefore,
     activities: stack.host.durable.stats.activities - stats.activities,
     episodes: stack.host.durable.stats.episodes - stats.episodes,
   };
@@ -140,6 +145,7 @@ function print(label: string, r: RunReport, users: number): void {
     `  teamsUsers table     ${teams.transactions} transactions (minimum ${minTransactions}), ${teams.requests} requests in all; ` +
       `${(teams.ms / 1000).toFixed(2)} s waiting for Azurite`,
   );
+  console.log(`  teamsUsers writes    ${r.teamsWrites} write requests (an unchanged tenant needs 0)`);
   console.log(`  accounts table       ${accounts.requests} requests (discovery row and the account); ${(accounts.ms / 1000).toFixed(2)} s`);
   console.log(`  durable              ${r.activities} activities, ${r.episodes} orchestrator episodes`);
   for (const [name, t] of Object.entries(activityTimes(r.instance))) {
@@ -175,7 +181,7 @@ async function main(): Promise<void> {
     console.log(`Tenant: ${o.users} users (seed ${o.seed}), ${seed.id}`);
 
     print('First discovery', await runDiscovery(stack, accountId, seed.id), o.users);
-    print('Re-run (all users seen again)', await runDiscovery(stack, accountId, seed.id), o.users);
+    print('Re-run (all users seen again, nothing changed)', await runDiscovery(stack, accountId, seed.id), o.users);
 
     const t0 = performance.now();
     const page = (await (await stack.call('GET', `accounts/${accountId}/teams-users?filter=eligible&pageSize=1000`)).json()) as {

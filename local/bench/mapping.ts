@@ -1,11 +1,13 @@
 /**
  * Benchmark of the voice-user directory and the mapping (a script, not a test): an active account with 10,000
  * eligible Teams users; import 10,000 voice users as CSV through the local host, re-import it unchanged, read mapping
- * pages, save 99 changes at once, and race 20 saves for one licence. Prints times and Table Storage transactions.
+ * pages across the directory (and search the free Teams users), save 10 changes 30 times, save the most changes one
+ * save may carry, and race 20 saves for one licence. Prints p50/p99 and the Table Storage requests of each call.
  * Run with `npm run bench:mapping` (`-- --users 2000` for another size).
  */
 import { parseArgs } from 'node:util';
 import { transition } from '../../shared/domain/account';
+import { MAX_CHANGES_PER_SAVE } from '../../shared/domain/mapping';
 import { tableAccountStore } from '../../shared/storage/accountStore';
 import { table } from '../../shared/storage/tables';
 import { tableTeamsUserStore } from '../../shared/storage/teamsUserStore';
@@ -16,16 +18,44 @@ const ACCOUNT = 'bench-mapping';
 
 let traffic: NonNullable<Stack['tableTraffic']>;
 
+/** Table requests since the last clear, per table, as `name n` (transactions in brackets). */
+function tableRequests(): string {
+  return [...traffic.counts()]
+    .filter(([name]) => name !== 'Tables')
+    .map(([name, c]) => `${name} ${c.requests}${c.transactions ? ` (${c.transactions} tx)` : ''}`)
+    .join(', ');
+}
+
 async function timed<T>(label: string, run: () => Promise<T>): Promise<T> {
   traffic.clear();
   const t0 = performance.now();
   const result = await run();
   const ms = performance.now() - t0;
-  const voiceUsers = traffic.counts().get('voiceUsers');
-  console.log(
-    `${label.padEnd(44)} ${ms.toFixed(0).padStart(7)} ms   voiceUsers table: ${voiceUsers?.requests ?? 0} requests, ${voiceUsers?.transactions ?? 0} transactions`,
-  );
+  console.log(`${label.padEnd(66)} ${ms.toFixed(0).padStart(7)} ms   table requests: ${tableRequests()}`);
   return result;
+}
+
+const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+
+/** Runs `run` once per item, one after another; prints p50/p99/max and the table requests of each call (min–max). */
+async function sampled<T>(label: string, items: T[], run: (item: T) => Promise<void>): Promise<number[]> {
+  const times: number[] = [];
+  const perCall = new Map<string, number[]>();
+  for (const item of items) {
+    traffic.clear();
+    const t0 = performance.now();
+    await run(item);
+    times.push(performance.now() - t0);
+    for (const [name, c] of traffic.counts())
+      if (name !== 'Tables') (perCall.get(name) ?? perCall.set(name, []).get(name)!).push(c.requests);
+  }
+  const sorted = [...times].sort((a, b) => a - b);
+  const requests = [...perCall].map(([name, n]) => `${name} ${Math.min(...n)}–${Math.max(...n)}`).join(', ');
+  console.log(
+    `${label.padEnd(66)} p50 ${percentile(sorted, 50).toFixed(0)} ms, p99 ${percentile(sorted, 99).toFixed(0)} ms, max ${sorted.at(-1)!.toFixed(0)} ms` +
+      `   table requests per call: ${requests}`,
+  );
+  return times;
 }
 
 async function seed(stack: Stack, users: number, licenses: number): Promise<string[]> {
@@ -71,7 +101,7 @@ async function main(): Promise<void> {
   const stack = await startStack({ tableTraffic: true });
   traffic = stack.tableTraffic!;
   try {
-    const licenses = users; // enough for the 99-change save; the race below uses a fresh account state
+    const licenses = users; // enough for every save below
     const teamsIds = await seed(stack, users, licenses);
     const csv = [
       'id,displayName,email,extension,phoneNumber',
@@ -89,21 +119,40 @@ async function main(): Promise<void> {
     if (first.status !== 200) throw new Error(`import answered ${first.status}: ${await first.text()}`);
     await timed('import again (unchanged)', () => put(csv));
 
-    const reads: number[] = [];
-    let etag = '';
-    for (let i = 0; i < 20; i++) {
-      const t0 = performance.now();
-      const res = await stack.call('GET', `accounts/${ACCOUNT}/mapping?page=${i + 1}`);
-      etag = res.headers.get('etag') as string;
-      await res.text();
-      reads.push(performance.now() - t0);
-    }
-    reads.sort((a, b) => a - b);
-    console.log(`${'GET mapping page (20 reads)'.padEnd(44)} p50 ${reads[10]!.toFixed(0)} ms, max ${reads[19]!.toFixed(0)} ms`);
+    const cold = await timed('GET mapping page 1 (first read: builds the page order and free list)', () =>
+      stack.call('GET', `accounts/${ACCOUNT}/mapping?page=1`),
+    );
+    let etag = cold.headers.get('etag') as string;
+    await cold.text();
 
-    const changes = Array.from({ length: 99 }, (_, i) => ({ voiceUserId: `v${i}`, teamsUserId: teamsIds[i] }));
-    const saved = await timed('save 99 changes (one transaction)', () =>
-      stack.call('PUT', `accounts/${ACCOUNT}/mapping`, { body: { changes }, headers: { 'if-match': etag } }),
+    const pages = Array.from({ length: 50 }, (_, i) => 1 + ((i * 97) % Math.ceil(users / 10)));
+    await sampled('GET mapping page (50 pages across the directory)', pages, async (page) => {
+      const res = await stack.call('GET', `accounts/${ACCOUNT}/mapping?page=${page}`);
+      const body = (await res.json()) as { rows: unknown[] };
+      if (res.status !== 200 || body.rows.length !== 10)
+        throw new Error(`page ${page} answered ${res.status} with ${body.rows.length} rows`);
+    });
+    await sampled(
+      'GET mapping ?teamsUserSearch= (20 searches)',
+      Array.from({ length: 20 }, (_, i) => i),
+      async (i) => {
+        const res = await stack.call('GET', `accounts/${ACCOUNT}/mapping?page=1&teamsUserSearch=${encodeURIComponent(`User ${i * 37}`)}`);
+        if (res.status !== 200) throw new Error(`search answered ${res.status}`);
+        await res.text();
+      },
+    );
+
+    const rounds = Array.from({ length: 30 }, (_, i) => i);
+    await sampled('PUT mapping, 10 changes (30 saves in a row)', rounds, async (round) => {
+      const changes = Array.from({ length: 10 }, (_, j) => ({ voiceUserId: `v${round * 10 + j}`, teamsUserId: teamsIds[round * 10 + j] }));
+      const saved = await stack.call('PUT', `accounts/${ACCOUNT}/mapping`, { body: { changes }, headers: { 'if-match': etag } });
+      if (saved.status !== 200) throw new Error(`save answered ${saved.status}: ${await saved.text()}`);
+      etag = saved.headers.get('etag') as string;
+    });
+
+    const max = Array.from({ length: MAX_CHANGES_PER_SAVE }, (_, i) => ({ voiceUserId: `v${400 + i}`, teamsUserId: teamsIds[400 + i] }));
+    const saved = await timed(`save ${MAX_CHANGES_PER_SAVE} changes (one transaction)`, () =>
+      stack.call('PUT', `accounts/${ACCOUNT}/mapping`, { body: { changes: max }, headers: { 'if-match': etag } }),
     );
     if (saved.status !== 200) throw new Error(`save answered ${saved.status}: ${await saved.text()}`);
     etag = saved.headers.get('etag') as string;
@@ -113,7 +162,7 @@ async function main(): Promise<void> {
         Array.from({ length: 20 }, (_, i) =>
           stack
             .call('PUT', `accounts/${ACCOUNT}/mapping`, {
-              body: { changes: [{ voiceUserId: `v${200 + i}`, teamsUserId: teamsIds[200 + i] }] },
+              body: { changes: [{ voiceUserId: `v${600 + i}`, teamsUserId: teamsIds[600 + i] }] },
               headers: { 'if-match': etag },
             })
             .then((r) => r.status),

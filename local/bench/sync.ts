@@ -18,6 +18,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { MAX_CHANGES_PER_SAVE } from '../../shared/domain/mapping';
 import { APPLY_SYNC_CHUNK, ApplyChunkInput, syncInstanceId } from '../../shared/sync/contract';
 import { Browser, formField } from '../browser';
 import { Instance } from '../durable/emulator';
@@ -270,8 +271,8 @@ async function main(): Promise<void> {
     const directory = await stack.call('PUT', `accounts/${ACCOUNT}/voice-users`, { body: { voiceUsers } });
     if (directory.status !== 200) throw new Error(`PUT voice-users: HTTP ${directory.status} ${await directory.text()}`);
     let etag = (await stack.call('GET', `accounts/${ACCOUNT}/mapping`)).headers.get('etag') as string;
-    for (let i = 0; i < users; i += 99) {
-      const changes = voiceUsers.slice(i, i + 99).map((v, j) => ({ voiceUserId: v.id, teamsUserId: eligible[i + j]! }));
+    for (let i = 0; i < users; i += MAX_CHANGES_PER_SAVE) {
+      const changes = voiceUsers.slice(i, i + MAX_CHANGES_PER_SAVE).map((v, j) => ({ voiceUserId: v.id, teamsUserId: eligible[i + j]! }));
       const saved = await stack.call('PUT', `accounts/${ACCOUNT}/mapping`, { body: { changes }, headers: { 'if-match': etag } });
       if (saved.status !== 200) throw new Error(`PUT mapping: HTTP ${saved.status} ${await saved.text()}`);
       etag = saved.headers.get('etag') as string;

@@ -31,6 +31,8 @@ export interface TableTraffic {
    * not retry it itself, so the failure reaches the caller at once).
    */
   failWrite(table: string, nth: number): void;
+  /** Each request to `table` since the start or the last clear(): method and decoded URL path with its query. */
+  requests(table: string): Array<{ method: string; url: string }>;
   /** Writes seen per table since the start (failed ones included). */
   writes(table: string): number;
   /** Writes failed by failWrite so far. */
@@ -79,6 +81,7 @@ export async function startTableTraffic(targetTableEndpoint: string): Promise<Ta
   const agent = new http.Agent({ keepAlive: true });
   const counts = new Map<string, TableCounts>();
 
+  const seen = new Map<string, Array<{ method: string; url: string }>>();
   const count = (name: string, batch: boolean, started: number): void => {
     const entry = counts.get(name) ?? { requests: 0, transactions: 0, ms: 0 };
     entry.requests++;
@@ -102,6 +105,7 @@ export async function startTableTraffic(targetTableEndpoint: string): Promise<Ta
       const name = tableOf(method, path, body);
       const batch = /\/\$batch(\?|$)/.test(path);
       const write = method !== 'GET' && method !== 'HEAD';
+      (seen.get(name) ?? seen.set(name, []).get(name)!).push({ method, url: decodeURIComponent(path) });
       if (write) writes.set(name, (writes.get(name) ?? 0) + 1);
       if (failing && write && name === failing.table && ++failing.seen === failing.nth) {
         failing = undefined;
@@ -141,7 +145,11 @@ export async function startTableTraffic(targetTableEndpoint: string): Promise<Ta
   return {
     endpoint: `http://127.0.0.1:${port}${target.pathname.replace(/\/$/, '')}`,
     counts: () => new Map([...counts].map(([name, c]) => [name, { ...c }])),
-    clear: () => counts.clear(),
+    clear: () => {
+      counts.clear();
+      seen.clear();
+    },
+    requests: (table) => [...(seen.get(table) ?? [])],
     failWrite: (table, nth) => void (failing = { table, nth, seen: 0 }),
     writes: (table) => writes.get(table) ?? 0,
     injected: () => injected,

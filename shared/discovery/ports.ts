@@ -64,7 +64,7 @@ export interface TeamsUserRecord extends Classification {
   mail: string | null;
   department: string | null;
   accountEnabled: boolean;
-  /** Id of the last discovery that saw the user, and when. */
+  /** Id of the discovery that last wrote the row (first seen, changed or back in the tenant), and when. */
   lastSeen: string;
   lastSeenAt: string;
   /** No longer in the tenant (not seen by the last successful discovery); kept, never silently deleted. */
@@ -72,14 +72,27 @@ export interface TeamsUserRecord extends Classification {
   goneSince: string | null;
 }
 
+export type TeamsUserName = Pick<TeamsUserRecord, 'id' | 'displayName' | 'userPrincipalName'>;
+
 export interface TeamsUserStore {
-  /** Upserts the users in transactions of at most 100 (one partition). Idempotent. */
-  saveSeen(accountId: string, users: TeamsUserRecord[]): Promise<void>;
-  /** Marks every user not seen by `discoveryId` as gone (keeping an earlier goneSince); returns how many are gone. */
-  markGone(accountId: string, discoveryId: string, at: string): Promise<number>;
+  /**
+   * Writes the users that are new, changed or back from gone (compared with what is stored, `lastSeen` and
+   * `lastSeenAt` aside), in transactions of at most 100 (one partition); an unchanged user is not written. Idempotent.
+   * Returns how many were written.
+   */
+  saveSeen(accountId: string, users: TeamsUserRecord[]): Promise<number>;
+  /**
+   * Marks every stored user not in `seen` as gone (keeping an earlier goneSince; a keys-only read of the partition
+   * finds them); returns how many are gone.
+   */
+  markGone(accountId: string, seen: ReadonlySet<string>, at: string): Promise<number>;
   list(accountId: string): Promise<TeamsUserRecord[]>;
-  /** Every user's id, names and mapping eligibility only (a lighter read for the mapping page). */
-  listForMapping(accountId: string): Promise<Pick<TeamsUserRecord, 'id' | 'displayName' | 'userPrincipalName' | 'eligible' | 'gone'>[]>;
+  /**
+   * Eligible users still in the tenant in display-name order (then id), for the mapping's free list: the first `limit`
+   * that `wanted` keeps, and whether more would follow. Read in chunks from a kept list (rebuilt by the first read
+   * after a discovery wrote anything), so the common case is one or two point reads.
+   */
+  eligibleByName(accountId: string, wanted: (u: TeamsUserName) => boolean, limit: number): Promise<{ users: TeamsUserName[]; more: boolean }>;
   /** The users with these ids (point reads); unknown ids are left out. */
   getMany(accountId: string, ids: string[]): Promise<TeamsUserRecord[]>;
 }
@@ -93,6 +106,10 @@ export interface DiscoveryStore {
    * duplicate step of an earlier one). Returns false when another discovery has replaced it.
    */
   update(accountId: string, discoveryId: string, patch: DiscoveryPatch): Promise<boolean>;
+  /** Records the user ids one users page of `discoveryId` saw (page numbers from 1; a repeated page overwrites itself). */
+  recordSeen(accountId: string, discoveryId: string, page: number, ids: readonly string[]): Promise<void>;
+  /** Every user id the pages of `discoveryId` recorded; null when no page was recorded (nothing to compare with). */
+  seen(accountId: string, discoveryId: string): Promise<Set<string> | null>;
   /**
    * Records the discovery as succeeded with `patch` and, in the same transaction, saves `activation.account` (the
    * account it activates) under `activation.etag`: nobody ever sees one without the other. ok(false) when another

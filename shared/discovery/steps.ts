@@ -96,7 +96,14 @@ export function discoverySteps(deps: DiscoveryDeps): DiscoverySteps {
             goneSince: null,
           };
         });
+        // Only new, changed or returning users are written; the ids seen are what tells "gone" at the end.
         await deps.teamsUsers.saveSeen(input.accountId, records);
+        await deps.discoveries.recordSeen(
+          input.accountId,
+          input.discoveryId,
+          input.pagesRead,
+          records.map((r) => r.id),
+        );
         await deps.discoveries.update(input.accountId, input.discoveryId, {
           progressAt: deps.now().toISOString(),
           pagesRead: input.pagesRead,
@@ -132,7 +139,10 @@ export function discoverySteps(deps: DiscoveryDeps): DiscoverySteps {
     async markGone({ accountId, discoveryId, at }) {
       // A replaced run marks nothing: every user the newer run has seen would look "not seen" to it.
       if (!(await stillCurrent(deps, accountId, discoveryId)).ok) return { gone: 0 };
-      return { gone: await deps.teamsUsers.markGone(accountId, discoveryId, at) };
+      // No page recorded (cannot happen after a users page; never guess): mark nobody rather than everybody.
+      const seen = await deps.discoveries.seen(accountId, discoveryId);
+      if (!seen) return { gone: 0 };
+      return { gone: await deps.teamsUsers.markGone(accountId, seen, at) };
     },
 
     async complete({ accountId, discoveryId, finishedAt, counts }) {

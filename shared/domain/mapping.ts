@@ -11,6 +11,13 @@
 import { ErrorCode, fail, ok, Result } from './errors';
 import { desiredLine } from './syncPlan';
 
+/** The mapping's order: by display name (case- and accent-insensitive), then id. */
+export const byDisplayName = (a: { displayName: string | null; id: string }, b: { displayName: string | null; id: string }): number =>
+  (a.displayName ?? '').localeCompare(b.displayName ?? '', 'en', { sensitivity: 'base' }) || a.id.localeCompare(b.id);
+
+/** Free Teams users listed with a mapping page: enough for a drop-down; the others are found by searching. */
+export const AVAILABLE_TEAMS_USERS = 50;
+
 export type PendingState = 'synced' | 'pendingAdd' | 'pendingChange' | 'pendingRemoval' | 'unmapped';
 
 export interface MappingEntry {
@@ -73,8 +80,12 @@ export const licenseUsage = (total: number, held: number): { total: number; held
   available: Math.max(0, total - held),
 });
 
-/** The most changes one save may carry: they are written atomically, in one storage transaction. */
-export const MAX_CHANGES_PER_SAVE = 99;
+/**
+ * The most changes one save may carry: they are written atomically, in one storage transaction of at most 100
+ * operations, and each change writes its voice user and at most two Teams-user index rows (the one it leaves, the one
+ * it takes), with the mapping's state row: 1 + 3 × 33 = 100.
+ */
+export const MAX_CHANGES_PER_SAVE = 33;
 
 export interface SavePlan {
   /** Entries whose desired mapping changes (nothing else is written). */
@@ -85,12 +96,24 @@ export interface SavePlan {
 
 const refuse = (code: ErrorCode, message: string, details: Record<string, unknown>): Result<SavePlan> => fail(code, message, details);
 
+export interface SaveContext {
+  licenseCount: number;
+  teamsUsers: ReadonlyMap<string, TeamsCandidate>;
+  /**
+   * When `entries` holds only the voice users the save names (a save at 10,000 users does not read them all): the
+   * stored summary of every voice user, and who holds each Teams user the save names in the desired mapping (Teams
+   * user id → voice user id). Without them, `entries` is every voice user.
+   */
+  stored?: { summary: MappingSummary; holders: ReadonlyMap<string, string> };
+}
+
+const shift = (s: MappingSummary, out: MappingSummary, into: MappingSummary): MappingSummary => ({
+  held: s.held - out.held + into.held,
+  queued: s.queued - out.queued + into.queued,
+});
+
 /** Checks a save against every rule; refused as a whole or planned as a whole. */
-export function planSave(
-  entries: ReadonlyMap<string, MappingEntry>,
-  changes: MappingChange[],
-  context: { licenseCount: number; teamsUsers: ReadonlyMap<string, TeamsCandidate> },
-): Result<SavePlan> {
+export function planSave(entries: ReadonlyMap<string, MappingEntry>, changes: MappingChange[], context: SaveContext): Result<SavePlan> {
   const seen = new Set<string>();
   for (const c of changes) {
     if (seen.has(c.voiceUserId)) {
@@ -134,6 +157,10 @@ export function planSave(
   }
 
   const holders = new Map<string, string>();
+  // A stored holder among the entries is decided by its entry (it may be the one letting go).
+  for (const [teamsUserId, voiceUserId] of context.stored?.holders ?? []) {
+    if (!entries.has(voiceUserId)) holders.set(teamsUserId, voiceUserId);
+  }
   for (const e of next.values()) {
     if (e.desired === null) continue;
     const other = holders.get(e.desired);
@@ -148,8 +175,10 @@ export function planSave(
     holders.set(e.desired, e.voiceUserId);
   }
 
-  const before = summarize(entries.values());
-  const after = summarize(next.values());
+  const before = context.stored?.summary ?? summarize(entries.values());
+  const after = context.stored
+    ? shift(before, summarize(changed.map((e) => entries.get(e.voiceUserId) as MappingEntry)), summarize(changed))
+    : summarize(next.values());
   const newlyHeld = changed.filter((e) => holdsLicence(e) && !holdsLicence(entries.get(e.voiceUserId) as MappingEntry));
   if (newlyHeld.length > 0 && after.held > context.licenseCount) {
     return refuse(

@@ -38,7 +38,12 @@ export async function saveMapping(
     );
   }
 
-  const snapshot = await deps.voiceUsers.read(accountId);
+  // Only what the save names is read: its voice users (after the state row, so the commit's ETag covers all that
+  // follows), who holds the Teams users it names, and those Teams users.
+  const snapshot = await deps.voiceUsers.readSome(
+    accountId,
+    changes.map((c) => c.voiceUserId),
+  );
   if (snapshot.version !== ifMatch) return staleVersion('mapping', snapshot.version);
   const entries = new Map<string, MappingEntry>(
     snapshot.users.map((u) => [
@@ -52,15 +57,16 @@ export async function saveMapping(
       },
     ]),
   );
-  // Only the Teams users this save names are read: the one-to-one check needs the voice users' rows, not the tenant.
   const named = changes.map((c) => c.teamsUserId).filter((id): id is string => id !== null);
+  const [holders, candidates] = await Promise.all([deps.voiceUsers.holders(accountId, named), deps.teamsUsers.getMany(accountId, named)]);
   const teamsUsers = new Map<string, TeamsCandidate>(
-    (await deps.teamsUsers.getMany(accountId, named)).map((t) => [
-      t.id,
-      { id: t.id, eligible: t.eligible, ineligibleReason: t.ineligibleReason, gone: t.gone },
-    ]),
+    candidates.map((t) => [t.id, { id: t.id, eligible: t.eligible, ineligibleReason: t.ineligibleReason, gone: t.gone }]),
   );
-  const plan = planSave(entries, changes, { licenseCount: account.licenseCount, teamsUsers });
+  const plan = planSave(entries, changes, {
+    licenseCount: account.licenseCount,
+    teamsUsers,
+    stored: { summary: snapshot.summary, holders },
+  });
   if (!plan.ok) return plan;
   if (plan.value.changed.length === 0) {
     return ok({ version: snapshot.version, changed: 0, summary: plan.value.after, licenseCount: account.licenseCount });

@@ -1,18 +1,22 @@
 /**
  * The account's latest discovery: one row in its partition of the accounts table (RowKey "discovery"), replaced when
- * the next discovery begins. Counts and licences are small JSON columns.
+ * the next discovery begins. Counts and licences are small JSON columns. The user ids each users page saw are rows
+ * `discoverySeen|<discovery id>|<page>` beside it (what "gone" is told from), dropped when the next discovery begins.
  */
-import { TableEntityResult, TransactionAction } from '@azure/data-tables';
+import { odata, TableEntityResult, TransactionAction } from '@azure/data-tables';
 import { DiscoveryPatch, DiscoveryStatus, DiscoveryStore } from '../discovery/ports';
 import { fail, ok, Result } from '../domain/errors';
 import { retryOnConflict } from '../domain/retryOnConflict';
 import { accountRow } from './accountStore';
-import { str } from './columns';
+import { joinJson, splitJson, str } from './columns';
 import { isStatus, Table } from './tables';
 
 export const DISCOVERY_ROW = 'discovery';
 
 type Row = TableEntityResult<Record<string, unknown>>;
+
+const SEEN_PREFIX = 'discoverySeen|';
+const seenKey = (discoveryId: string, page: number): string => `${SEEN_PREFIX}${discoveryId}|${String(page).padStart(6, '0')}`;
 
 const parsed = <T>(v: unknown): T | null => (typeof v === 'string' && v !== '' ? (JSON.parse(v) as T) : null);
 
@@ -65,6 +69,14 @@ export function tableDiscoveryStore(accounts: Table): DiscoveryStore {
     }
   }
 
+  async function seenRows(accountId: string, prefix: string, select?: string[]): Promise<Row[]> {
+    await accounts.ready();
+    const filter = odata`PartitionKey eq ${accountId} and RowKey ge ${prefix} and RowKey lt ${`${prefix.slice(0, -1)}}`}`;
+    const rows: Row[] = [];
+    for await (const row of client.listEntities<Record<string, unknown>>({ queryOptions: { filter, select } })) rows.push(row as Row);
+    return rows;
+  }
+
   return {
     async get(accountId) {
       const row = await read(accountId);
@@ -99,6 +111,32 @@ export function tableDiscoveryStore(accounts: Table): DiscoveryStore {
         // Someone wrote in between (a duplicate delivery of this step): whoever won wrote the same or a newer run.
         if (!isStatus(err, 409, 412)) throw err;
       }
+      // What earlier runs saw is of no use any more.
+      for (const row of await seenRows(accountId, SEEN_PREFIX, ['RowKey'])) {
+        if ((row.rowKey as string).startsWith(`${SEEN_PREFIX}${discoveryId}|`)) continue;
+        await client.deleteEntity(accountId, row.rowKey as string).catch((err: unknown) => {
+          if (!isStatus(err, 404)) throw err;
+        });
+      }
+    },
+
+    async recordSeen(accountId, discoveryId, page, ids) {
+      await accounts.ready();
+      const entity = { partitionKey: accountId, rowKey: seenKey(discoveryId, page), kind: 'discoverySeen', ...splitJson(ids) };
+      await client.upsertEntity(entity, 'Replace');
+    },
+
+    async seen(accountId, discoveryId) {
+      const rows = await seenRows(accountId, `${SEEN_PREFIX}${discoveryId}|`);
+      if (rows.length === 0) return null;
+      const ids = new Set<string>();
+      for (const row of rows) {
+        const page = joinJson<string[]>(row);
+        // Unreadable, it would make its users look gone: fail the step instead.
+        if (!page) throw new Error(`The seen ids of ${row.rowKey as string} cannot be read.`);
+        for (const id of page) ids.add(id);
+      }
+      return ids;
     },
 
     async update(accountId, discoveryId, patch) {

@@ -81,10 +81,16 @@ test('a voice user keeps its applied state and last sync result; rows without th
     },
     lastSync: { runId: 'run-1', at: '2026-12-02T10:00:00.000Z', result: 'failed', error: { code: 'NUMBER_IN_USE', message: 'Taken.' } },
   };
-  const written = await store.commit('acct-1', { version: 0, etag: null, summary: { held: 0, queued: 0 } }, [base, applied], [], {
-    held: 2,
-    queued: 0,
-  });
+  const written = await store.commit(
+    'acct-1',
+    { version: 0, etag: null, summary: { held: 0, queued: 0 }, users: [] },
+    [base, applied],
+    [],
+    {
+      held: 2,
+      queued: 0,
+    },
+  );
   expect(written.ok).toBe(true);
   const users = new Map((await store.read('acct-1')).users.map((u) => [u.id, u]));
   expect(users.get('vu-1')).toMatchObject({ appliedState: null, lastSync: null });

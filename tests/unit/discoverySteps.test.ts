@@ -10,6 +10,7 @@ const account = { accountId: 'acme', state: 'active', tenantId: TENANT, tenantBo
 
 function setup(currentDiscoveryId: string) {
   const calls: string[] = [];
+  const seen = new Map<string, readonly string[]>();
   const steps = discoverySteps({
     accounts: { get: async () => ({ account, etag: 'e' }), save: async () => ok({ account, etag: 'e' }) },
     discoveries: {
@@ -17,12 +18,17 @@ function setup(currentDiscoveryId: string) {
       begin: async () => undefined,
       update: async () => (calls.push('update'), true),
       succeed: async () => ok(true),
+      recordSeen: async (_a, discoveryId, page, ids) => void (seen.set(`${discoveryId}|${page}`, ids), calls.push('recordSeen')),
+      seen: async (_a, discoveryId) => {
+        const ids = [...seen].filter(([k]) => k.startsWith(`${discoveryId}|`)).flatMap(([, v]) => v);
+        return seen.size ? new Set(ids) : null;
+      },
     },
     teamsUsers: {
-      saveSeen: async () => void calls.push('saveSeen'),
-      markGone: async () => (calls.push('markGone'), 3),
+      saveSeen: async (_a, users) => (calls.push('saveSeen'), users.length),
+      markGone: async (_a, seenIds) => (calls.push(`markGone ${[...seenIds].join(',')}`), 3),
       list: async () => [],
-      listForMapping: async () => [],
+      eligibleByName: async () => ({ users: [], more: false }),
       getMany: async () => [],
     },
     directory: {
@@ -67,7 +73,13 @@ test('the current discovery stores its page and marks gone as usual', async () =
   const { steps, calls } = setup('new-run');
   expect(await steps.usersPage(page('new-run'))).toMatchObject({ ok: true, value: { users: 1 } });
   expect(await steps.markGone({ accountId: 'acme', discoveryId: 'new-run', at: '2026-01-01T00:00:00Z' })).toEqual({ gone: 3 });
-  expect(calls).toEqual(['saveSeen', 'update', 'markGone']);
+  expect(calls).toEqual(['saveSeen', 'recordSeen', 'update', 'markGone u1']);
+});
+
+test('with no page recorded, marking gone marks nobody (never everybody)', async () => {
+  const { steps, calls } = setup('new-run');
+  expect(await steps.markGone({ accountId: 'acme', discoveryId: 'new-run', at: '2026-01-01T00:00:00Z' })).toEqual({ gone: 0 });
+  expect(calls).toEqual([]);
 });
 
 describe('a discovery as it stands now', () => {

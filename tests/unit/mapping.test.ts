@@ -208,7 +208,7 @@ describe('properties', () => {
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('cut' as const), to: fc.integer({ min: 0, max: 6 }) }) },
   );
 
-  test('for any sequence of saves, syncs and licence cuts: one-to-one, and held never grows beyond the count', () => {
+  test('for any sequence of saves, syncs and licence cuts: one-to-one, held never grows beyond the count, and a save planned from the named rows alone decides the same', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 6 }), fc.array(op, { maxLength: 40 }), (initialCount, ops) => {
         let licenseCount = initialCount;
@@ -219,6 +219,17 @@ describe('properties', () => {
           else if (o.kind === 'cut') licenseCount = Math.min(licenseCount, o.to);
           else {
             const plan = planSave(entries, o.changes, { licenseCount, teamsUsers: all });
+            // What a save at scale reads: the named voice users, the holders of the named Teams users, the summary.
+            const named = new Map([...entries].filter(([id]) => o.changes.some((c) => c.voiceUserId === id)));
+            const holders = new Map(
+              [...entries.values()]
+                .filter((e) => e.desired !== null && o.changes.some((c) => c.teamsUserId === e.desired))
+                .map((e) => [e.desired as string, e.voiceUserId]),
+            );
+            const partial = planSave(named, o.changes, { licenseCount, teamsUsers: all, stored: { summary: before, holders } });
+            expect(partial.ok).toBe(plan.ok);
+            if (plan.ok && partial.ok) expect([partial.value.changed, partial.value.after]).toEqual([plan.value.changed, plan.value.after]);
+            if (!plan.ok && !partial.ok) expect(partial.error.code).toBe(plan.error.code);
             if (plan.ok) {
               for (const e of plan.value.changed) entries.set(e.voiceUserId, e);
               const after = summarize(entries.values());

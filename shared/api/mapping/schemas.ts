@@ -1,6 +1,6 @@
 /** Request and response shapes of the mapping routes (validation and the OpenAPI document). */
 import { z } from 'zod';
-import { MAX_CHANGES_PER_SAVE } from '../../domain/mapping';
+import { AVAILABLE_TEAMS_USERS, MAX_CHANGES_PER_SAVE } from '../../domain/mapping';
 import { registry } from '../registry';
 import { VoiceUserId, VoiceUserSchema } from '../voiceUsers/schemas';
 
@@ -16,6 +16,13 @@ export const MappingQuerySchema = z
   .object({
     page: z.coerce.number().int().min(1).max(100000).default(1),
     pageSize: z.coerce.number().int().min(1).max(100).default(10),
+    teamsUserSearch: z
+      .string()
+      .trim()
+      .min(1)
+      .max(100)
+      .optional()
+      .openapi({ description: 'List only the free Teams users whose display name or UPN contains this (case-insensitive).' }),
   })
   .strict();
 
@@ -77,7 +84,12 @@ export const MappingPageSchema = registry.register(
         lastSync: LastSyncSchema,
       }),
     ),
-    availableTeamsUsers: z.array(TeamsUserRefSchema),
+    availableTeamsUsers: z.array(TeamsUserRefSchema).openapi({
+      description: `Free eligible Teams users by display name (those matching teamsUserSearch, if given), at most ${AVAILABLE_TEAMS_USERS}.`,
+    }),
+    moreTeamsUsersAvailable: z
+      .boolean()
+      .openapi({ description: 'More free Teams users match than are listed: search to narrow them down.' }),
     licenses: LicensesSchema,
     queuedChanges: z.number().int(),
   }),
