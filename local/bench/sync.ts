@@ -3,7 +3,7 @@
  *
  * On the in-process stack (SYNC_POLL_SECONDS=1): a generated tenant with enough eligible users, an account activated by
  * its Global Admin ga1, the integration's policies, N voice users (each a Direct Routing number, mixed voicemail,
- * forwarding and music on hold) mapped in saves of 99, then "sync now" as the tests do it (POST /sync → page → form →
+ * forwarding and music on hold) mapped in saves of the API limit per save, then "sync now" as the tests do it (POST /sync → page → form →
  * Microsoft sign-in → callback). Prints the first run's time, Microsoft requests by kind (from the simulator's log),
  * writes per user, `$batch` sizes, Durable history events per user and Table Storage requests; then a second sync,
  * which must write nothing. Fails when a run does not end Succeeded or a mapped user has no number in Teams.

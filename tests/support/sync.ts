@@ -8,6 +8,7 @@ import { AuthorizeOutcome } from '../../local/simulator/state';
 import { authorizeAsGlobalAdmin, enableAccount } from './activate';
 import { Browser, formField } from './browser';
 import { syncInstanceId } from '../../shared/sync/contract';
+import { MAX_CHANGES_PER_SAVE } from '../../shared/domain/mapping';
 import { json, Stack } from './stack';
 
 export interface VoiceUserInput {
@@ -154,13 +155,16 @@ export async function syncAccount(
       if (res.status !== 200) throw new Error(`PUT voice-users answered ${res.status}`);
     },
 
+    /** Saves the changes, in as many saves as the API's limit per save needs. */
     async map(changes: Array<{ voiceUserId: string; teamsUserId: string | null }>) {
-      const mapping = await stack.call('GET', `accounts/${accountId}/mapping`);
-      const saved = await stack.call('PUT', `accounts/${accountId}/mapping`, {
-        body: { changes },
-        headers: { 'if-match': mapping.headers.get('etag') as string },
-      });
-      if (saved.status !== 200) throw new Error(`PUT mapping answered ${saved.status}: ${await saved.text()}`);
+      for (let i = 0; i < changes.length; i += MAX_CHANGES_PER_SAVE) {
+        const mapping = await stack.call('GET', `accounts/${accountId}/mapping`);
+        const saved = await stack.call('PUT', `accounts/${accountId}/mapping`, {
+          body: { changes: changes.slice(i, i + MAX_CHANGES_PER_SAVE) },
+          headers: { 'if-match': mapping.headers.get('etag') as string },
+        });
+        if (saved.status !== 200) throw new Error(`PUT mapping answered ${saved.status}: ${await saved.text()}`);
+      }
     },
 
     /** Sync now, as the Global Admin from the portal's link; resolves with the finished run. */
