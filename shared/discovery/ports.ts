@@ -92,7 +92,11 @@ export interface TeamsUserStore {
    * that `wanted` keeps, and whether more would follow. Read in chunks from a kept list (rebuilt by the first read
    * after a discovery wrote anything), so the common case is one or two point reads.
    */
-  eligibleByName(accountId: string, wanted: (u: TeamsUserName) => boolean, limit: number): Promise<{ users: TeamsUserName[]; more: boolean }>;
+  eligibleByName(
+    accountId: string,
+    wanted: (u: TeamsUserName) => boolean,
+    limit: number,
+  ): Promise<{ users: TeamsUserName[]; more: boolean }>;
   /** The users with these ids (point reads); unknown ids are left out. */
   getMany(accountId: string, ids: string[]): Promise<TeamsUserRecord[]>;
 }
