@@ -9,7 +9,6 @@
  */
 import { Account, transition } from './account';
 import { fail, ok, Result } from './errors';
-import type { RunVerification } from './syncVerification';
 
 export type SyncTrigger = 'portal' | 'emailLink' | 'page';
 export const SYNC_TRIGGERS: readonly SyncTrigger[] = ['portal', 'emailLink', 'page'];
@@ -50,6 +49,19 @@ export interface SyncRun {
   error: { code: string; message: string } | null;
   /** After a run that applied changes: whether Teams shows them to the users yet (shared/domain/syncVerification.ts). */
   verification?: RunVerification | null;
+}
+
+/** The post-sync verification of a run, as the run record and the API show it (shared/domain/syncVerification.ts). */
+export interface RunVerification {
+  /** `verifying` until every applied user is effective (`effective`) or the window ended (`notEffective`). */
+  status: 'verifying' | 'effective' | 'notEffective';
+  /** Applied users the verification follows. */
+  users: number;
+  effective: number;
+  notEffective: number;
+  /** When the verification gives up on the users still not effective. */
+  until: string;
+  checkedAt: string;
 }
 
 export const NO_COUNTS: SyncCounts = { planned: 0, applied: 0, failed: 0, left: 0 };

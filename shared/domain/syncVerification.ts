@@ -4,6 +4,7 @@
  * configuration until everything the run applied to them shows there, and flags the users it never saw effective.
  */
 import { ActualUser } from './syncPlan';
+import { RunVerification } from './syncRun';
 import { isApplied, numberChangeHolds, PlannedUser } from './syncApply';
 
 export const NOT_EFFECTIVE_AFTER_2H = {
@@ -36,24 +37,13 @@ export function isEffective(u: PlannedUser, actual: ActualUser | undefined): boo
 
 const sameName = (a: string | null, b: string): boolean => a !== null && a.toLowerCase() === b.toLowerCase();
 
-/** The run's verification, as the run record and the API show it. */
-export interface RunVerification {
-  /** `verifying` until every applied user is effective (`effective`) or the window ended (`notEffective`). */
-  status: 'verifying' | 'effective' | 'notEffective';
-  /** Applied users the verification follows. */
-  users: number;
-  effective: number;
-  notEffective: number;
-  /** When the verification gives up on the users still not effective. */
-  until: string;
-  checkedAt: string;
-}
-
 export interface VerificationCounts {
   users: number;
   effective: number;
   notEffective: number;
 }
+
+export type { RunVerification };
 
 export function runVerification(counts: VerificationCounts, until: string, checkedAt: string, final: boolean): RunVerification {
   const pending = counts.users - counts.effective - counts.notEffective;
