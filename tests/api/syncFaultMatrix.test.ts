@@ -31,13 +31,13 @@ beforeAll(async () => {
 afterAll(() => stack?.stop());
 
 /** A first sync of a fresh copy, with `arm` set up just before it; what it left, once its verification ended. */
-async function firstSync(arm: () => void = () => undefined) {
+async function firstSync(arm: (accountId: string) => void = () => undefined) {
   const t = await tenantCopy(stack, 'matrix');
   const control = stack.simulator.control;
   const fromSeq = control.requestLog().at(-1)?.seq ?? 0;
   const mailsBefore = control.mailbox().length;
   faults.clear();
-  arm();
+  arm(t.accountId);
   const run = await t.syncNow();
   const requests = control.requestLog().filter((r) => r.seq > fromSeq);
   control.clearFaults();
@@ -54,7 +54,7 @@ async function firstSync(arm: () => void = () => undefined) {
   const activities = [
     ...new Set(instances.flatMap((i) => i.history.filter((e) => e.EventType === EventType.TaskScheduled).map((e) => String(e.Name)))),
   ].sort();
-  return { run, rows, mails, verify, state: t.normalized(), activities, requests };
+  return { run, rows, mails, verify, state: t.normalized(), activities, requests, accountId: t.accountId };
 }
 
 /** The run's verification once its orchestration has ended. */
@@ -69,11 +69,16 @@ async function verification(accountId: string, runId: string): Promise<unknown> 
   throw new Error(`the verification of ${runId} did not end in 30 s`);
 }
 
-/** A request as a kind: service, method and path with ids left out (inner `$batch` requests by their own path). */
-const requestKind = (r: RequestLogEntry): string =>
+/**
+ * A request as a kind: service, method and path with ids and the account's name left out (inner `$batch` requests by
+ * their own path), so the kind matches the same request in every copy.
+ */
+const requestKind = (r: RequestLogEntry, accountId: string): string =>
   `${r.service} ${r.method} ${r.url
     .split('?')[0]!
     .replace(/^\$batch>/, '')
+    .split(accountId)
+    .join('{account}')
     .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, '{id}')}`;
 
 let clean: Awaited<ReturnType<typeof firstSync>>;
@@ -121,7 +126,7 @@ test('each Microsoft service answers 503 once to each of its requests: every cas
     // The token endpoint is MSAL's: a 503 there is the sign-in's business, not the run's.
     if (r.service === 'entra') continue;
     const kinds = byService.get(r.service) ?? new Set<string>();
-    kinds.add(requestKind(r));
+    kinds.add(requestKind(r, clean.accountId));
     byService.set(r.service, kinds);
   }
   expect([...byService.keys()].sort()).toEqual(expect.arrayContaining(['graph', 'teams']));
@@ -130,10 +135,13 @@ test('each Microsoft service answers 503 once to each of its requests: every cas
   byService.delete('teams');
   console.warn('syncFaultMatrix: the Teams admin API 503 case is left out (open in issue 14: the run did not finish in 120 s).');
   for (const [service, kinds] of byService) {
-    const c = await firstSync(() => {
+    const c = await firstSync((accountId) => {
       for (const kind of kinds) {
         const [, method, path] = kind.split(' ');
-        const pattern = `re:^(\\$batch>)?${path!.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{id\}/g, '[0-9a-fA-F-]{36}')}$`;
+        const pattern = `re:^(\\$batch>)?${path!
+          .replace(/[.*+?^$()|[\]\\]/g, '\\$&')
+          .replace(/\{id\}/g, '[0-9a-fA-F-]{36}')
+          .replace(/\{account\}/g, accountId)}$`;
         stack.simulator.control.injectFault({
           service: service as never,
           method,

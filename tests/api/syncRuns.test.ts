@@ -111,6 +111,7 @@ test('one run is read by its id', async () => {
     counts: { planned: 2, applied: 2, failed: 0, left: 0 },
     deadline: at(75).toISOString(),
     error: null,
+    verification: null,
   });
   // A GUID in upper case names the same run.
   expect(await json(await stack.call('GET', `accounts/${A}/sync-runs/${failed.runId.toUpperCase()}`))).toEqual(one);
