@@ -100,6 +100,25 @@ export function stackSettings(simulator: RunningSimulator, storage: string, url:
   };
 }
 
+/** Calls the app's API at `url` with the stack's function key and the actor's headers (the provider's by default). */
+export function apiCaller(url: string): Stack['call'] {
+  return (method, route, opts = {}) => {
+    const actor = opts.actor === undefined ? PROVIDER : opts.actor;
+    const headers: Record<string, string> = { 'x-functions-key': FUNCTION_KEY, ...opts.headers };
+    if (actor) {
+      headers['x-actor-id'] = actor.id;
+      headers['x-actor-role'] = actor.role;
+      if (actor.account) headers['x-actor-account'] = actor.account;
+    }
+    let body: string | undefined = opts.rawBody;
+    if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    return fetch(`${url}/api/${route}`, { method, headers, body });
+  };
+}
+
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const azurite = await startAzurite({ inMemory: true });
   const tableEndpoint = /TableEndpoint=([^;]+)/.exec(azurite.connectionString)?.[1] as string;
@@ -131,21 +150,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     throw err;
   });
 
-  const call: Stack['call'] = (method, route, opts = {}) => {
-    const actor = opts.actor === undefined ? PROVIDER : opts.actor;
-    const headers: Record<string, string> = { 'x-functions-key': FUNCTION_KEY, ...opts.headers };
-    if (actor) {
-      headers['x-actor-id'] = actor.id;
-      headers['x-actor-role'] = actor.role;
-      if (actor.account) headers['x-actor-account'] = actor.account;
-    }
-    let body: string | undefined = opts.rawBody;
-    if (opts.body !== undefined) {
-      body = JSON.stringify(opts.body);
-      headers['content-type'] ??= 'application/json';
-    }
-    return fetch(`${url}/api/${route}`, { method, headers, body });
-  };
+  const call = apiCaller(url);
 
   return {
     url,

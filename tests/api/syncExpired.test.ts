@@ -87,19 +87,9 @@ test('a window that closes mid-apply: Expired, the applied users keep their stat
   for (const r of rest) expect(t.numberOf(r.teamsUserId)).toBe(directory.find((v) => v.id === r.voiceUserId)!.phoneNumber);
 
   // Over both runs, each user's each operation succeeded once.
-  const done = [...(await allActivity(expired.runId)), ...(await allActivity(finish.runId))]
+  const done = [...(await t.allActivity(expired.runId)), ...(await t.allActivity(finish.runId))]
     .filter((e) => e.result === 'succeeded')
     .map((e) => `${e.teamsUserId} ${e.kind}`);
   expect(done).toHaveLength(USERS * 3);
   expect(new Set(done).size).toBe(done.length);
 }, 180_000);
-
-async function allActivity(runId: string): Promise<Array<{ teamsUserId: string; kind: string; result: string }>> {
-  const out: Array<{ teamsUserId: string; kind: string; result: string }> = [];
-  for (let page = 1, pages = 1; page <= pages; page++) {
-    const body = await json(await stack.call('GET', `accounts/${ACCOUNT}/activity?runId=${runId}&pageSize=200&page=${page}`));
-    out.push(...body.entries);
-    pages = body.totalPages;
-  }
-  return out;
-}

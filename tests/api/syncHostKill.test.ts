@@ -9,6 +9,7 @@
  */
 import { LOCAL_CLIENT_ID } from '../../local/appRegistration';
 import { generateTenant } from '../../local/simulator/tenants/generator';
+import { seededRandom } from '../../local/simulator/util';
 import { ForkedStack, startForkedStack } from '../support/forkedHost';
 import { finishedRun, normalizedTenant, syncAccount, voiceUser } from '../support/sync';
 import { json } from '../support/stack';
@@ -21,18 +22,6 @@ beforeAll(async () => {
   forked = await startForkedStack();
 }, 60_000);
 afterAll(() => forked?.stop());
-
-/** A small seeded generator (mulberry32): the same kill moments on every run of the test. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -87,7 +76,7 @@ hostKill(
 
     const killed = await account(2);
     await killed.t.startSync();
-    const random = seeded(14);
+    const random = seededRandom(14); // the same kill moments on every run
     let killsWhileRunning = 0;
     for (let kill = 1; kill <= KILLS; kill++) {
       // Long enough for the restarted host to get somewhere, short enough that ten kills fall inside the run.

@@ -11,7 +11,7 @@ import { LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, registerLocalApp } from '../../lo
 import { freePort } from '../../local/ports';
 import { ensureLocalCa } from '../../local/simulator/ca';
 import { RunningSimulator, startSimulator } from '../../local/simulator';
-import { FUNCTION_KEY, MASTER_KEY, PROVIDER, REPO_ROOT, Stack, stackSettings } from '../../local/stack';
+import { apiCaller, FUNCTION_KEY, MASTER_KEY, REPO_ROOT, Stack, stackSettings } from '../../local/stack';
 
 export interface ForkedStack {
   url: string;
@@ -81,21 +81,7 @@ export async function startForkedStack(): Promise<ForkedStack> {
     throw err;
   });
 
-  const call: Stack['call'] = (method, route, opts = {}) => {
-    const actor = opts.actor === undefined ? PROVIDER : opts.actor;
-    const headers: Record<string, string> = { 'x-functions-key': FUNCTION_KEY, ...opts.headers };
-    if (actor) {
-      headers['x-actor-id'] = actor.id;
-      headers['x-actor-role'] = actor.role;
-      if (actor.account) headers['x-actor-account'] = actor.account;
-    }
-    let body: string | undefined = opts.rawBody;
-    if (opts.body !== undefined) {
-      body = JSON.stringify(opts.body);
-      headers['content-type'] ??= 'application/json';
-    }
-    return fetch(`${url}/api/${route}`, { method, headers, body });
-  };
+  const call = apiCaller(url);
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
   const whenIdle = async (): Promise<void> => {
     for (;;) {
