@@ -22,6 +22,16 @@ export interface TeamsAdminSettings {
   timeoutMs?: number;
 }
 
+/**
+ * How a client answers a 5xx or a network failure: sent again up to `times` more, after the Retry-After or a short
+ * backoff (at most `maxWaitMs`). Only for callers whose every call is idempotent (the tenant configuration's reads,
+ * set-adds and creates that treat 409 as done); the apply step's writes retry in their state machine instead.
+ */
+export interface UnavailableRetry {
+  times: number;
+  maxWaitMs: number;
+}
+
 export interface TeamsAdminAnswer extends RequestIds {
   status: number;
   headers: Record<string, string>;
@@ -59,6 +69,7 @@ export function teamsAdminClient(
   settings: TeamsAdminSettings,
   access: Extract<VoiceAccess, { kind: 'run' }>,
   gate?: TeamsAdminGate,
+  unavailable: UnavailableRetry = { times: 0, maxWaitMs: 0 },
 ): TeamsAdminClient {
   const base = new URL(settings.teamsAdminBaseUrl);
   const timeoutMs = settings.timeoutMs ?? 30_000;
@@ -77,7 +88,18 @@ export function teamsAdminClient(
     return retryable(tokenRead, () => (tokenRead = undefined));
   }
 
-  async function send(
+  /** `once`, sent again while Microsoft is unavailable (5xx, network) and `unavailable` allows. */
+  async function sendRetrying(...args: Parameters<typeof once>): ReturnType<typeof once> {
+    for (let attempt = 0; ; attempt++) {
+      const answer = await once(...args);
+      if (answer.ok || answer.error.code !== 'TEAMS_UNAVAILABLE' || attempt >= unavailable.times) return answer;
+      const retryAfter = (answer.error.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
+      const waitMs = Math.min(retryAfter !== undefined ? retryAfter * 1000 : 500 * 2 ** attempt, unavailable.maxWaitMs);
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+    }
+  }
+
+  async function once(
     url: string,
     method: string,
     body: unknown,
@@ -125,7 +147,7 @@ export function teamsAdminClient(
   }
 
   function discover(): Promise<Result<{ origin: string; headers: Record<string, string> }>> {
-    endpoint ??= send(
+    endpoint ??= sendRetrying(
       `${base.origin}/Teams.Tenant/tenants`,
       'GET',
       undefined,
@@ -158,7 +180,7 @@ export function teamsAdminClient(
     async call(method, path, body, opts) {
       const at = await discover();
       if (!at.ok) return at;
-      return send(`${at.value.origin}${path}`, method, body, at.value.headers, opts);
+      return sendRetrying(`${at.value.origin}${path}`, method, body, at.value.headers, opts);
     },
   };
 }

@@ -4,7 +4,7 @@
  * `GET/POST /Skype.Policy/configurations/{type}`, `PUT …/{type}/configuration/{Identity}` (the body without Identity),
  * the Global PSTN usage list updated with `{"Usage":{"add":[…]}}`. Paced like the sync's writes (shared/microsoft/pacing.ts):
  * a call waits its turn in the tenant's bucket; after a 429 nothing more goes in this activity (a transient failure,
- * retried by the activity retry).
+ * retried by the activity retry); a 5xx is sent again in place (UNAVAILABLE_RETRY).
  */
 import { ok, Result } from '../domain/errors';
 import { ActualTenantConfig } from '../domain/tenantVoiceConfig';
@@ -15,6 +15,11 @@ import { TeamsAdminAnswer, TeamsAdminSettings, teamsAdminClient } from './teamsA
 
 /** The longest the calls of one activity wait for their turns in all. */
 const PACING_MS = 20_000;
+/**
+ * Every call here is idempotent (reads, set-adds, creates that take 409 as done), so a 5xx is sent again in place: an
+ * activity makes up to a dozen calls, and one lost attempt of the activity retry per flaky call would use them up.
+ */
+const UNAVAILABLE_RETRY = { times: 2, maxWaitMs: 5_000 };
 
 const CONFIG = '/Skype.Policy/configurations';
 const ids = (a: Result<TeamsAdminAnswer>): Result<RequestIds> =>
@@ -26,10 +31,15 @@ const identityOf = (type: string, name: string): string => (type === 'OnlineVoic
 export function teamsVoiceConfig(settings: TeamsAdminSettings & { pacing?: Pacing }): TeamsVoiceConfigFor {
   return (access) => {
     const pace = new StepPacing(settings.pacing, access.tenantId, PACING_MS);
-    const api = teamsAdminClient(settings, access, {
-      turn: () => pace.turn('teamsAdmin', 1),
-      throttled: (seconds) => pace.throttled('teamsAdmin', seconds),
-    });
+    const api = teamsAdminClient(
+      settings,
+      access,
+      {
+        turn: () => pace.turn('teamsAdmin', 1),
+        throttled: (seconds) => pace.throttled('teamsAdmin', seconds),
+      },
+      UNAVAILABLE_RETRY,
+    );
     return {
       async read(wanted) {
         const usages = await api.call('GET', `${CONFIG}/OnlinePstnUsages/configuration/Global`, undefined, {
